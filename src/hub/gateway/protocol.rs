@@ -1,0 +1,314 @@
+//! The gateway wire format (device push service <-> hub).
+//!
+//! HTTP/1.1 and JSON lines so that plain Java on a phone can speak it. The
+//! vectors under `fixtures/gateway/` are checked by both the Rust and the Java
+//! side; change them together with these types.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::android::ExtraValue;
+use crate::diagnosis::Diagnosis;
+use crate::hub::journal::{Link, MessageId};
+use crate::vendor::VendorId;
+
+/// What the device tells about itself when its push service registers, so
+/// the vendor can decide as its real service would (vivo models without
+/// push, HMS Core too old, no Google Play services, mainland China...).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceInfo {
+    /// `ro.product.brand`, e.g. `Xiaomi`.
+    pub brand: String,
+    /// `ro.product.manufacturer`.
+    pub manufacturer: String,
+    /// `ro.product.model`.
+    pub model: String,
+    /// `ro.build.version.sdk`.
+    pub api_level: u32,
+    /// `cn` or `global`.
+    pub region: String,
+    /// The ROM's push service supports this app's vendor channel (false on
+    /// vivo and OPPO models without push support).
+    pub vendor_push: bool,
+    /// HMS Core version code, on Huawei devices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hms_core_version: Option<u64>,
+    /// Google Play services are installed.
+    pub play_services: bool,
+    /// The device drops the data of Huawei notification messages on tap.
+    pub drops_huawei_passthrough: bool,
+}
+
+/// `POST /gateway/v1/register`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// The device's id (its serial).
+    pub device: String,
+    pub vendor: VendorId,
+    /// The app the token is for.
+    pub package: String,
+    #[serde(default)]
+    pub device_info: DeviceInfo,
+}
+
+/// A successful registration: the token in the vendor's own shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    pub token: String,
+}
+
+/// A refused registration, as the vendor's device SDK would report it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{vendor:?} registration failed with {code}: {message}")]
+pub struct RegisterError {
+    pub vendor: VendorId,
+    /// The vendor SDK's code, e.g. vivo's state `101`.
+    pub code: String,
+    pub message: String,
+    pub diagnosis: Diagnosis,
+}
+
+/// The notification as it should appear.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotificationSpec {
+    pub title: String,
+    pub text: String,
+    /// The channel to post on; `None` posts without one (dropped on API 26+).
+    pub channel_id: Option<String>,
+    /// Same id replaces an earlier notification.
+    pub notify_id: Option<i32>,
+    /// Huawei's badge class: the app's entry activity.
+    pub badge_class: Option<String>,
+}
+
+/// Where a tap goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClickRoute {
+    /// The app's launcher activity.
+    Launcher,
+    /// An intent URI (`intent:…#Intent;…;end`), parsed with
+    /// `Intent.parseUri(uri, URI_INTENT_SCHEME)`.
+    IntentUri { uri: String },
+    /// An explicit activity, `pkg/cls`.
+    Component { component: String },
+    /// An implicit intent with this action, inside the app's package.
+    Action { action: String },
+    /// A web page, opened with `ACTION_VIEW`.
+    Url { url: String },
+}
+
+/// A capability an extra needs on the device; without it the extra is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// Huawei notification data reaches the app on tap (EMUI with NC >= 9.1.1
+    /// and not flagged as dropping it).
+    HuaweiPassthrough,
+}
+
+/// One extra put on the tap intent or the callback broadcast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extra {
+    pub key: String,
+    pub value: ExtraValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<Requirement>,
+}
+
+impl Extra {
+    pub fn string(key: impl Into<String>, value: impl Into<String>) -> Extra {
+        Extra {
+            key: key.into(),
+            value: ExtraValue::String(value.into()),
+            requires: None,
+        }
+    }
+}
+
+/// When a vendor callback broadcast is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackTrigger {
+    /// When the notification arrives.
+    Arrived,
+    /// When the user taps it.
+    Clicked,
+}
+
+/// A broadcast the vendor's push service sends to the app (its SDK's
+/// receiver), e.g. Mi's `onNotificationMessageClicked`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallbackBroadcast {
+    pub action: String,
+    /// Explicit receiver, `pkg/cls`, when the service targets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    pub on: CallbackTrigger,
+    #[serde(default)]
+    pub extras: Vec<Extra>,
+    /// Sent with `FLAG_INCLUDE_STOPPED_PACKAGES`, as a system push service
+    /// that reaches force-stopped apps does.
+    #[serde(default)]
+    pub include_stopped_packages: bool,
+}
+
+/// Who posts the notification on the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Poster {
+    /// The ROM's push service posts it on the app's behalf (Mi, Huawei,
+    /// OPPO, vivo, Meizu): works while the app is killed or force-stopped.
+    #[default]
+    SystemService,
+    /// The app's own SDK posts it after a broadcast wakes it (FCM): nothing
+    /// happens while the app is force-stopped.
+    AppSdk,
+}
+
+/// What a device push service must do for one accepted push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisplayInstruction {
+    pub message_id: MessageId,
+    pub vendor: VendorId,
+    /// The target app.
+    pub package: String,
+    /// The device token the push was addressed to.
+    pub token: String,
+    pub notification: NotificationSpec,
+    #[serde(default)]
+    pub poster: Poster,
+    pub click: ClickRoute,
+    /// Extras on the tap intent.
+    #[serde(default)]
+    pub extras: Vec<Extra>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callbacks: Vec<CallbackBroadcast>,
+    /// The ext the sender attached, for the record; where it lands is said by
+    /// `extras` and `callbacks`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext: Option<String>,
+}
+
+/// A line on a device's gateway stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamItem {
+    /// First line: the stream is open.
+    Hello { device: String },
+    /// Show a notification.
+    Display { instruction: DisplayInstruction },
+    /// Fire the tap of the notification of this message.
+    Tap { message_id: MessageId },
+    /// Remove the notification of this message (all when `None`).
+    Clear {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<MessageId>,
+    },
+    /// Keep-alive.
+    Ping,
+}
+
+/// What the device side reports (`POST /gateway/v1/events`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum DeviceEventKind {
+    /// The push service received the instruction.
+    Received,
+    /// The notification is in the shade.
+    Posted {
+        title: String,
+        text: String,
+        #[serde(default)]
+        channel_id: Option<String>,
+        /// The notification's key in `dumpsys notification`.
+        #[serde(default)]
+        key: Option<String>,
+    },
+    /// The device did not show it.
+    Dropped {
+        code: Diagnosis,
+        #[serde(default)]
+        detail: String,
+    },
+    /// The notification left the shade.
+    Removed {
+        #[serde(default)]
+        reason: String,
+    },
+    /// The user (or the host) tapped it.
+    Clicked,
+    /// The tap opened an activity.
+    ActivityStarted { component: String },
+    /// The tap opened a URL in a browser.
+    UrlOpened { url: String, package: String },
+    /// The tap failed to open anything.
+    ClickFailed {
+        code: Diagnosis,
+        #[serde(default)]
+        detail: String,
+    },
+    /// A vendor callback broadcast reached the app.
+    CallbackReceived { action: String },
+    /// The app read the ext, and where it found it.
+    ExtReceived { via: String, value: String },
+}
+
+/// One device event as posted to the gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceEvent {
+    /// The message the event is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<MessageId>,
+    /// The reporting device.
+    #[serde(default)]
+    pub device: String,
+    /// `agent` (the push service) or `app` (the demo app).
+    #[serde(default = "default_reporter")]
+    pub reporter: Reporter,
+    #[serde(flatten)]
+    pub kind: DeviceEventKind,
+}
+
+fn default_reporter() -> Reporter {
+    Reporter::PushService
+}
+
+/// Which side of the device reported an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reporter {
+    /// The ROM's push service or the companion agent.
+    PushService,
+    /// The app under test.
+    App,
+}
+
+impl DeviceEvent {
+    pub fn link(&self) -> Link {
+        match self.reporter {
+            Reporter::PushService => Link::Device,
+            Reporter::App => Link::App,
+        }
+    }
+
+    pub fn diagnosis(&self) -> Option<Diagnosis> {
+        match &self.kind {
+            DeviceEventKind::Dropped { code, .. } | DeviceEventKind::ClickFailed { code, .. } => {
+                Some(*code)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Extras as a map, for code that does not care about types.
+pub fn string_extras(extras: &[Extra]) -> BTreeMap<String, String> {
+    extras
+        .iter()
+        .filter_map(|e| e.value.as_str().map(|v| (e.key.clone(), v.to_string())))
+        .collect()
+}

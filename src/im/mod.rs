@@ -1,0 +1,1 @@
+//! The IM server simulator.

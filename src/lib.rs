@@ -1,0 +1,21 @@
+//! pushlab proves Android offline push works end to end.
+//!
+//! The crate is laid out like the chain it reproduces (see `DESIGN.md` in the
+//! shared design notes):
+//!
+//! - [`android`]: Android value types shared by the driver, the simulator and
+//!   the vendors (intents, components, notification records).
+//! - [`im`]: the IM server simulator (accounts, login state, push tokens,
+//!   `sendmsg` and the offline-push decision).
+//! - [`vendor`]: one module per push vendor: its certificate fields, the
+//!   request the IM server builds for it, its simulated HTTP endpoint and its
+//!   device-side delivery semantics.
+//! - [`hub`]: the embedded server that composes the IM server, the vendor
+//!   endpoints and the device gateway, plus the journal and the clock.
+//! - [`diagnosis`]: the codes that name the first broken link of a chain.
+
+pub mod android;
+pub mod diagnosis;
+pub mod hub;
+pub mod im;
+pub mod vendor;

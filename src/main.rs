@@ -1,0 +1,28 @@
+//! The `pushlab` command line.
+
+use clap::{Parser, Subcommand};
+
+/// pushlab proves Android offline push works end to end: it simulates the IM
+/// server and every vendor's push endpoints, drives real or simulated devices
+/// over ADB, and asserts what the user sees.
+#[derive(Debug, Parser)]
+#[command(name = "pushlab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {}
+}

@@ -1,0 +1,305 @@
+//! Machinery every simulated vendor endpoint and client shares.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use super::{Certificate, VendorId, MESSAGE_ID_HEADER};
+use crate::hub::clock::{Clock, Timestamp};
+use crate::hub::gateway::Gateway;
+use crate::hub::journal::{Journal, MessageId};
+
+/// What a vendor module may use of the hub: its clock, journal, gateway and
+/// the vendor consoles' app registry.
+#[derive(Clone)]
+pub struct Services {
+    pub clock: Clock,
+    pub journal: Journal,
+    pub gateway: Gateway,
+    pub apps: AppRegistry,
+    ids: Arc<AtomicU64>,
+}
+
+impl Services {
+    pub fn new(clock: Clock, journal: Journal, gateway: Gateway, apps: AppRegistry) -> Services {
+        Services {
+            clock,
+            journal,
+            gateway,
+            apps,
+            ids: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The journal id of a push: the IM message's id when the IM server sent
+    /// it (see [`MESSAGE_ID_HEADER`]), a new one when a backend called the
+    /// vendor endpoint directly.
+    pub fn message_id_for(&self, headers: &HeaderMap, vendor: VendorId) -> MessageId {
+        headers
+            .get(MESSAGE_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|s| !s.is_empty())
+            .map(|s| MessageId(s.to_string()))
+            .unwrap_or_else(|| {
+                let n = self.ids.fetch_add(1, Ordering::SeqCst) + 1;
+                MessageId(format!("{}-{n}", vendor.name()))
+            })
+    }
+
+    /// A vendor-side id counter (message ids, task ids...), unique per hub.
+    pub fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+/// The apps registered in the vendors' consoles. Adding a certificate to the
+/// IM server registers its app here too: the credentials come from there.
+#[derive(Clone, Default)]
+pub struct AppRegistry {
+    inner: Arc<Mutex<Vec<Certificate>>>,
+}
+
+impl AppRegistry {
+    /// Registers or replaces the app of this certificate.
+    pub fn upsert(&self, cert: &Certificate) {
+        let mut apps = self.inner.lock();
+        apps.retain(|c| c.id != cert.id);
+        apps.push(cert.clone());
+    }
+
+    pub fn remove(&self, certificate_id: u64) {
+        self.inner.lock().retain(|c| c.id != certificate_id);
+    }
+
+    /// The first app of this vendor for which `pred` holds (vendor modules
+    /// match on their own credentials, e.g. by app secret or app id).
+    pub fn find(&self, vendor: VendorId, mut pred: impl FnMut(&Certificate) -> bool) -> Option<Certificate> {
+        self.inner
+            .lock()
+            .iter()
+            .find(|c| c.vendor() == vendor && pred(c))
+            .cloned()
+    }
+
+    pub fn list(&self) -> Vec<Certificate> {
+        self.inner.lock().clone()
+    }
+
+    pub fn clear(&self) {
+        self.inner.lock().clear();
+    }
+}
+
+/// One request a simulated endpoint handled, for retrospection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestLog {
+    pub at: Timestamp,
+    pub method: String,
+    pub path: String,
+    pub http_status: u16,
+    pub accepted: bool,
+    /// The vendor's code in the response (`0`, `"80000000"`, `UNREGISTERED`...).
+    pub vendor_code: String,
+    pub message: String,
+    /// Target tokens, when the request named any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<String>,
+    /// The journal id, for sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<MessageId>,
+}
+
+/// A bounded log of requests.
+#[derive(Default)]
+pub struct RequestLogs {
+    inner: Mutex<Vec<RequestLog>>,
+}
+
+/// How many requests a vendor keeps for retrospection.
+const MAX_LOGS: usize = 10_000;
+
+impl RequestLogs {
+    pub fn push(&self, log: RequestLog) {
+        let mut v = self.inner.lock();
+        if v.len() >= MAX_LOGS {
+            v.remove(0);
+        }
+        v.push(log);
+    }
+    pub fn list(&self) -> Vec<RequestLog> {
+        self.inner.lock().clone()
+    }
+    pub fn clear(&self) {
+        self.inner.lock().clear();
+    }
+}
+
+/// What an injected fault does to a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer with this vendor error code in the vendor's own shape.
+    ErrorCode { code: String },
+    /// Answer only after this long (virtual time on a virtual clock is not
+    /// used here: latency is real, to exercise client timeouts).
+    Latency { millis: u64 },
+    /// Answer with this HTTP 5xx status.
+    ServerError { status: u16 },
+    /// Close the connection without answering.
+    Drop,
+}
+
+/// Which requests an injected fault hits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FaultScope {
+    /// The next `count` send requests.
+    Next { count: u32 },
+    /// Every send to this device token.
+    Token { token: String },
+}
+
+/// An injected fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    pub scope: FaultScope,
+    pub kind: FaultKind,
+}
+
+/// The faults armed for one vendor's endpoint.
+#[derive(Default)]
+pub struct Faults {
+    inner: Mutex<Vec<Fault>>,
+}
+
+impl Faults {
+    pub fn add(&self, fault: Fault) {
+        self.inner.lock().push(fault);
+    }
+
+    pub fn list(&self) -> Vec<Fault> {
+        self.inner.lock().clone()
+    }
+
+    pub fn clear(&self) {
+        self.inner.lock().clear();
+    }
+
+    /// The fault that hits a send to these tokens, consuming one use of a
+    /// `Next` fault.
+    pub fn take(&self, tokens: &[&str]) -> Option<FaultKind> {
+        let mut faults = self.inner.lock();
+        if let Some(f) = faults.iter().find(|f| match &f.scope {
+            FaultScope::Token { token } => tokens.contains(&token.as_str()),
+            FaultScope::Next { .. } => false,
+        }) {
+            return Some(f.kind.clone());
+        }
+        let i = faults
+            .iter()
+            .position(|f| matches!(f.scope, FaultScope::Next { count } if count > 0))?;
+        let kind = faults[i].kind.clone();
+        if let FaultScope::Next { count } = &mut faults[i].scope {
+            *count -= 1;
+            if *count == 0 {
+                faults.remove(i);
+            }
+        }
+        Some(kind)
+    }
+}
+
+/// Fixed windows counted on the hub clock: "at most `limit` per `window`"
+/// for any key (an app, an app and a device...).
+pub struct RateWindow {
+    pub limit: u64,
+    pub window: Duration,
+    counts: Mutex<HashMap<String, (i64, u64)>>,
+}
+
+impl RateWindow {
+    pub fn new(limit: u64, window: Duration) -> RateWindow {
+        RateWindow {
+            limit,
+            window,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one hit for `key` at `now`; false when over the limit (the hit
+    /// is not counted then).
+    pub fn hit(&self, key: &str, now: Timestamp) -> bool {
+        let w = self.window.as_millis().max(1) as i64;
+        let slot = now.millis().div_euclid(w);
+        let mut counts = self.counts.lock();
+        let e = counts.entry(key.to_string()).or_insert((slot, 0));
+        if e.0 != slot {
+            *e = (slot, 0);
+        }
+        if e.1 >= self.limit {
+            return false;
+        }
+        e.1 += 1;
+        true
+    }
+
+    pub fn clear(&self) {
+        self.counts.lock().clear();
+    }
+}
+
+/// Counts in days on the hub clock (vendors reset daily quotas at midnight
+/// China time, UTC+8).
+pub fn china_day(now: Timestamp) -> i64 {
+    (now.millis() + 8 * 3_600_000).div_euclid(86_400_000)
+}
+
+/// A random string over `alphabet`, for tokens and ids in a vendor's shape.
+pub fn random_string(len: usize, alphabet: &[u8]) -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char)
+        .collect()
+}
+
+pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub const HEX: &[u8] = b"0123456789abcdef";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_window_resets_on_the_next_window() {
+        let w = RateWindow::new(2, Duration::from_secs(1));
+        let t = Timestamp(10_000);
+        assert!(w.hit("a", t));
+        assert!(w.hit("a", t));
+        assert!(!w.hit("a", t));
+        assert!(w.hit("b", t));
+        assert!(w.hit("a", Timestamp(11_000)));
+    }
+
+    #[test]
+    fn next_faults_are_consumed() {
+        let f = Faults::default();
+        f.add(Fault {
+            scope: FaultScope::Next { count: 1 },
+            kind: FaultKind::Drop,
+        });
+        f.add(Fault {
+            scope: FaultScope::Token { token: "t".into() },
+            kind: FaultKind::ServerError { status: 503 },
+        });
+        assert_eq!(f.take(&["x"]), Some(FaultKind::Drop));
+        assert_eq!(f.take(&["x"]), None);
+        assert_eq!(f.take(&["t"]), Some(FaultKind::ServerError { status: 503 }));
+        assert_eq!(f.take(&["t"]), Some(FaultKind::ServerError { status: 503 }));
+    }
+}

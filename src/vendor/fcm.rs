@@ -1,0 +1,79 @@
+//! Google FCM: certificate fields, client, simulated endpoint and device-side
+//! delivery semantics.
+//!
+//! PLACEHOLDER: only the certificate fields exist yet.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::common::{random_string, RequestLogs, ALNUM};
+use super::{Faults, Push, Rejection, RequestLog, SendOutcome, Services, Vendor, VendorId};
+use crate::diagnosis::Diagnosis;
+use crate::hub::gateway::protocol::{DeviceInfo, RegisterError};
+
+/// What the Google FCM console gives the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// The service account JSON key file's content.
+    pub service_account: serde_json::Value,
+}
+
+pub struct Fcm {
+    #[allow(dead_code)]
+    services: Services,
+    faults: Faults,
+    logs: RequestLogs,
+}
+
+impl Fcm {
+    pub fn new(services: Services) -> Self {
+        Self {
+            services,
+            faults: Faults::default(),
+            logs: RequestLogs::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Vendor for Fcm {
+    fn id(&self) -> VendorId {
+        VendorId::Fcm
+    }
+
+    fn hosts(&self) -> &'static [&'static str] {
+        &["fcm.googleapis.com", "oauth2.googleapis.com"]
+    }
+
+    fn register(&self, _device: &DeviceInfo, _package: &str) -> Result<String, RegisterError> {
+        Ok(random_string(44, ALNUM))
+    }
+
+    fn router(&self) -> axum::Router {
+        axum::Router::new()
+    }
+
+    async fn send(&self, _http: &reqwest::Client, _base_url: &str, _push: &Push) -> SendOutcome {
+        SendOutcome {
+            request: None,
+            result: Err(Rejection {
+                code: Diagnosis::VendorInvalidRequest,
+                vendor_code: "unimplemented".into(),
+                message: "not implemented yet".into(),
+            }),
+        }
+    }
+
+    fn requests(&self) -> Vec<RequestLog> {
+        self.logs.list()
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    fn reset(&self) {
+        self.logs.clear();
+        self.faults.clear();
+    }
+}

@@ -1,0 +1,82 @@
+//! Meizu Flyme Push: certificate fields, client, simulated endpoint and device-side
+//! delivery semantics.
+//!
+//! PLACEHOLDER: only the certificate fields exist yet.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::common::{random_string, RequestLogs, ALNUM};
+use super::{Faults, Push, Rejection, RequestLog, SendOutcome, Services, Vendor, VendorId};
+use crate::diagnosis::Diagnosis;
+use crate::hub::gateway::protocol::{DeviceInfo, RegisterError};
+
+/// What the Meizu Flyme Push console gives the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub app_id: String,
+    #[serde(default)]
+    pub app_key: String,
+    /// Used in every request's MD5 signature.
+    pub app_secret: String,
+}
+
+pub struct Meizu {
+    #[allow(dead_code)]
+    services: Services,
+    faults: Faults,
+    logs: RequestLogs,
+}
+
+impl Meizu {
+    pub fn new(services: Services) -> Self {
+        Self {
+            services,
+            faults: Faults::default(),
+            logs: RequestLogs::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Vendor for Meizu {
+    fn id(&self) -> VendorId {
+        VendorId::Meizu
+    }
+
+    fn hosts(&self) -> &'static [&'static str] {
+        &["server-api-push.meizu.com", "api-push.meizu.com"]
+    }
+
+    fn register(&self, _device: &DeviceInfo, _package: &str) -> Result<String, RegisterError> {
+        Ok(random_string(44, ALNUM))
+    }
+
+    fn router(&self) -> axum::Router {
+        axum::Router::new()
+    }
+
+    async fn send(&self, _http: &reqwest::Client, _base_url: &str, _push: &Push) -> SendOutcome {
+        SendOutcome {
+            request: None,
+            result: Err(Rejection {
+                code: Diagnosis::VendorInvalidRequest,
+                vendor_code: "unimplemented".into(),
+                message: "not implemented yet".into(),
+            }),
+        }
+    }
+
+    fn requests(&self) -> Vec<RequestLog> {
+        self.logs.list()
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    fn reset(&self) {
+        self.logs.clear();
+        self.faults.clear();
+    }
+}

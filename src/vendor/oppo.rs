@@ -1,0 +1,84 @@
+//! OPPO Push: certificate fields, client, simulated endpoint and device-side
+//! delivery semantics.
+//!
+//! PLACEHOLDER: only the certificate fields exist yet.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::common::{random_string, RequestLogs, ALNUM};
+use super::{Faults, Push, Rejection, RequestLog, SendOutcome, Services, Vendor, VendorId};
+use crate::diagnosis::Diagnosis;
+use crate::hub::gateway::protocol::{DeviceInfo, RegisterError};
+
+/// What the OPPO Push console gives the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    pub app_id: String,
+    pub app_key: String,
+    #[serde(default)]
+    pub app_secret: String,
+    /// Used in the auth signature.
+    pub master_secret: String,
+}
+
+pub struct Oppo {
+    #[allow(dead_code)]
+    services: Services,
+    faults: Faults,
+    logs: RequestLogs,
+}
+
+impl Oppo {
+    pub fn new(services: Services) -> Self {
+        Self {
+            services,
+            faults: Faults::default(),
+            logs: RequestLogs::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Vendor for Oppo {
+    fn id(&self) -> VendorId {
+        VendorId::Oppo
+    }
+
+    fn hosts(&self) -> &'static [&'static str] {
+        &["api.push.oppomobile.com", "api-intl.push.oppomobile.com"]
+    }
+
+    fn register(&self, _device: &DeviceInfo, _package: &str) -> Result<String, RegisterError> {
+        Ok(random_string(44, ALNUM))
+    }
+
+    fn router(&self) -> axum::Router {
+        axum::Router::new()
+    }
+
+    async fn send(&self, _http: &reqwest::Client, _base_url: &str, _push: &Push) -> SendOutcome {
+        SendOutcome {
+            request: None,
+            result: Err(Rejection {
+                code: Diagnosis::VendorInvalidRequest,
+                vendor_code: "unimplemented".into(),
+                message: "not implemented yet".into(),
+            }),
+        }
+    }
+
+    fn requests(&self) -> Vec<RequestLog> {
+        self.logs.list()
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    fn reset(&self) {
+        self.logs.clear();
+        self.faults.clear();
+    }
+}
