@@ -1,6 +1,10 @@
 //! The `pushlab` command line.
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
+
+mod cli;
 
 /// pushlab proves Android offline push works end to end: it simulates the IM
 /// server and every vendor's push endpoints, drives real or simulated devices
@@ -15,7 +19,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {}
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -24,5 +28,12 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match cli.command {}
+    let result: anyhow::Result<ExitCode> = match cli.command {};
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

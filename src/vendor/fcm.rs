@@ -72,6 +72,14 @@ impl Vendor for Fcm {
         &self.faults
     }
 
+    fn limits(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
+
+    fn set_limits(&self, _limits: serde_json::Value) -> Result<(), String> {
+        Err("no limits yet".into())
+    }
+
     fn reset(&self) {
         self.logs.clear();
         self.faults.clear();

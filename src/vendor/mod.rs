@@ -283,6 +283,13 @@ pub trait Vendor: Send + Sync + 'static {
     /// Fault injection for the simulated endpoint.
     fn faults(&self) -> &Faults;
 
+    /// The endpoint's quota and frequency-control settings, as JSON (each
+    /// vendor has its own shape; defaults come from the vendor's docs).
+    fn limits(&self) -> serde_json::Value;
+
+    /// Replaces some or all of the limits; unknown keys are an error.
+    fn set_limits(&self, limits: serde_json::Value) -> Result<(), String>;
+
     /// Forgets requests, tokens issued, quota counters and faults.
     fn reset(&self);
 }
