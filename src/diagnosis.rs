@@ -72,6 +72,8 @@ diagnoses! {
     OppoExtNotJson = "oppo.ext_not_json" => "OPPO requires the custom content (ext) to be a JSON object string; anything else makes OPPO refuse the push. Send ext as JSON.",
     /// OPPO: no channel id on Android 8+.
     OppoChannelRequired = "oppo.channel_required" => "On Android 8.0 and later OPPO needs a ChannelID: configure it in the certificate (or OPPOChannelID) and create that channel in the app, or the notification is not displayed.",
+    /// OPPO: the device's ColorOS does not support OPPO push.
+    OppoUnsupportedDevice = "oppo.unsupported_device" => "This OPPO model or ColorOS version does not support OPPO push (registration fails). Use another offline channel on this device.",
     /// vivo: the device does not support vivo push.
     VivoUnsupportedDevice = "vivo.unsupported_device" => "This vivo model does not support vivo push (turnOnPush returns state 101). Use another offline channel on this device.",
     /// Huawei: HMS Core is older than 20401300.
