@@ -17,7 +17,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Serve the hub (IM server, vendor endpoints, device gateway) until Ctrl-C.
+    Serve(cli::serve::Args),
+}
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -28,7 +31,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Serve(args) => cli::serve::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(e) => {

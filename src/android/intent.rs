@@ -129,9 +129,10 @@ mod tests {
 
     #[test]
     fn component_short_and_full_forms() {
-        let c: ComponentName = "com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity"
-            .parse()
-            .unwrap();
+        let c: ComponentName =
+            "com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity"
+                .parse()
+                .unwrap();
         assert_eq!(c.package, "com.tencent.qcloud.tim.tuikit");
         assert_eq!(
             c.flatten_to_string(),

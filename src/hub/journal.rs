@@ -115,8 +115,10 @@ pub enum Event {
     /// A push could not reach a device at all.
     InstructionDropped { code: Diagnosis, detail: String },
     // ---- device and app, as reported through the gateway ----
-    /// The device side reported something about this message.
-    Device(crate::hub::gateway::DeviceEvent),
+    /// The device side reported something about this message; recorded
+    /// under the device event's own kind (`posted`, `clicked`...).
+    #[serde(untagged)]
+    Device(crate::hub::gateway::protocol::DeviceRecord),
 }
 
 impl Event {
@@ -386,5 +388,45 @@ mod tests {
             .wait_for(2, Duration::from_millis(1), |_| true)
             .await
             .is_none());
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+    use crate::hub::gateway::protocol::{DeviceEventKind, DeviceRecord, Reporter};
+
+    #[test]
+    fn device_events_are_recorded_under_their_own_kind() {
+        let j = Journal::new(Clock::virtual_at(Timestamp(0)));
+        let id = MessageId::from("m");
+        let r = j.append(
+            Some(&id),
+            None,
+            Event::Device(DeviceRecord {
+                device: "d".into(),
+                reporter: Reporter::App,
+                kind: DeviceEventKind::ExtReceived {
+                    via: "intent_extra".into(),
+                    value: "{}".into(),
+                },
+            }),
+        );
+        let v = serde_json::to_value(&*r).unwrap();
+        assert_eq!(v["kind"], "ext_received");
+        assert_eq!(v["link"], "app");
+        assert_eq!(v["message_id"], "m");
+        let back: Record = serde_json::from_value(v).unwrap();
+        assert_eq!(back, *r);
+        let hub_event = j.append(
+            Some(&id),
+            None,
+            Event::Deduplicated {
+                original: id.clone(),
+            },
+        );
+        let back: Record =
+            serde_json::from_value(serde_json::to_value(&*hub_event).unwrap()).unwrap();
+        assert_eq!(back, *hub_event);
     }
 }

@@ -78,7 +78,11 @@ impl AppRegistry {
 
     /// The first app of this vendor for which `pred` holds (vendor modules
     /// match on their own credentials, e.g. by app secret or app id).
-    pub fn find(&self, vendor: VendorId, mut pred: impl FnMut(&Certificate) -> bool) -> Option<Certificate> {
+    pub fn find(
+        &self,
+        vendor: VendorId,
+        mut pred: impl FnMut(&Certificate) -> bool,
+    ) -> Option<Certificate> {
         self.inner
             .lock()
             .iter()

@@ -44,7 +44,12 @@ impl Vendor for Huawei {
     }
 
     fn hosts(&self) -> &'static [&'static str] {
-        &["push-api.cloud.huawei.com", "oauth-login.cloud.huawei.com", "login.cloud.huawei.com", "api.push.hicloud.com"]
+        &[
+            "push-api.cloud.huawei.com",
+            "oauth-login.cloud.huawei.com",
+            "login.cloud.huawei.com",
+            "api.push.hicloud.com",
+        ]
     }
 
     fn register(&self, _device: &DeviceInfo, _package: &str) -> Result<String, RegisterError> {

@@ -201,13 +201,19 @@ pub struct AndroidInfo {
     #[serde(rename = "HuaWeiCategory", skip_serializing_if = "Option::is_none")]
     pub huawei_category: Option<String>,
     /// 1: pass Ext as intent parameters; 0: as action parameters.
-    #[serde(rename = "ExtAsHuaweiIntentParam", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ExtAsHuaweiIntentParam",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ext_as_huawei_intent_param: Option<i64>,
     #[serde(rename = "OPPOCategory", skip_serializing_if = "Option::is_none")]
     pub oppo_category: Option<String>,
     #[serde(rename = "OPPONotifyLevel", skip_serializing_if = "Option::is_none")]
     pub oppo_notify_level: Option<i64>,
-    #[serde(rename = "OPPOPrivateMsgTemplateId", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "OPPOPrivateMsgTemplateId",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub oppo_private_msg_template_id: Option<String>,
     #[serde(rename = "HonorImportance", skip_serializing_if = "Option::is_none")]
     pub honor_importance: Option<String>,

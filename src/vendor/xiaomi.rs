@@ -45,7 +45,11 @@ impl Vendor for Xiaomi {
     }
 
     fn hosts(&self) -> &'static [&'static str] {
-        &["api.xmpush.xiaomi.com", "sgp-api.xmpush.global.xiaomi.com", "api.xmpush.global.xiaomi.com"]
+        &[
+            "api.xmpush.xiaomi.com",
+            "sgp-api.xmpush.global.xiaomi.com",
+            "api.xmpush.global.xiaomi.com",
+        ]
     }
 
     fn register(&self, _device: &DeviceInfo, _package: &str) -> Result<String, RegisterError> {

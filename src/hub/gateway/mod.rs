@@ -2,6 +2,7 @@
 //! the ROM model in the simulator) register here, hold a stream of
 //! [`protocol::StreamItem`]s and report events.
 
+pub mod api;
 pub mod protocol;
 
 use std::collections::{HashMap, VecDeque};
@@ -69,7 +70,12 @@ impl Gateway {
 
     /// The existing registration of (device, vendor, package), if any: the
     /// vendor SDK hands out the same token until the app is reinstalled.
-    pub fn registration_of(&self, device: &str, vendor: VendorId, package: &str) -> Option<Registration> {
+    pub fn registration_of(
+        &self,
+        device: &str,
+        vendor: VendorId,
+        package: &str,
+    ) -> Option<Registration> {
         self.state
             .lock()
             .registrations
@@ -82,8 +88,9 @@ impl Gateway {
     /// package).
     pub fn add_registration(&self, reg: Registration) {
         let mut s = self.state.lock();
-        s.registrations
-            .retain(|r| !(r.device == reg.device && r.vendor == reg.vendor && r.package == reg.package));
+        s.registrations.retain(|r| {
+            !(r.device == reg.device && r.vendor == reg.vendor && r.package == reg.package)
+        });
         s.registrations.push(reg);
     }
 
@@ -126,12 +133,19 @@ impl Gateway {
                 None,
                 Event::InstructionDropped {
                     code: Diagnosis::VendorTokenInvalid,
-                    detail: format!("no device holds {} token {}", instruction.vendor, instruction.token),
+                    detail: format!(
+                        "no device holds {} token {}",
+                        instruction.vendor, instruction.token
+                    ),
                 },
             );
             return;
         };
-        self.send_to(&reg.device, Some(&message_id), StreamItem::Display { instruction });
+        self.send_to(
+            &reg.device,
+            Some(&message_id),
+            StreamItem::Display { instruction },
+        );
     }
 
     /// Sends a command (`tap`, `clear`) to a device's push service.
@@ -161,9 +175,13 @@ impl Gateway {
         };
         if is_display {
             let event = if delivered {
-                Event::InstructionDelivered { device: device.to_string() }
+                Event::InstructionDelivered {
+                    device: device.to_string(),
+                }
             } else {
-                Event::InstructionQueued { device: device.to_string() }
+                Event::InstructionQueued {
+                    device: device.to_string(),
+                }
             };
             self.journal.append(message_id, None, event);
         }
@@ -174,7 +192,9 @@ impl Gateway {
     /// the returned guard is dropped.
     pub fn open_stream(&self, device: &str) -> (mpsc::UnboundedReceiver<StreamItem>, OnDrop) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let _ = tx.send(StreamItem::Hello { device: device.to_string() });
+        let _ = tx.send(StreamItem::Hello {
+            device: device.to_string(),
+        });
         let (generation, queued) = {
             let mut s = self.state.lock();
             s.generation += 1;
@@ -192,7 +212,9 @@ impl Gateway {
                 self.journal.append(
                     Some(&instruction.message_id),
                     None,
-                    Event::InstructionDelivered { device: device.to_string() },
+                    Event::InstructionDelivered {
+                        device: device.to_string(),
+                    },
                 );
             }
         }
@@ -221,7 +243,8 @@ impl Gateway {
     /// Appends a device's event to the journal.
     pub fn post_event(&self, event: DeviceEvent) {
         let id = event.message_id.clone();
-        self.journal.append(id.as_ref(), None, Event::Device(event));
+        self.journal
+            .append(id.as_ref(), None, Event::Device(event.into()));
     }
 
     pub fn reset(&self) {

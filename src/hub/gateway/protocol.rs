@@ -287,7 +287,27 @@ pub enum Reporter {
     App,
 }
 
-impl DeviceEvent {
+/// A device event as the journal keeps it (its message id lives on the
+/// journal record).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    pub device: String,
+    pub reporter: Reporter,
+    #[serde(flatten)]
+    pub kind: DeviceEventKind,
+}
+
+impl From<DeviceEvent> for DeviceRecord {
+    fn from(e: DeviceEvent) -> Self {
+        DeviceRecord {
+            device: e.device,
+            reporter: e.reporter,
+            kind: e.kind,
+        }
+    }
+}
+
+impl DeviceRecord {
     pub fn link(&self) -> Link {
         match self.reporter {
             Reporter::PushService => Link::Device,

@@ -1,0 +1,73 @@
+//! `pushlab serve`: the hub on its own, for a backend, a phone or curl.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use pushlab::hub::clock::Clock;
+use pushlab::hub::Hub;
+
+/// Serve the IM server, the six vendor endpoints and the device gateway.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on. Loopback by default; any other address needs
+    /// --allow-remote.
+    #[arg(long, default_value = "127.0.0.1:8700")]
+    pub listen: SocketAddr,
+
+    /// Allow listening on a non-loopback address (the hub has no
+    /// authentication of its own: anyone who can reach it can use it).
+    #[arg(long)]
+    pub allow_remote: bool,
+
+    /// Which clock the hub runs on: `real` follows the wall clock; `virtual`
+    /// stands still until POST /admin/v1/clock/advance moves it. Either way
+    /// advancing skips ahead (e.g. past a certificate's 10-minute delay).
+    #[arg(long, value_enum, default_value_t = ClockArg::Real)]
+    pub clock: ClockArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ClockArg {
+    Real,
+    Virtual,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if !args.listen.ip().is_loopback() {
+        if !args.allow_remote {
+            bail!(
+                "refusing to listen on {} (not loopback): the hub has no authentication; pass --allow-remote to do it anyway",
+                args.listen
+            );
+        }
+        eprintln!(
+            "warning: listening on {}: anyone who can reach this address can use the hub",
+            args.listen
+        );
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async move {
+        let clock = match args.clock {
+            ClockArg::Real => Clock::real(),
+            ClockArg::Virtual => Clock::virtual_now(),
+        };
+        let hub = Hub::new(clock);
+        let running = hub
+            .start(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        println!("pushlab hub listening on {}", running.base_url());
+        for (name, url) in running.endpoints() {
+            println!("  {name:<22} {url}");
+        }
+        println!(
+            "Certificates take effect 10 minutes after they are saved; skip ahead with\n  curl -X POST {}/admin/v1/clock/advance -d '{{\"seconds\":600}}'",
+            running.base_url()
+        );
+        println!("Press Ctrl-C to stop.");
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        running.stop().await.context("stopping the hub")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

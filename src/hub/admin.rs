@@ -1,0 +1,243 @@
+//! Retrospection and control, in the spirit of LocalStack: reset, the clock,
+//! the journal, and each vendor endpoint's requests, faults and limits.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::journal::{MessageId, Query as JournalQuery};
+use super::Hub;
+use crate::vendor::common::Fault;
+use crate::vendor::{Vendor, VendorId};
+
+pub fn router(hub: Hub) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/admin/v1/reset", post(reset))
+        .route("/admin/v1/clock", get(clock))
+        .route("/admin/v1/clock/advance", post(advance))
+        .route("/admin/v1/vendors", get(vendors))
+        .route("/admin/v1/vendors/{vendor}/requests", get(vendor_requests))
+        .route(
+            "/admin/v1/vendors/{vendor}/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route(
+            "/admin/v1/vendors/{vendor}/limits",
+            get(get_limits).put(set_limits),
+        )
+        .route("/admin/v1/vendors/{vendor}/reset", post(reset_vendor))
+        .route("/journal", get(journal))
+        .route("/journal/messages/{id}", get(journal_message))
+        .with_state(hub)
+}
+
+fn error(status: StatusCode, msg: impl Into<String>) -> Response {
+    (status, Json(json!({"error": msg.into()}))).into_response()
+}
+
+async fn index(State(hub): State<Hub>) -> Response {
+    let vendors: Vec<_> = hub
+        .vendors
+        .keys()
+        .map(|v| json!({"vendor": v, "name": v.display_name(), "path": format!("/{}", v.name())}))
+        .collect();
+    Json(json!({
+        "service": "pushlab hub",
+        "clock": {"mode": hub.clock().mode(), "now": hub.clock().now().to_string()},
+        "apis": {
+            "im_rest": "/v4/openim/sendmsg",
+            "im_device": "/im/v1/{login,logout,push-token,connection}",
+            "gateway": "/gateway/v1/{register,stream,events,devices,registrations}",
+            "admin": "/admin/v1/{reset,clock,certificates,accounts,tokens,vendors}",
+            "journal": "/journal?message_id=&recipient=&since=",
+        },
+        "vendors": vendors,
+    }))
+    .into_response()
+}
+
+async fn reset(State(hub): State<Hub>) -> Response {
+    hub.reset();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn clock(State(hub): State<Hub>) -> Response {
+    let now = hub.clock().now();
+    Json(json!({"mode": hub.clock().mode(), "now": now, "iso": now.to_string()})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    #[serde(default)]
+    seconds: Option<f64>,
+    #[serde(default)]
+    millis: Option<u64>,
+}
+
+async fn advance(State(hub): State<Hub>, body: Bytes) -> Response {
+    let a: Advance = match serde_json::from_slice(&body) {
+        Ok(a) => a,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("advance: {e}")),
+    };
+    let d = match (a.seconds, a.millis) {
+        (Some(s), None) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
+        (None, Some(ms)) => Duration::from_millis(ms),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "advance: give one of seconds (>= 0) or millis",
+            )
+        }
+    };
+    hub.clock().advance(d);
+    let now = hub.clock().now();
+    Json(json!({"now": now, "iso": now.to_string()})).into_response()
+}
+
+fn vendor(hub: &Hub, name: &str) -> Result<std::sync::Arc<dyn Vendor>, Response> {
+    let id: VendorId = name
+        .parse()
+        .map_err(|e: crate::vendor::UnknownVendor| error(StatusCode::NOT_FOUND, e.to_string()))?;
+    hub.vendors
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("vendor {id} is not served")))
+}
+
+async fn vendors(State(hub): State<Hub>) -> Response {
+    let list: Vec<_> = hub
+        .vendors
+        .values()
+        .map(|v| {
+            let reqs = v.requests();
+            json!({
+                "vendor": v.id(),
+                "name": v.id().display_name(),
+                "hosts": v.hosts(),
+                "accepted": reqs.iter().filter(|r| r.accepted).count(),
+                "rejected": reqs.iter().filter(|r| !r.accepted).count(),
+                "faults": v.faults().list(),
+                "limits": v.limits(),
+            })
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+#[derive(Deserialize)]
+struct RequestFilter {
+    #[serde(default)]
+    accepted: Option<bool>,
+}
+
+async fn vendor_requests(
+    State(hub): State<Hub>,
+    Path(name): Path<String>,
+    q: Result<Query<RequestFilter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let v = match vendor(&hub, &name) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let filter = q.ok().and_then(|Query(q)| q.accepted);
+    let list: Vec<_> = v
+        .requests()
+        .into_iter()
+        .filter(|r| filter.is_none_or(|a| r.accepted == a))
+        .collect();
+    Json(list).into_response()
+}
+
+async fn list_faults(State(hub): State<Hub>, Path(name): Path<String>) -> Response {
+    match vendor(&hub, &name) {
+        Ok(v) => Json(v.faults().list()).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn add_fault(State(hub): State<Hub>, Path(name): Path<String>, body: Bytes) -> Response {
+    let v = match vendor(&hub, &name) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match serde_json::from_slice::<Fault>(&body) {
+        Ok(f) => {
+            v.faults().add(f);
+            (StatusCode::CREATED, Json(v.faults().list())).into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, format!("fault: {e}")),
+    }
+}
+
+async fn clear_faults(State(hub): State<Hub>, Path(name): Path<String>) -> Response {
+    match vendor(&hub, &name) {
+        Ok(v) => {
+            v.faults().clear();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+async fn get_limits(State(hub): State<Hub>, Path(name): Path<String>) -> Response {
+    match vendor(&hub, &name) {
+        Ok(v) => Json(v.limits()).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn set_limits(State(hub): State<Hub>, Path(name): Path<String>, body: Bytes) -> Response {
+    let v = match vendor(&hub, &name) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(x) => x,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("limits: {e}")),
+    };
+    match v.set_limits(value) {
+        Ok(()) => Json(v.limits()).into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, format!("limits: {e}")),
+    }
+}
+
+async fn reset_vendor(State(hub): State<Hub>, Path(name): Path<String>) -> Response {
+    match vendor(&hub, &name) {
+        Ok(v) => {
+            v.reset();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+async fn journal(
+    State(hub): State<Hub>,
+    q: Result<Query<JournalQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("journal: {e}")),
+    };
+    Json(hub.journal().query(&q)).into_response()
+}
+
+async fn journal_message(State(hub): State<Hub>, Path(id): Path<String>) -> Response {
+    let chain = hub.journal().chain(&MessageId(id.clone()));
+    if chain.is_empty() {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no records for message {id}"),
+        );
+    }
+    Json(chain).into_response()
+}
