@@ -104,18 +104,21 @@ fn the_default_title_is_a_new_message() {
     assert_eq!(plan.title, "a new message");
 }
 
+/// name, recipient, message, certificate, now, expected code (None: push).
+type Row<'a> = (
+    &'static str,
+    RecipientState,
+    SendMsg,
+    Option<&'a Certificate>,
+    Timestamp,
+    Option<Diagnosis>,
+);
+
 #[test]
 fn each_broken_link_has_its_code() {
     let now = effective_now();
     let c = cert();
-    let rows: Vec<(
-        &str,
-        RecipientState,
-        SendMsg,
-        Option<&Certificate>,
-        Timestamp,
-        Option<Diagnosis>,
-    )> = vec![
+    let rows: Vec<Row> = vec![
         (
             "logged out",
             RecipientState::LoggedOut,

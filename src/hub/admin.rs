@@ -103,14 +103,23 @@ async fn advance(State(hub): State<Hub>, body: Bytes) -> Response {
     Json(json!({"now": now, "iso": now.to_string()})).into_response()
 }
 
-fn vendor(hub: &Hub, name: &str) -> Result<std::sync::Arc<dyn Vendor>, Response> {
-    let id: VendorId = name
-        .parse()
-        .map_err(|e: crate::vendor::UnknownVendor| error(StatusCode::NOT_FOUND, e.to_string()))?;
+/// An admin error: answered as `{"error": ...}` with its status.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
+fn vendor(hub: &Hub, name: &str) -> Result<std::sync::Arc<dyn Vendor>, ApiError> {
+    let id: VendorId = name.parse().map_err(|e: crate::vendor::UnknownVendor| {
+        ApiError(StatusCode::NOT_FOUND, e.to_string())
+    })?;
     hub.vendors
         .get(&id)
         .cloned()
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("vendor {id} is not served")))
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("vendor {id} is not served")))
 }
 
 async fn vendors(State(hub): State<Hub>) -> Response {
@@ -146,7 +155,7 @@ async fn vendor_requests(
 ) -> Response {
     let v = match vendor(&hub, &name) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let filter = q.ok().and_then(|Query(q)| q.accepted);
     let list: Vec<_> = v
@@ -160,14 +169,14 @@ async fn vendor_requests(
 async fn list_faults(State(hub): State<Hub>, Path(name): Path<String>) -> Response {
     match vendor(&hub, &name) {
         Ok(v) => Json(v.faults().list()).into_response(),
-        Err(r) => r,
+        Err(e) => e.into_response(),
     }
 }
 
 async fn add_fault(State(hub): State<Hub>, Path(name): Path<String>, body: Bytes) -> Response {
     let v = match vendor(&hub, &name) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match serde_json::from_slice::<Fault>(&body) {
         Ok(f) => {
@@ -184,21 +193,21 @@ async fn clear_faults(State(hub): State<Hub>, Path(name): Path<String>) -> Respo
             v.faults().clear();
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(r) => r,
+        Err(e) => e.into_response(),
     }
 }
 
 async fn get_limits(State(hub): State<Hub>, Path(name): Path<String>) -> Response {
     match vendor(&hub, &name) {
         Ok(v) => Json(v.limits()).into_response(),
-        Err(r) => r,
+        Err(e) => e.into_response(),
     }
 }
 
 async fn set_limits(State(hub): State<Hub>, Path(name): Path<String>, body: Bytes) -> Response {
     let v = match vendor(&hub, &name) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(x) => x,
@@ -216,7 +225,7 @@ async fn reset_vendor(State(hub): State<Hub>, Path(name): Path<String>) -> Respo
             v.reset();
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(r) => r,
+        Err(e) => e.into_response(),
     }
 }
 

@@ -90,14 +90,14 @@ async fn account_import(State(im): State<ImServer>, body: Bytes) -> Response {
 }
 
 /// A JSON body read by hand, so malformed input gets TIM's error shape.
-fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
+fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, TimError> {
     serde_json::from_slice(body).map_err(|e| {
         let code = if serde_json::from_slice::<serde_json::Value>(body).is_err() {
             codes::JSON_PARSE
         } else {
             codes::BAD_FIELD
         };
-        tim(TimResponse::fail(&TimError::new(code, e.to_string())))
+        TimError::new(code, e.to_string())
     })
 }
 
@@ -111,7 +111,7 @@ struct LoginReq {
 async fn login(State(im): State<ImServer>, body: Bytes) -> Response {
     let req: LoginReq = match parse_body(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(e) => return tim(TimResponse::fail(&e)),
     };
     if req.user.is_empty() || req.device.is_empty() {
         return tim(TimResponse::fail(&TimError::new(
@@ -133,7 +133,7 @@ struct SessionReq {
 async fn logout(State(im): State<ImServer>, body: Bytes) -> Response {
     let req: SessionReq = match parse_body(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(e) => return tim(TimResponse::fail(&e)),
     };
     match im.logout(&req.session) {
         Ok(()) => tim(TimResponse::ok()),
@@ -152,7 +152,7 @@ struct TokenReq {
 async fn push_token(State(im): State<ImServer>, body: Bytes) -> Response {
     let req: TokenReq = match parse_body(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(e) => return tim(TimResponse::fail(&e)),
     };
     let token = PushToken {
         certificate_id: req.certificate_id,

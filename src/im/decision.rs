@@ -35,7 +35,7 @@ pub enum Decision {
     /// Not pushed, with the first broken link.
     NotPushed { code: Diagnosis, detail: String },
     /// Push through the certificate's vendor.
-    Push(PushPlan),
+    Push(Box<PushPlan>),
 }
 
 /// A push the IM server will hand to a vendor client.
@@ -114,12 +114,12 @@ pub fn decide(
         .clone()
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| DEFAULT_TITLE.to_string());
-    Decision::Push(PushPlan {
+    Decision::Push(Box::new(PushPlan {
         certificate: cert.clone(),
         token: token.clone(),
         title,
         desc,
-    })
+    }))
 }
 
 /// The notification text: `OfflinePushInfo.Desc` when set, else the text of

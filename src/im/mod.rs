@@ -524,6 +524,7 @@ impl ImServer {
                         desc: plan.desc.clone(),
                     },
                 );
+                let plan = *plan;
                 let push = Push {
                     message_id: message_id.clone(),
                     certificate: plan.certificate,

@@ -144,7 +144,9 @@ impl Gateway {
         self.send_to(
             &reg.device,
             Some(&message_id),
-            StreamItem::Display { instruction },
+            StreamItem::Display {
+                instruction: Box::new(instruction),
+            },
         );
     }
 

@@ -200,7 +200,9 @@ pub enum StreamItem {
     /// First line: the stream is open.
     Hello { device: String },
     /// Show a notification.
-    Display { instruction: DisplayInstruction },
+    Display {
+        instruction: Box<DisplayInstruction>,
+    },
     /// Fire the tap of the notification of this message.
     Tap { message_id: MessageId },
     /// Remove the notification of this message (all when `None`).
