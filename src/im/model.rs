@@ -326,7 +326,8 @@ mod tests {
 
     #[test]
     fn names_the_field_that_is_wrong() {
-        let e = parse(serde_json::json!({"To_Account": "b", "MsgBody": []})).unwrap_err();
+        let e = parse(serde_json::json!({"To_Account": "b", "MsgRandom": 1, "MsgBody": []}))
+            .unwrap_err();
         assert_eq!(e.code, codes::MSG_BODY);
         let e = parse(serde_json::json!({"To_Account": "b",
             "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {}}]}))
