@@ -961,3 +961,61 @@ proptest! {
         })?;
     }
 }
+
+// ---------------------------------------------------------------------------
+// Interop: Huawei's own Python server SDK against the simulator
+// ---------------------------------------------------------------------------
+
+/// Runs `tests/interop/huawei_push_admin.py` with the project's venv.
+async fn run_hms_python_sdk(base: &str, app_id: &str, secret: &str, token: &str) -> (bool, String) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-test-deps.sh to install the interop clients",
+        python.display()
+    );
+    let out = tokio::process::Command::new(python)
+        .arg(root.join("tests/interop/huawei_push_admin.py"))
+        .args([base, app_id, secret, token])
+        .output()
+        .await
+        .expect("python runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn huawei_python_sdk_sends_through_the_simulator_unchanged() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = lab.hw.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (ok, out) = run_hms_python_sdk(&base, APP_ID, SECRET, &token).await;
+    assert!(ok, "the SDK's send failed: {out}");
+    let v: Value = serde_json::from_str(out.trim().lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["code"], "80000000", "{out}");
+    let i = next_display(&mut rx).await;
+    assert_eq!(i.notification.text, "hello from the HMS Python SDK");
+    assert_eq!(
+        i.notification.badge_class.as_deref(),
+        Some("com.example.Main")
+    );
+    assert_eq!(i.click, ClickRoute::Launcher);
+
+    // A wrong secret: the SDK raises on the OAuth server's non-200 answer.
+    let (ok, out) = run_hms_python_sdk(&base, APP_ID, "wrong", &token).await;
+    assert!(!ok && out.contains("400"), "{out}");
+    // An unknown token: the SDK raises on the send's non-200 answer.
+    let (ok, out) = run_hms_python_sdk(&base, APP_ID, SECRET, "unknown").await;
+    assert!(!ok && out.contains("400"), "{out}");
+}
