@@ -885,13 +885,19 @@ async fn handle_token(
     }
     let lifetime = inner.limits.read().token_lifetime_secs;
     let token = new_access_token();
-    inner.issued.lock().insert(
+    let mut issued = inner.issued.lock();
+    // Forget expired tokens now and then so the table stays small.
+    if issued.len() >= 4096 {
+        issued.retain(|_, i| i.expires_at > now);
+    }
+    issued.insert(
         token.clone(),
         Issued {
             app_id: client_id.to_string(),
             expires_at: now.plus(Duration::from_secs(lifetime)),
         },
     );
+    drop(issued);
     log(StatusCode::OK, true, "0", "token issued");
     (
         StatusCode::OK,
