@@ -941,6 +941,19 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
+    fn intent_extras_never_panic_and_always_land_in_the_uri(
+        uri in prop_oneof![".{0,40}", ".{0,5}#Intent;.{0,5}end", "intent:[a-z/]{0,10}#Intent;[a-z=;.]{0,20}end", "[a-z]{1,6}://[a-z./]{0,12}"],
+        key in "[A-Za-z0-9_ ;=%]{1,8}",
+        value in ".{0,16}",
+    ) {
+        let out = add_intent_extras(&uri, &[(key.clone(), value.clone())]);
+        prop_assert!(out.starts_with("intent:"), "{}", out);
+        prop_assert!(out.ends_with("end"), "{}", out);
+        prop_assert!(out.contains("S."), "{}", out);
+        prop_assert!(!out[out.find("S.").unwrap_or(0)..].contains(' '));
+    }
+
+    #[test]
     fn arbitrary_bodies_never_panic_nor_answer_500(
         body in proptest::collection::vec(any::<u8>(), 0..512),
         json_body in json_value(),

@@ -364,7 +364,9 @@ pub fn add_intent_extras(uri: &str, extras: &[(String, String)]) -> String {
         .iter()
         .map(|(k, v)| format!("S.{}={};", uri_encode(k), uri_encode(v)))
         .collect();
-    if let Some(frag) = uri.rfind("#Intent;") {
+    // Only an `intent:` URI has items: `parseUri` reads anything else as
+    // the data of a VIEW intent, fragment included.
+    if let Some(frag) = uri.rfind("#Intent;").filter(|_| uri.starts_with("intent:")) {
         let tail = &uri[frag..];
         let at = tail
             .find("SEL;")
