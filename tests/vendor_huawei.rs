@@ -1,0 +1,1034 @@
+//! Huawei HMS Push: the requests the IM server builds, the simulated OAuth
+//! and send endpoints (auth, validation, sizes, flow control, the marketing
+//! cap, faults), registration on old HMS Core, and the device-side
+//! instruction an accepted push becomes.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use proptest::prelude::*;
+use pushlab::diagnosis::Diagnosis;
+use pushlab::hub::clock::{Clock, Timestamp};
+use pushlab::hub::gateway::protocol::{
+    ClickRoute, DeviceInfo, DisplayInstruction, Poster, Requirement, StreamItem,
+};
+use pushlab::hub::gateway::{Gateway, Registration};
+use pushlab::hub::journal::{Event, Journal, MessageId};
+use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::vendor::huawei::{
+    self, add_intent_extras, build_send_request, build_token_request, Huawei,
+};
+use pushlab::vendor::{
+    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
+    VendorId, MESSAGE_ID_HEADER,
+};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
+const APP_ID: &str = "104612345";
+const SECRET: &str = "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2";
+const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
+const EXT: &str = r#"{"extKey":"ext content"}"#;
+
+fn services() -> Services {
+    let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
+    let journal = Journal::new(clock.clone());
+    Services::new(
+        clock,
+        journal.clone(),
+        Gateway::new(journal),
+        AppRegistry::default(),
+    )
+}
+
+fn certificate(click: ClickAction) -> Certificate {
+    Certificate {
+        id: 7777,
+        package: PACKAGE.into(),
+        credentials: Credentials::Huawei(huawei::Credentials {
+            app_id: APP_ID.into(),
+            client_secret: SECRET.into(),
+        }),
+        click,
+        channel_id: Some("im_channel".into()),
+        badge_class: Some("com.tencent.qcloud.tim.demo.SplashActivity".into()),
+        saved_at: Timestamp(0),
+    }
+}
+
+fn push(click: ClickAction, ext: Option<&str>) -> Push {
+    Push {
+        message_id: MessageId::from("msg-1"),
+        certificate: certificate(click),
+        token: "0hms-token".into(),
+        title: "a new message".into(),
+        desc: "hello".into(),
+        ext: ext.map(str::to_string),
+        android: AndroidInfo::default(),
+    }
+}
+
+fn open_page() -> ClickAction {
+    ClickAction::OpenPage {
+        page: PageTarget::IntentUri(INTENT_URI.into()),
+    }
+}
+
+fn open_url() -> ClickAction {
+    ClickAction::OpenUrl {
+        url: "https://cloud.tencent.com/document/product/269".into(),
+    }
+}
+
+fn snapshot_of(p: &Push) -> Value {
+    let mut req =
+        serde_json::to_value(build_send_request(p, "ACCESS_TOKEN").expect("request")).unwrap();
+    for h in req["headers"].as_array_mut().unwrap() {
+        if h[0] == "Authorization" {
+            h[1] = json!("Bearer [access_token]");
+        }
+    }
+    req
+}
+
+#[test]
+fn client_requests_for_each_click_event_with_and_without_ext() {
+    for (name, click) in [
+        ("open_app", ClickAction::OpenApp),
+        ("open_url", open_url()),
+        ("open_page", open_page()),
+    ] {
+        insta::assert_json_snapshot!(
+            format!("huawei_{name}_no_ext"),
+            snapshot_of(&push(click.clone(), None))
+        );
+        insta::assert_json_snapshot!(
+            format!("huawei_{name}_json_ext"),
+            snapshot_of(&push(click, Some(EXT)))
+        );
+    }
+}
+
+#[test]
+fn client_request_with_custom_desc_channel_override_and_classification() {
+    let mut p = push(ClickAction::OpenApp, Some(EXT));
+    p.title = "Denny".into();
+    p.desc = "[Custom message] jump to denny".into();
+    p.android.huawei_channel_id = Some("hw_im".into());
+    p.android.huawei_importance = Some("NORMAL".into());
+    p.android.huawei_category = Some("IM".into());
+    let req = build_send_request(&p, "t").unwrap();
+    assert_eq!(
+        req.body["message"]["android"]["notification"]["channel_id"],
+        "hw_im"
+    );
+    insta::assert_json_snapshot!("huawei_custom_desc_channel_override", snapshot_of(&p));
+}
+
+#[test]
+fn ext_as_intent_param_puts_ext_keys_into_the_intent_uri() {
+    let mut p = push(open_page(), Some(r#"{"extKey":"ext content","n":1}"#));
+    p.android.ext_as_huawei_intent_param = Some(1);
+    let req = build_send_request(&p, "t").unwrap();
+    let intent = req.body["message"]["android"]["notification"]["click_action"]["intent"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        intent.ends_with(";S.extKey=ext%20content;S.n=1;end"),
+        "{intent}"
+    );
+    insta::assert_json_snapshot!("huawei_open_page_ext_as_intent_param", snapshot_of(&p));
+
+    // The action variant of an in-app page.
+    let p = push(
+        ClickAction::OpenPage {
+            page: PageTarget::Action("com.tencent.qcloud.OPEN_CHAT".into()),
+        },
+        None,
+    );
+    let req = build_send_request(&p, "t").unwrap();
+    assert_eq!(
+        req.body["message"]["android"]["notification"]["click_action"],
+        json!({"type": 1, "action": "com.tencent.qcloud.OPEN_CHAT"})
+    );
+    // A class name cannot be expressed.
+    let p = push(
+        ClickAction::OpenPage {
+            page: PageTarget::Activity("com.example.Chat".into()),
+        },
+        None,
+    );
+    assert_eq!(
+        build_send_request(&p, "t").unwrap_err().code,
+        Diagnosis::VendorInvalidRequest
+    );
+}
+
+#[test]
+fn intent_extras_are_written_as_to_uri_does() {
+    let kv = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+    assert_eq!(
+        add_intent_extras("intent:#Intent;component=a/.B;end", &kv("k", "a b;c")),
+        "intent:#Intent;component=a/.B;S.k=a%20b%3Bc;end"
+    );
+    assert_eq!(
+        add_intent_extras("intent:#Intent;action=X;SEL;scheme=s;end", &kv("k", "v")),
+        "intent:#Intent;action=X;S.k=v;SEL;scheme=s;end"
+    );
+    assert_eq!(
+        add_intent_extras("pushscheme://com.tencent.qcloud.tim/detail", &kv("k", "v")),
+        "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;S.k=v;end"
+    );
+    assert_eq!(
+        add_intent_extras("intent:#Intent;end", &[]),
+        "intent:#Intent;end"
+    );
+}
+
+#[test]
+fn token_request_is_client_credentials() {
+    let req = build_token_request(&huawei::Credentials {
+        app_id: APP_ID.into(),
+        client_secret: "s/+".into(),
+    });
+    assert_eq!(req.path, "/oauth2/v3/token");
+    assert_eq!(
+        req.body,
+        json!(format!(
+            "grant_type=client_credentials&client_id={APP_ID}&client_secret=s%2F%2B"
+        ))
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Registration
+// ---------------------------------------------------------------------------
+
+#[test]
+fn registration_needs_hms_core_20401300() {
+    let hw = Huawei::new(services());
+    let device = |v: Option<u64>| DeviceInfo {
+        brand: "HUAWEI".into(),
+        hms_core_version: v,
+        ..DeviceInfo::default()
+    };
+    let token = hw.register(&device(Some(60_300_301)), PACKAGE).unwrap();
+    assert!(
+        token.len() >= 130 && token.as_bytes()[0].is_ascii_digit(),
+        "{token}"
+    );
+    let ok = hw.register(&device(Some(20_401_300)), PACKAGE);
+    assert!(ok.is_ok());
+    let old = hw.register(&device(Some(20_401_299)), PACKAGE).unwrap_err();
+    assert_eq!(
+        (old.diagnosis, old.code.as_str()),
+        (Diagnosis::HuaweiHmsTooOld, "2")
+    );
+    let none = hw.register(&device(None), PACKAGE).unwrap_err();
+    assert_eq!(none.diagnosis, Diagnosis::HuaweiHmsTooOld);
+}
+
+// ---------------------------------------------------------------------------
+// Endpoint, in process
+// ---------------------------------------------------------------------------
+
+struct Lab {
+    services: Services,
+    hw: Huawei,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        let services = services();
+        services.apps.upsert(&certificate(ClickAction::OpenApp));
+        let mut other = certificate(ClickAction::OpenApp);
+        other.id = 8888;
+        other.package = "com.other.app".into();
+        other.credentials = Credentials::Huawei(huawei::Credentials {
+            app_id: "999".into(),
+            client_secret: "other".into(),
+        });
+        services.apps.upsert(&other);
+        let hw = Huawei::new(services.clone());
+        Lab { services, hw }
+    }
+
+    fn register(&self, device: &str) -> String {
+        let info = DeviceInfo {
+            hms_core_version: Some(60_300_301),
+            ..DeviceInfo::default()
+        };
+        let token = self.hw.register(&info, PACKAGE).unwrap();
+        self.services.gateway.add_registration(Registration {
+            device: device.into(),
+            vendor: VendorId::Huawei,
+            package: PACKAGE.into(),
+            token: token.clone(),
+            device_info: info,
+        });
+        token
+    }
+
+    async fn call(&self, req: Request<Body>) -> (StatusCode, Value) {
+        let resp = self.hw.router().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn token_for(&self, path: &str, form: &str) -> (StatusCode, Value) {
+        self.call(
+            Request::post(path)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(form.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn access_token(&self, app_id: &str, secret: &str) -> String {
+        let (status, v) = self
+            .token_for(
+                "/oauth2/v3/token",
+                &format!("grant_type=client_credentials&client_id={app_id}&client_secret={secret}"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        v["access_token"].as_str().unwrap().to_string()
+    }
+
+    async fn send(
+        &self,
+        app_id: &str,
+        auth: Option<&str>,
+        body: impl Into<Body>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::post(format!("/v1/{app_id}/messages:send"))
+            .header("content-type", "application/json;charset=utf-8")
+            .header(MESSAGE_ID_HEADER, "m-1");
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        self.call(req.body(body.into()).unwrap()).await
+    }
+}
+
+fn message(token: &str) -> Value {
+    json!({
+        "validate_only": false,
+        "message": {
+            "android": {
+                "data": EXT,
+                "notification": {
+                    "title": "a new message",
+                    "body": "hello",
+                    "click_action": {"type": 3}
+                }
+            },
+            "token": [token]
+        }
+    })
+}
+
+#[tokio::test]
+async fn oauth_issues_bearer_tokens_on_v2_and_v3_and_refuses_bad_clients() {
+    let lab = Lab::new();
+    for path in ["/oauth2/v2/token", "/oauth2/v3/token"] {
+        let (status, v) = lab
+            .token_for(
+                path,
+                &format!("grant_type=client_credentials&client_id={APP_ID}&client_secret={SECRET}"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(v["expires_in"], 3600);
+        assert_eq!(v["token_type"], "Bearer");
+    }
+    for form in [
+        format!("grant_type=client_credentials&client_id={APP_ID}&client_secret=wrong"),
+        format!("grant_type=client_credentials&client_id=123&client_secret={SECRET}"),
+        format!("grant_type=password&client_id={APP_ID}&client_secret={SECRET}"),
+        format!("grant_type=client_credentials&client_secret={SECRET}"),
+        "%%%".to_string(),
+    ] {
+        let (status, v) = lab.token_for("/oauth2/v3/token", &form).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(
+            v["error"].is_number() && v["error_description"].is_string(),
+            "{form}: {v}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn oauth_allows_1000_tokens_per_5_minutes() {
+    let lab = Lab::new();
+    lab.hw
+        .set_limits(json!({"tokens_per_5_minutes": 3}))
+        .unwrap();
+    let form = format!("grant_type=client_credentials&client_id={APP_ID}&client_secret={SECRET}");
+    for _ in 0..3 {
+        assert_eq!(
+            lab.token_for("/oauth2/v3/token", &form).await.0,
+            StatusCode::OK
+        );
+    }
+    let (status, v) = lab.token_for("/oauth2/v3/token", &form).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(v["error"].is_number());
+    lab.services.clock.advance(Duration::from_secs(300));
+    assert_eq!(
+        lab.token_for("/oauth2/v3/token", &form).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        Huawei::new(services()).limits()["tokens_per_5_minutes"],
+        1000
+    );
+    assert!(lab.hw.set_limits(json!({"tokens": 1})).is_err());
+}
+
+#[tokio::test]
+async fn accepted_send_answers_string_success_code() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let (status, v) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["code"], "80000000");
+    assert_eq!(v["msg"], "Success");
+    assert!(v["requestId"]
+        .as_str()
+        .unwrap()
+        .bytes()
+        .all(|b| b.is_ascii_digit()));
+}
+
+#[tokio::test]
+async fn auth_failures_answer_802_codes_with_401() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let mine = lab.access_token(APP_ID, SECRET).await;
+    let other = lab.access_token("999", "other").await;
+    let body = message(&token).to_string();
+    for (name, auth, code) in [
+        ("no header", None, "80200001"),
+        (
+            "lower-case bearer",
+            Some(format!("bearer {mine}")),
+            "80200001",
+        ),
+        ("unknown token", Some("Bearer nope".to_string()), "80200001"),
+        (
+            "token of another app",
+            Some(format!("Bearer {other}")),
+            "80200001",
+        ),
+    ] {
+        let (status, v) = lab.send(APP_ID, auth.as_deref(), body.clone()).await;
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some(code)),
+            "{name}"
+        );
+        assert!(v["msg"].is_string() && v["requestId"].is_string());
+    }
+    lab.services.clock.advance(Duration::from_secs(3600));
+    let (status, v) = lab
+        .send(APP_ID, Some(&format!("Bearer {mine}")), body)
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("80200003"))
+    );
+}
+
+#[tokio::test]
+async fn validation_failures_answer_hms_codes() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let with = |path: &[&str], value: Value| {
+        let mut m = message(&token);
+        let mut cur = &mut m;
+        for p in &path[..path.len() - 1] {
+            cur = &mut cur[*p];
+        }
+        match value {
+            Value::Null => {
+                cur.as_object_mut().unwrap().remove(path[path.len() - 1]);
+            }
+            v => cur[path[path.len() - 1]] = v,
+        }
+        m.to_string()
+    };
+    let tokens_1001: Vec<String> = (0..1001).map(|i| format!("t{i}")).collect();
+    let big = "x".repeat(4100);
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("not json", "{nope".into(), "80100003"),
+        (
+            "misspelt message",
+            json!({"mesage": {"token": [token]}}).to_string(),
+            "80300010",
+        ),
+        (
+            "no token",
+            with(&["message", "token"], json!([])),
+            "80300010",
+        ),
+        (
+            "1001 tokens",
+            with(&["message", "token"], json!(tokens_1001)),
+            "80300010",
+        ),
+        (
+            "token and topic",
+            with(&["message", "topic"], json!("news")),
+            "80100001",
+        ),
+        (
+            "data not a string",
+            with(&["message", "android", "data"], json!({"a": 1})),
+            "80100003",
+        ),
+        (
+            "body over 4096",
+            with(&["message", "android", "data"], json!(big)),
+            "80300008",
+        ),
+        (
+            "no click_action",
+            with(
+                &["message", "android", "notification", "click_action"],
+                Value::Null,
+            ),
+            "80100001",
+        ),
+        (
+            "type 1 without intent",
+            with(
+                &["message", "android", "notification", "click_action"],
+                json!({"type": 1}),
+            ),
+            "80100001",
+        ),
+        (
+            "type 2 http url",
+            with(
+                &["message", "android", "notification", "click_action"],
+                json!({"type": 2, "url": "http://x"}),
+            ),
+            "80100001",
+        ),
+        (
+            "type 4",
+            with(
+                &["message", "android", "notification", "click_action"],
+                json!({"type": 4}),
+            ),
+            "80100001",
+        ),
+        (
+            "collapse_key 101",
+            with(&["message", "android", "collapse_key"], json!(101)),
+            "80100013",
+        ),
+        (
+            "urgency LOW",
+            with(&["message", "android", "urgency"], json!("LOW")),
+            "80100001",
+        ),
+        (
+            "ttl words",
+            with(&["message", "android", "ttl"], json!("one day")),
+            "80100001",
+        ),
+        (
+            "category",
+            with(&["message", "android", "category"], json!("GAMES")),
+            "80100001",
+        ),
+        (
+            "importance",
+            with(
+                &["message", "android", "notification", "importance"],
+                json!("MAX"),
+            ),
+            "80100001",
+        ),
+        (
+            "color",
+            with(
+                &["message", "android", "notification", "color"],
+                json!("red"),
+            ),
+            "80100001",
+        ),
+        (
+            "style 1 alone",
+            with(&["message", "android", "notification", "style"], json!(1)),
+            "80100001",
+        ),
+        (
+            "no default sound",
+            with(
+                &["message", "android", "notification", "default_sound"],
+                json!(false),
+            ),
+            "80100001",
+        ),
+        (
+            "fast_app_target",
+            with(&["message", "android", "fast_app_target"], json!(3)),
+            "80100001",
+        ),
+        (
+            "http image",
+            with(
+                &["message", "android", "notification", "image"],
+                json!("http://x/i.png"),
+            ),
+            "80100001",
+        ),
+        (
+            "11 vibrations",
+            with(
+                &["message", "android", "notification", "vibrate_config"],
+                json!(vec!["1s"; 11]),
+            ),
+            "80100001",
+        ),
+        (
+            "unknown token",
+            with(&["message", "token"], json!(["nope"])),
+            "80300007",
+        ),
+    ];
+    for (name, body, code) in cases {
+        let (status, v) = lab.send(APP_ID, Some(&bearer), body).await;
+        assert_eq!(v["code"].as_str(), Some(code), "{name}: {v}");
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}");
+        assert!(v["requestId"].is_string());
+    }
+    assert!(lab.services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor_code, code: Diagnosis::VendorTokenInvalid, .. } if vendor_code == "80300007"
+    )));
+}
+
+#[tokio::test]
+async fn partially_invalid_tokens_answer_80100000() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let mut m = message(&token);
+    m["message"]["token"] = json!([token, "bad"]);
+    let (status, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::OK, Some("80100000"))
+    );
+    let detail: Value = serde_json::from_str(v["msg"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["success"], 1);
+    assert_eq!(detail["illegal_tokens"], json!(["bad"]));
+}
+
+#[tokio::test]
+async fn a_fast_burst_to_one_device_meets_flow_control_503() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let mut answers = Vec::new();
+    for _ in 0..100 {
+        let (status, v) = lab
+            .send(APP_ID, Some(&bearer), message(&token).to_string())
+            .await;
+        answers.push((status, v["code"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(answers[0].1, "80000000");
+    assert!(answers.contains(&(StatusCode::SERVICE_UNAVAILABLE, "503".to_string())));
+    lab.services.clock.advance(Duration::from_secs(1));
+    let (_, v) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(v["code"], "80000000");
+}
+
+#[tokio::test]
+async fn marketing_messages_are_capped_at_two_per_device_per_day() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let mut m = message(&token);
+    m["message"]["android"]["category"] = json!("MARKETING");
+    for _ in 0..3 {
+        let (_, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+        assert_eq!(v["code"], "80000000", "accepted by the API");
+    }
+    next_display(&mut rx).await;
+    next_display(&mut rx).await;
+    assert!(tokio::time::timeout(Duration::from_millis(50), async {
+        loop {
+            if let Some(StreamItem::Display { .. }) = rx.recv().await {
+                return;
+            }
+        }
+    })
+    .await
+    .is_err());
+    assert!(lab.services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::InstructionDropped {
+            code: Diagnosis::VendorQuotaExceeded,
+            ..
+        }
+    )));
+}
+
+#[tokio::test]
+async fn faults_answer_codes_server_errors_and_drops() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ErrorCode {
+            code: "80300007".into(),
+        },
+    });
+    let (status, v) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("80300007"))
+    );
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 502 },
+    });
+    let (status, _) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Token {
+            token: token.clone(),
+        },
+        kind: FaultKind::Drop,
+    });
+    let resp = lab
+        .hw
+        .router()
+        .oneshot(
+            Request::post(format!("/v1/{APP_ID}/messages:send"))
+                .header("authorization", &bearer)
+                .body(Body::from(message(&token).to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(resp.into_body().collect().await.is_err());
+    lab.hw.reset();
+    assert!(lab.hw.requests().is_empty() && lab.hw.faults().list().is_empty());
+    // Issued tokens are forgotten too.
+    let (status, _) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// The next display instruction on a device stream, within a deadline.
+async fn next_display(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
+) -> DisplayInstruction {
+    loop {
+        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("an instruction before the deadline")
+            .expect("stream open");
+        if let StreamItem::Display { instruction } = item {
+            return instruction;
+        }
+    }
+}
+
+#[tokio::test]
+async fn accepted_pushes_become_hms_display_instructions() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+
+    // Open app with data, channel and badge.
+    let mut m = message(&token);
+    m["message"]["android"]["notification"]["channel_id"] = json!("im");
+    m["message"]["android"]["notification"]["badge"] = json!({"add_num": 1, "class": "com.x.Main"});
+    lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+    let i = next_display(&mut rx).await;
+    assert_eq!(i.click, ClickRoute::Launcher);
+    assert_eq!(i.poster, Poster::SystemService);
+    assert_eq!(i.notification.channel_id.as_deref(), Some("im"));
+    assert_eq!(i.notification.badge_class.as_deref(), Some("com.x.Main"));
+    assert!(i.callbacks.is_empty());
+    let ext = i.extras.iter().find(|e| e.key == "ext").unwrap();
+    assert_eq!(ext.value.as_str(), Some(EXT));
+    assert!(i
+        .extras
+        .iter()
+        .all(|e| e.requires == Some(Requirement::HuaweiPassthrough)));
+    assert!(i.extras.iter().any(|e| e.key == "extKey"));
+
+    // Intent, action, URL.
+    let mut m = message(&token);
+    m["message"]["android"]["notification"]["click_action"] =
+        json!({"type": 1, "intent": INTENT_URI, "action": "ignored"});
+    lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+    assert_eq!(
+        next_display(&mut rx).await.click,
+        ClickRoute::IntentUri {
+            uri: INTENT_URI.into()
+        }
+    );
+    m["message"]["android"]["notification"]["click_action"] =
+        json!({"type": 1, "action": "com.x.OPEN"});
+    lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+    assert_eq!(
+        next_display(&mut rx).await.click,
+        ClickRoute::Action {
+            action: "com.x.OPEN".into()
+        }
+    );
+    m["message"]["android"]["notification"]["click_action"] =
+        json!({"type": 2, "url": "https://example.com/p"});
+    lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+    let i = next_display(&mut rx).await;
+    assert_eq!(
+        i.click,
+        ClickRoute::Url {
+            url: "https://example.com/p".into()
+        }
+    );
+    assert!(i.extras.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Round trip over loopback
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn client_send_round_trip_over_loopback_with_token_refresh() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = lab.hw.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+
+    let mut p = push(open_page(), Some(EXT));
+    p.token = token.clone();
+    p.android.ext_as_huawei_intent_param = Some(1);
+    let outcome = lab.hw.send(&http, &base, &p).await;
+    assert!(outcome.result.is_ok(), "{outcome:?}");
+    assert_eq!(
+        outcome.request.unwrap().1,
+        format!("{base}/v1/{APP_ID}/messages:send")
+    );
+    let i = next_display(&mut rx).await;
+    assert_eq!(i.message_id, MessageId::from("msg-1"));
+    let ClickRoute::IntentUri { uri } = &i.click else {
+        panic!("{:?}", i.click)
+    };
+    assert!(uri.contains("S.extKey=ext%20content;"), "{uri}");
+    assert_eq!(
+        i.notification.badge_class.as_deref(),
+        Some("com.tencent.qcloud.tim.demo.SplashActivity")
+    );
+    assert_eq!(i.notification.channel_id.as_deref(), Some("im_channel"));
+    assert!(lab
+        .services
+        .journal
+        .chain(&MessageId::from("msg-1"))
+        .iter()
+        .any(|r| matches!(&r.event, Event::EndpointAccepted { token: t, .. } if *t == token)));
+
+    // The cached token is reused; once expired the client gets a new one.
+    let tokens_issued = |lab: &Lab| {
+        lab.hw
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("oauth2"))
+            .count()
+    };
+    lab.hw.send(&http, &base, &p).await.result.unwrap();
+    assert_eq!(tokens_issued(&lab), 1);
+    lab.services.clock.advance(Duration::from_secs(3600));
+    lab.hw.send(&http, &base, &p).await.result.unwrap();
+    assert_eq!(tokens_issued(&lab), 2);
+
+    // Unknown token, bad secret, transport failure.
+    p.token = "unknown".into();
+    let e = lab.hw.send(&http, &base, &p).await.result.unwrap_err();
+    assert_eq!(
+        (e.code, e.vendor_code.as_str()),
+        (Diagnosis::VendorTokenInvalid, "80300007")
+    );
+    let mut bad = push(ClickAction::OpenApp, None);
+    bad.certificate.credentials = Credentials::Huawei(huawei::Credentials {
+        app_id: APP_ID.into(),
+        client_secret: "wrong".into(),
+    });
+    let e = lab.hw.send(&http, &base, &bad).await.result.unwrap_err();
+    assert_eq!(e.code, Diagnosis::VendorAuthFailed);
+    let e = lab
+        .hw
+        .send(&http, "http://127.0.0.1:1", &p)
+        .await
+        .result
+        .unwrap_err();
+    assert_eq!(e.vendor_code, "transport");
+}
+
+// ---------------------------------------------------------------------------
+// Robustness
+// ---------------------------------------------------------------------------
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        ".{0,20}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("message".to_string()),
+                    Just("android".to_string()),
+                    Just("notification".to_string()),
+                    Just("token".to_string()),
+                    Just("click_action".to_string()),
+                    Just("type".to_string()),
+                    Just("data".to_string()),
+                    Just("badge".to_string()),
+                    Just("title".to_string()),
+                    "[a-z_]{1,8}"
+                ],
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn intent_extras_never_panic_and_always_land_in_the_uri(
+        uri in prop_oneof![".{0,40}", ".{0,5}#Intent;.{0,5}end", "intent:[a-z/]{0,10}#Intent;[a-z=;.]{0,20}end", "[a-z]{1,6}://[a-z./]{0,12}"],
+        key in "[A-Za-z0-9_ ;=%]{1,8}",
+        value in ".{0,16}",
+    ) {
+        let out = add_intent_extras(&uri, &[(key.clone(), value.clone())]);
+        prop_assert!(out.starts_with("intent:"), "{}", out);
+        prop_assert!(out.ends_with("end"), "{}", out);
+        prop_assert!(out.contains("S."), "{}", out);
+        prop_assert!(!out[out.find("S.").unwrap_or(0)..].contains(' '));
+    }
+
+    #[test]
+    fn arbitrary_bodies_never_panic_nor_answer_500(
+        body in proptest::collection::vec(any::<u8>(), 0..512),
+        json_body in json_value(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+            for b in [body.clone(), json_body.to_string().into_bytes()] {
+                let (status, v) = lab.send(APP_ID, Some(&bearer), b.clone()).await;
+                prop_assert!(!status.is_server_error());
+                prop_assert!(v["code"].is_string());
+                let (status, v) = lab.token_for("/oauth2/v3/token", &String::from_utf8_lossy(&b)).await;
+                prop_assert!(!status.is_server_error());
+                prop_assert!(v.is_object());
+            }
+            Ok(())
+        })?;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Interop: Huawei's own Python server SDK against the simulator
+// ---------------------------------------------------------------------------
+
+/// Runs `tests/interop/huawei_push_admin.py` with the project's venv.
+async fn run_hms_python_sdk(base: &str, app_id: &str, secret: &str, token: &str) -> (bool, String) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-test-deps.sh to install the interop clients",
+        python.display()
+    );
+    let out = tokio::process::Command::new(python)
+        .arg(root.join("tests/interop/huawei_push_admin.py"))
+        .args([base, app_id, secret, token])
+        .output()
+        .await
+        .expect("python runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn huawei_python_sdk_sends_through_the_simulator_unchanged() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = lab.hw.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (ok, out) = run_hms_python_sdk(&base, APP_ID, SECRET, &token).await;
+    assert!(ok, "the SDK's send failed: {out}");
+    let v: Value = serde_json::from_str(out.trim().lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["code"], "80000000", "{out}");
+    let i = next_display(&mut rx).await;
+    assert_eq!(i.notification.text, "hello from the HMS Python SDK");
+    assert_eq!(
+        i.notification.badge_class.as_deref(),
+        Some("com.example.Main")
+    );
+    assert_eq!(i.click, ClickRoute::Launcher);
+
+    // A wrong secret: the SDK raises on the OAuth server's non-200 answer.
+    let (ok, out) = run_hms_python_sdk(&base, APP_ID, "wrong", &token).await;
+    assert!(!ok && out.contains("400"), "{out}");
+    // An unknown token: the SDK raises on the send's non-200 answer.
+    let (ok, out) = run_hms_python_sdk(&base, APP_ID, SECRET, "unknown").await;
+    assert!(!ok && out.contains("400"), "{out}");
+}

@@ -1,0 +1,701 @@
+//! Xiaomi Mi Push: the request the IM server builds, the simulated endpoint's
+//! answers (auth, validation, quotas, frequency control, faults) and the
+//! device-side instruction an accepted push becomes.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use proptest::prelude::*;
+use pushlab::diagnosis::Diagnosis;
+use pushlab::hub::clock::{Clock, Timestamp};
+use pushlab::hub::gateway::protocol::{
+    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster, StreamItem,
+};
+use pushlab::hub::gateway::{Gateway, Registration};
+use pushlab::hub::journal::{Event, Journal, MessageId};
+use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::vendor::xiaomi::{self, build_send_request, Xiaomi};
+use pushlab::vendor::{
+    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
+    VendorId, MESSAGE_ID_HEADER,
+};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
+const SECRET: &str = "5CJ9kq1w2e3r4t5y6u7i8o==";
+const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
+const EXT: &str = r#"{"extKey":"ext content"}"#;
+
+fn services() -> Services {
+    let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
+    let journal = Journal::new(clock.clone());
+    Services::new(
+        clock,
+        journal.clone(),
+        Gateway::new(journal),
+        AppRegistry::default(),
+    )
+}
+
+fn certificate(click: ClickAction) -> Certificate {
+    Certificate {
+        id: 6666,
+        package: PACKAGE.into(),
+        credentials: Credentials::Xiaomi(xiaomi::Credentials {
+            app_id: "2882303761517473625".into(),
+            app_key: "5451747338625".into(),
+            app_secret: SECRET.into(),
+        }),
+        click,
+        channel_id: Some("im_channel".into()),
+        badge_class: None,
+        saved_at: Timestamp(0),
+    }
+}
+
+fn push(click: ClickAction, ext: Option<&str>) -> Push {
+    Push {
+        message_id: MessageId::from("msg-1"),
+        certificate: certificate(click),
+        token: "regid-1".into(),
+        title: "a new message".into(),
+        desc: "hello".into(),
+        ext: ext.map(str::to_string),
+        android: AndroidInfo::default(),
+    }
+}
+
+fn open_page() -> ClickAction {
+    ClickAction::OpenPage {
+        page: PageTarget::IntentUri(INTENT_URI.into()),
+    }
+}
+
+fn open_url() -> ClickAction {
+    ClickAction::OpenUrl {
+        url: "https://cloud.tencent.com/document/product/269".into(),
+    }
+}
+
+/// The request as a snapshot: the secret is replaced.
+fn snapshot_of(p: &Push) -> Value {
+    let mut req = serde_json::to_value(build_send_request(p).expect("request")).unwrap();
+    for h in req["headers"].as_array_mut().unwrap() {
+        if h[0] == "Authorization" {
+            h[1] = json!("key=[app_secret]");
+        }
+    }
+    req
+}
+
+#[test]
+fn client_requests_for_each_click_event_with_and_without_ext() {
+    for (name, click) in [
+        ("open_app", ClickAction::OpenApp),
+        ("open_url", open_url()),
+        ("open_page", open_page()),
+    ] {
+        insta::assert_json_snapshot!(
+            format!("xiaomi_{name}_no_ext"),
+            snapshot_of(&push(click.clone(), None))
+        );
+        insta::assert_json_snapshot!(
+            format!("xiaomi_{name}_json_ext"),
+            snapshot_of(&push(click, Some(EXT)))
+        );
+    }
+}
+
+#[test]
+fn client_request_with_custom_desc_and_channel_override() {
+    let mut p = push(ClickAction::OpenApp, Some(EXT));
+    p.title = "Denny".into();
+    p.desc = "[Custom message] jump to denny".into();
+    p.android.xiaomi_channel_id = Some("high_system".into());
+    let req = build_send_request(&p).unwrap();
+    assert!(req
+        .form
+        .contains(&("extra.channel_id".into(), "high_system".into())));
+    insta::assert_json_snapshot!("xiaomi_custom_desc_channel_override", snapshot_of(&p));
+}
+
+#[test]
+fn client_refuses_an_in_app_page_given_as_activity_or_action() {
+    for page in [
+        PageTarget::Activity("com.example.Chat".into()),
+        PageTarget::Action("com.example.OPEN".into()),
+    ] {
+        let e = build_send_request(&push(ClickAction::OpenPage { page }, None)).unwrap_err();
+        assert_eq!(e.code, Diagnosis::VendorInvalidRequest);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Endpoint, in process
+// ---------------------------------------------------------------------------
+
+struct Lab {
+    services: Services,
+    mi: Xiaomi,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        let services = services();
+        services.apps.upsert(&certificate(ClickAction::OpenApp));
+        let mi = Xiaomi::new(services.clone());
+        Lab { services, mi }
+    }
+
+    fn register(&self, device: &str) -> String {
+        let token = self.mi.register(&DeviceInfo::default(), PACKAGE).unwrap();
+        self.services.gateway.add_registration(Registration {
+            device: device.into(),
+            vendor: VendorId::Xiaomi,
+            package: PACKAGE.into(),
+            token: token.clone(),
+            device_info: DeviceInfo::default(),
+        });
+        token
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        auth: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter())
+            .finish();
+        self.post_raw(path, auth, body.into_bytes()).await
+    }
+
+    async fn post_raw(&self, path: &str, auth: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
+        let mut req = Request::post(path)
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded;charset=UTF-8",
+            )
+            .header(MESSAGE_ID_HEADER, "m-1");
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let resp = self
+            .mi
+            .router()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+}
+
+/// Form fields in order.
+type Form = Vec<(&'static str, &'static str)>;
+
+fn good_form(token: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("registration_id", token),
+        ("restricted_package_name", PACKAGE),
+        ("title", "a new message"),
+        ("description", "hello"),
+        ("extra.notify_effect", "1"),
+        ("extra.ext", EXT),
+    ]
+}
+
+fn with<'a>(form: &[(&'a str, &'a str)], key: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut f: Vec<_> = form.iter().filter(|(k, _)| *k != key).cloned().collect();
+    f.push((key, value));
+    f
+}
+
+fn without<'a>(form: &[(&'a str, &'a str)], key: &str) -> Vec<(&'a str, &'a str)> {
+    form.iter().filter(|(k, _)| *k != key).cloned().collect()
+}
+
+#[tokio::test]
+async fn accepted_send_answers_ok_with_a_message_id() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    for path in ["/v3/message/regid", "/v2/message/regid"] {
+        let (status, v) = lab
+            .post(path, Some(&format!("key={SECRET}")), &good_form(&token))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(v["result"], "ok");
+        assert_eq!(v["code"], 0);
+        assert!(v["data"]["id"].as_str().unwrap().starts_with("sdm"));
+        assert!(v["trace_id"].is_string());
+    }
+    assert!(lab.mi.requests().iter().all(|r| r.accepted));
+}
+
+#[tokio::test]
+async fn every_rejection_class_answers_mi_code_in_mi_shape() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let t: &'static str = Box::leak(token.into_boxed_str());
+    let auth = format!("key={SECRET}");
+    let good = good_form(t);
+    let long_title: &'static str = Box::leak("标".repeat(50).into_boxed_str());
+    let long_desc: &'static str = Box::leak("d".repeat(128).into_boxed_str());
+    let long_value: &'static str = Box::leak("v".repeat(1025).into_boxed_str());
+    let mut many_extras = good.clone();
+    for k in [
+        "extra.a", "extra.b", "extra.c", "extra.d", "extra.e", "extra.f", "extra.g", "extra.h",
+        "extra.i", "extra.j",
+    ] {
+        many_extras.push((k, "x"));
+    }
+    let cases: Vec<(&str, Option<String>, Form, i64)> = vec![
+        ("no auth", None, good.clone(), 21301),
+        (
+            "upper-case Key",
+            Some(format!("Key={SECRET}")),
+            good.clone(),
+            21301,
+        ),
+        ("wrong secret", Some("key=nope".into()), good.clone(), 21301),
+        (
+            "missing package",
+            Some(auth.clone()),
+            without(&good, "restricted_package_name"),
+            10016,
+        ),
+        (
+            "other package",
+            Some(auth.clone()),
+            with(&good, "restricted_package_name", "com.other"),
+            22022,
+        ),
+        (
+            "missing regid",
+            Some(auth.clone()),
+            without(&good, "registration_id"),
+            10016,
+        ),
+        (
+            "unknown regid",
+            Some(auth.clone()),
+            with(&good, "registration_id", "bm90LWEtcmVnaWQ="),
+            20301,
+        ),
+        (
+            "missing title",
+            Some(auth.clone()),
+            without(&good, "title"),
+            10016,
+        ),
+        (
+            "blank title",
+            Some(auth.clone()),
+            with(&good, "title", "   "),
+            10016,
+        ),
+        (
+            "title of 50",
+            Some(auth.clone()),
+            with(&good, "title", long_title),
+            10017,
+        ),
+        (
+            "blank description",
+            Some(auth.clone()),
+            with(&good, "description", " \t"),
+            10016,
+        ),
+        (
+            "description of 128",
+            Some(auth.clone()),
+            with(&good, "description", long_desc),
+            10017,
+        ),
+        (
+            "bad notify_effect",
+            Some(auth.clone()),
+            with(&good, "extra.notify_effect", "4"),
+            10017,
+        ),
+        (
+            "effect 2 without intent_uri",
+            Some(auth.clone()),
+            with(&good, "extra.notify_effect", "2"),
+            10016,
+        ),
+        (
+            "effect 3 without web_uri",
+            Some(auth.clone()),
+            with(&good, "extra.notify_effect", "3"),
+            10016,
+        ),
+        (
+            "notify_id not a number",
+            Some(auth.clone()),
+            with(&good, "notify_id", "x"),
+            10017,
+        ),
+        ("11 custom extras", Some(auth.clone()), many_extras, 65014),
+        (
+            "custom value of 1025",
+            Some(auth.clone()),
+            with(&good, "extra.k", long_value),
+            65015,
+        ),
+    ];
+    for (name, auth, form, code) in cases {
+        let (status, v) = lab.post("/v3/message/regid", auth.as_deref(), &form).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert_eq!(v["result"], "error", "{name}");
+        assert_eq!(v["code"], code, "{name}: {v}");
+        assert!(
+            v["reason"].is_string() && v["description"].is_string() && v["trace_id"].is_string(),
+            "{name}"
+        );
+    }
+    let journal = lab.services.journal.all();
+    assert!(journal
+        .iter()
+        .any(|r| matches!(&r.event, Event::EndpointRejected { vendor_code, code: Diagnosis::VendorTokenInvalid, .. } if vendor_code == "20301")));
+    assert!(lab.mi.requests().iter().all(|r| !r.accepted));
+}
+
+#[tokio::test]
+async fn partially_unknown_regids_are_listed_as_bad() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let targets = format!("{token},unknownregid");
+    let mut form = good_form(&token);
+    form[0] = ("registration_id", &targets);
+    let (_, v) = lab
+        .post("/v3/message/regid", Some(&format!("key={SECRET}")), &form)
+        .await;
+    assert_eq!(v["code"], 0);
+    assert_eq!(v["data"]["bad_regids"], "unknownregid");
+}
+
+#[tokio::test]
+async fn a_fast_burst_to_one_device_hits_frequency_control() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    let mut codes = Vec::new();
+    for _ in 0..100 {
+        let (_, v) = lab
+            .post("/v3/message/regid", Some(&auth), &good_form(&token))
+            .await;
+        codes.push(v["code"].as_i64().unwrap());
+    }
+    assert_eq!(codes[0], 0);
+    assert!(
+        codes.contains(&10027),
+        "a burst of 100 sends to one device is throttled"
+    );
+    // A second later the device may be reached again.
+    lab.services.clock.advance(Duration::from_secs(1));
+    let (_, v) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(v["code"], 0);
+}
+
+#[tokio::test]
+async fn daily_quota_answers_200001_until_the_next_china_day() {
+    let lab = Lab::new();
+    lab.mi
+        .set_limits(json!({"daily_quota": 2, "device_per_second": 1000}))
+        .unwrap();
+    assert_eq!(lab.mi.limits()["daily_quota"], 2);
+    assert!(lab.mi.set_limits(json!({"nope": 1})).is_err());
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    for _ in 0..2 {
+        let (_, v) = lab
+            .post("/v3/message/regid", Some(&auth), &good_form(&token))
+            .await;
+        assert_eq!(v["code"], 0);
+    }
+    let (_, v) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(v["code"], 200001);
+    assert_eq!(v["reason"], "exceed quota, quota: 2, have acked: 2");
+    lab.services.clock.advance(Duration::from_secs(86_400));
+    let (_, v) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(v["code"], 0);
+}
+
+#[tokio::test]
+async fn faults_answer_codes_server_errors_and_drops() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ErrorCode {
+            code: "10027".into(),
+        },
+    });
+    let (_, v) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(v["code"], 10027);
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 503 },
+    });
+    let (status, _) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Token {
+            token: token.clone(),
+        },
+        kind: FaultKind::Drop,
+    });
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(good_form(&token))
+        .finish();
+    let resp = lab
+        .mi
+        .router()
+        .oneshot(
+            Request::post("/v3/message/regid")
+                .header("authorization", &auth)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        resp.into_body().collect().await.is_err(),
+        "the body never completes"
+    );
+    lab.mi.reset();
+    assert!(lab.mi.faults().list().is_empty());
+    assert!(lab.mi.requests().is_empty());
+}
+
+/// The next display instruction on a device stream, within a deadline.
+async fn next_display(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
+) -> DisplayInstruction {
+    loop {
+        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("an instruction before the deadline")
+            .expect("stream open");
+        if let StreamItem::Display { instruction } = item {
+            return instruction;
+        }
+    }
+}
+
+#[tokio::test]
+async fn accepted_push_becomes_mi_display_instructions() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
+    let auth = format!("key={SECRET}");
+
+    // Open app: launcher plus onNotificationMessageClicked carrying ext.
+    lab.post(
+        "/v3/message/regid",
+        Some(&auth),
+        &with(&good_form(&token), "extra.channel_id", "im"),
+    )
+    .await;
+    let i: DisplayInstruction = next_display(&mut rx).await;
+    assert_eq!(i.click, ClickRoute::Launcher);
+    assert_eq!(i.poster, Poster::SystemService);
+    assert_eq!(i.notification.channel_id.as_deref(), Some("im"));
+    assert!(i.extras.is_empty());
+    let cb = &i.callbacks[0];
+    assert_eq!(cb.action, "com.xiaomi.mipush.RECEIVE_MESSAGE");
+    assert_eq!(cb.on, CallbackTrigger::Clicked);
+    assert!(cb.include_stopped_packages);
+    let msg: Value = serde_json::from_str(cb.extras[0].value.as_str().unwrap()).unwrap();
+    assert_eq!(cb.extras[0].key, "key_message");
+    assert_eq!(msg["extra"]["ext"], EXT);
+    assert_eq!(msg["title"], "a new message");
+
+    // Open in-app page: the intent URI with the MiPushMessage as key_message.
+    let form = with(
+        &with(&good_form(&token), "extra.notify_effect", "2"),
+        "extra.intent_uri",
+        INTENT_URI,
+    );
+    lab.post("/v3/message/regid", Some(&auth), &form).await;
+    let i = next_display(&mut rx).await;
+    assert_eq!(
+        i.click,
+        ClickRoute::IntentUri {
+            uri: INTENT_URI.into()
+        }
+    );
+    assert!(i.callbacks.is_empty());
+    let msg: Value = serde_json::from_str(i.extras[0].value.as_str().unwrap()).unwrap();
+    assert_eq!(i.extras[0].key, "key_message");
+    assert_eq!(msg["extra"]["ext"], EXT);
+
+    // Open URL.
+    let form = with(
+        &with(&good_form(&token), "extra.notify_effect", "3"),
+        "extra.web_uri",
+        "https://example.com/p",
+    );
+    lab.post("/v3/message/regid", Some(&auth), &form).await;
+    let i = next_display(&mut rx).await;
+    assert_eq!(
+        i.click,
+        ClickRoute::Url {
+            url: "https://example.com/p".into()
+        }
+    );
+    assert!(i.callbacks.is_empty() && i.extras.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Round trip over loopback
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn client_send_round_trip_over_loopback() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = lab.mi.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+
+    let mut p = push(open_page(), Some(EXT));
+    p.token = token.clone();
+    let outcome = lab.mi.send(&http, &base, &p).await;
+    let id = outcome.result.expect("accepted");
+    assert!(id.starts_with("sdm"));
+    assert_eq!(
+        outcome.request.unwrap().1,
+        format!("{base}/v3/message/regid")
+    );
+
+    let instruction = next_display(&mut rx).await;
+    assert_eq!(instruction.message_id, MessageId::from("msg-1"));
+    assert_eq!(
+        instruction.click,
+        ClickRoute::IntentUri {
+            uri: INTENT_URI.into()
+        }
+    );
+    assert_eq!(
+        instruction.notification.channel_id.as_deref(),
+        Some("im_channel")
+    );
+    assert_eq!(instruction.ext.as_deref(), Some(EXT));
+    assert!(lab
+        .services
+        .journal
+        .chain(&MessageId::from("msg-1"))
+        .iter()
+        .any(|r| matches!(&r.event, Event::EndpointAccepted { token: t, .. } if *t == token)));
+
+    // Unknown token, wrong secret, transport failure.
+    p.token = "unknown".into();
+    let e = lab.mi.send(&http, &base, &p).await.result.unwrap_err();
+    assert_eq!(
+        (e.code, e.vendor_code.as_str()),
+        (Diagnosis::VendorTokenInvalid, "20301")
+    );
+    let mut bad = push(ClickAction::OpenApp, None);
+    bad.token = token.clone();
+    if let Credentials::Xiaomi(c) = &mut bad.certificate.credentials {
+        c.app_secret = "wrong".into();
+    }
+    let e = lab.mi.send(&http, &base, &bad).await.result.unwrap_err();
+    assert_eq!(
+        (e.code, e.vendor_code.as_str()),
+        (Diagnosis::VendorAuthFailed, "21301")
+    );
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::Drop,
+    });
+    let e = lab.mi.send(&http, &base, &p).await.result.unwrap_err();
+    assert_eq!(e.vendor_code, "transport");
+    let e = lab
+        .mi
+        .send(&http, "http://127.0.0.1:1", &p)
+        .await
+        .result
+        .unwrap_err();
+    assert_eq!(e.vendor_code, "transport");
+}
+
+#[test]
+fn reg_ids_have_mi_shape() {
+    let mi = Xiaomi::new(services());
+    let id = mi.register(&DeviceInfo::default(), PACKAGE).unwrap();
+    assert_eq!(id.len(), 64);
+    assert!(id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'));
+}
+
+// ---------------------------------------------------------------------------
+// Robustness
+// ---------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn arbitrary_bodies_never_panic_nor_answer_500(
+        body in proptest::collection::vec(any::<u8>(), 0..512),
+        auth in proptest::option::of("(key=)?[ -~]{0,30}"),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let (status, v) = lab.post_raw("/v3/message/regid", auth.as_deref(), body).await;
+            prop_assert_eq!(status, StatusCode::OK);
+            prop_assert!(v["code"].is_i64());
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn arbitrary_forms_never_panic(
+        fields in proptest::collection::vec(
+            (prop_oneof![
+                Just("title".to_string()), Just("description".to_string()),
+                Just("extra.notify_effect".to_string()), Just("notify_id".to_string()),
+                Just("registration_id".to_string()), Just("restricted_package_name".to_string()),
+                Just("time_to_send".to_string()), "extra\\.[a-z]{1,5}"
+            ], ".{0,60}"),
+            0..16),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let (status, v) = lab.post("/v3/message/regid", Some(&format!("key={SECRET}")), &form).await;
+            prop_assert_eq!(status, StatusCode::OK);
+            prop_assert!(v["code"].is_i64());
+            Ok(())
+        })?;
+    }
+}
