@@ -240,6 +240,23 @@ fn client_refuses_open_url_and_class_name_pages() {
     }
 }
 
+#[tokio::test]
+async fn open_url_certificates_fail_before_any_request() {
+    let (_, f) = hub();
+    let p = push(
+        ClickAction::OpenUrl {
+            url: "https://cloud.tencent.com/document/product/269".into(),
+        },
+        Some(JSON_EXT),
+    );
+    let out = f
+        .send(&reqwest::Client::new(), "http://127.0.0.1:1", &p)
+        .await;
+    assert_eq!(out.request, None);
+    assert_eq!(out.result.unwrap_err().vendor_code, "client");
+    assert!(f.requests().is_empty());
+}
+
 #[test]
 fn token_request_carries_a_google_auth_shaped_assertion() {
     let sa = ServiceAccount::parse(&service_account_json(PROJECT, EMAIL, fcm::GOOGLE_TOKEN_URI))

@@ -9,7 +9,9 @@
 //!   `{"access_token","expires_in":3599,"token_type":"Bearer"}`.
 //! - Send: `POST /v1/projects/{project}/messages:send` with `Authorization:
 //!   Bearer …` and `{"message":{…},"validate_only":bool}`; success is
-//!   `{"name":"projects/{project}/messages/{id}"}`.
+//!   `{"name":"projects/{project}/messages/{id}"}`. The target is exactly one
+//!   of `token`, `fid` (the installation id firebase-admin 7.7 prefers),
+//!   `topic` or `condition`.
 //! - Errors: HTTP status plus the google.rpc error JSON. Every error the
 //!   simulator writes carries a `google.firebase.fcm.v1.FcmError` detail so
 //!   that firebase-admin raises its specific exceptions (UnregisteredError,
@@ -639,9 +641,6 @@ impl Fcm {
         url: &str,
     ) -> Result<String, Rejection> {
         let sa = service_account_of(push)?;
-        // Build first: a certificate FCM cannot express fails without a
-        // network round trip.
-        message_body(push)?;
         let token = self
             .access_token(http, &sa, &token_url(base_url, &sa))
             .await?;
@@ -739,10 +738,21 @@ impl Vendor for Fcm {
     }
 
     async fn send(&self, http: &reqwest::Client, base_url: &str, push: &Push) -> SendOutcome {
-        let project = service_account_of(push)
-            .map(|sa| sa.project_id)
-            .unwrap_or_default();
-        let url = format!("{}{}", base_url.trim_end_matches('/'), send_path(&project));
+        // A certificate FCM cannot express fails before any request is made.
+        let sa = match service_account_of(push).and_then(|sa| message_body(push).map(|_| sa)) {
+            Ok(sa) => sa,
+            Err(e) => {
+                return SendOutcome {
+                    request: None,
+                    result: Err(e),
+                }
+            }
+        };
+        let url = format!(
+            "{}{}",
+            base_url.trim_end_matches('/'),
+            send_path(&sa.project_id)
+        );
         let result = self.send_inner(http, base_url, push, &url).await;
         SendOutcome {
             request: Some(("POST".into(), url)),
