@@ -1311,33 +1311,8 @@ fn validate(body: &Value) -> Result<Validated, ApiError> {
     let fid = str_at(message, "fid", "message.fid")?.filter(|s| !s.is_empty());
     let topic = str_at(message, "topic", "message.topic")?.filter(|s| !s.is_empty());
     let condition = str_at(message, "condition", "message.condition")?.filter(|s| !s.is_empty());
-    let targets = [
-        token.is_some(),
-        fid.is_some(),
-        topic.is_some(),
-        condition.is_some(),
-    ];
-    if targets.iter().filter(|t| **t).count() != 1 {
-        return Err(ApiError::field(
-            "message",
-            "Exactly one of message.token, message.fid, message.topic or message.condition must be specified.",
-        ));
-    }
-    let target = match (token, topic, condition) {
-        _ if fid.is_some() => {
-            let f = fid.unwrap_or_default();
-            if f.len() != 22
-                || !f
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return Err(ApiError::invalid(
-                    "The Firebase installation ID is not valid",
-                ));
-            }
-            Target::Fid(f.to_string())
-        }
-        (Some(t), None, None) => {
+    let target = match (token, fid, topic, condition) {
+        (Some(t), None, None, None) => {
             if !is_fcm_token_shaped(t) {
                 return Err(ApiError::invalid(
                     "The registration token is not a valid FCM registration token",
@@ -1345,13 +1320,22 @@ fn validate(body: &Value) -> Result<Validated, ApiError> {
             }
             Target::Token(t.to_string())
         }
-        (None, Some(t), None) => {
+        (None, Some(f), None, None) => {
+            let valid = f.len() == 22
+                && f.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid {
+                return Err(ApiError::invalid("The Firebase installation ID is not valid"));
+            }
+            Target::Fid(f.to_string())
+        }
+        (None, None, Some(t), None) => {
             let name = t.strip_prefix("/topics/").unwrap_or(t);
-            if name.is_empty()
-                || !name
+            let valid = !name.is_empty()
+                && name
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b))
-            {
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b));
+            if !valid {
                 return Err(ApiError::field(
                     "message.topic",
                     format!("Invalid topic name: {t}"),
@@ -1359,11 +1343,13 @@ fn validate(body: &Value) -> Result<Validated, ApiError> {
             }
             Target::Topic
         }
-        (None, None, Some(_)) => Target::Condition,
-        _ => return Err(ApiError::field(
-            "message",
-            "Exactly one of message.token, message.topic or message.condition must be specified.",
-        )),
+        (None, None, None, Some(_)) => Target::Condition,
+        _ => {
+            return Err(ApiError::field(
+                "message",
+                "Exactly one of message.token, message.fid, message.topic or message.condition must be specified.",
+            ))
+        }
     };
     let mut data = string_map(message, "data", "message.data")?;
     let notification = object_at(message, "notification", "message.notification")?;
