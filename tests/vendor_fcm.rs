@@ -704,6 +704,23 @@ async fn validate_only_validates_without_delivering() {
 }
 
 #[tokio::test]
+async fn data_only_messages_are_accepted_but_show_nothing() {
+    let (s, f) = hub();
+    let t = access_token(&f, &s).await;
+    let body = body_for(json!({"token": token(), "data": {"ext": JSON_EXT}}));
+    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let events: Vec<_> = s.journal.all().iter().map(|r| r.event.clone()).collect();
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::EndpointAccepted { .. })));
+    assert!(!events.iter().any(|e| matches!(
+        e,
+        Event::InstructionQueued { .. } | Event::InstructionDelivered { .. }
+    )));
+}
+
+#[tokio::test]
 async fn a_fast_burst_to_one_device_gets_quota_exceeded() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;

@@ -1272,6 +1272,9 @@ struct Validated {
     channel_id: Option<String>,
     click_action: Option<String>,
     data: Vec<(String, String)>,
+    /// The message has a notification part; a data-only message shows
+    /// nothing by itself (the app's `onMessageReceived` gets it).
+    has_notification: bool,
     validate_only: bool,
 }
 
@@ -1364,6 +1367,7 @@ fn validate(body: &Value) -> Result<Validated, ApiError> {
             .unwrap_or_default()
             .to_string();
     }
+    let mut has_notification = notification.is_some();
     let mut channel_id = None;
     let mut click_action = None;
     if let Some(android) = object_at(message, "android", "message.android")? {
@@ -1388,6 +1392,7 @@ fn validate(body: &Value) -> Result<Validated, ApiError> {
             data.push((k, v));
         }
         if let Some(n) = object_at(android, "notification", "message.android.notification")? {
+            has_notification = true;
             check_known(
                 n,
                 ANDROID_NOTIFICATION_FIELDS,
@@ -1435,6 +1440,7 @@ fn validate(body: &Value) -> Result<Validated, ApiError> {
         channel_id,
         click_action,
         data,
+        has_notification,
         validate_only,
     })
 }
@@ -1730,6 +1736,8 @@ async fn send_endpoint(
                 "QUOTA_EXCEEDED",
                 "Sending limit exceeded for the message target",
             ));
+            // No Retry-After header: FCM sends one only at times, and pyfcm
+            // sleeps on it and retries forever.
         }
     }
     inner.services.journal.append(
@@ -1741,13 +1749,17 @@ async fn send_endpoint(
             token: token.clone(),
         },
     );
-    inner.services.gateway.deliver(instruction(
-        &message_id,
-        &reg.package,
-        token,
-        &vendor_id,
-        &v,
-    ));
+    // A data-only message reaches the app without showing anything, so
+    // there is nothing for the device to display.
+    if v.has_notification {
+        inner.services.gateway.deliver(instruction(
+            &message_id,
+            &reg.package,
+            token,
+            &vendor_id,
+            &v,
+        ));
+    }
     log(200, true, "200", "");
     json_response(StatusCode::OK, &json!({ "name": name }))
 }
