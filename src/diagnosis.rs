@@ -76,6 +76,8 @@ diagnoses! {
     OppoUnsupportedDevice = "oppo.unsupported_device" => "This OPPO model or ColorOS version does not support OPPO push (registration fails). Use another offline channel on this device.",
     /// vivo: the device does not support vivo push.
     VivoUnsupportedDevice = "vivo.unsupported_device" => "This vivo model does not support vivo push (turnOnPush returns state 101). Use another offline channel on this device.",
+    /// Meizu: the device has no Flyme push service.
+    MeizuUnsupportedDevice = "meizu.unsupported_device" => "Meizu push needs a Flyme (Meizu) device; this device has no Flyme push service, so PushManager.register never yields a pushId. Use another offline channel on this device.",
     /// Huawei: HMS Core is older than 20401300.
     HuaweiHmsTooOld = "huawei.hms_too_old" => "HMS Core on the device is older than 20401300, which Huawei push needs. Update HMS Core from AppGallery.",
     /// Huawei: the device drops pass-through data of notification messages.
