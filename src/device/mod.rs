@@ -1,0 +1,8 @@
+//! The one device driver: a [`Device`] reached through an adb server or
+//! directly over TCP, typed commands with deadlines, and the parsers for
+//! Android's output formats ([`parse`]).
+//!
+//! The runner talks to real phones, emulators and the simulated device
+//! through this module alone, with the same commands and the same parsers.
+
+pub mod parse;
