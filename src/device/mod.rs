@@ -5,4 +5,10 @@
 //! The runner talks to real phones, emulators and the simulated device
 //! through this module alone, with the same commands and the same parsers.
 
+pub mod driver;
 pub mod parse;
+
+pub use driver::{
+    shell_quote, Deadlines, Device, DeviceError, DeviceErrorKind, ShellOutput, Target,
+    DEFAULT_ADB_SERVER_PORT,
+};
