@@ -17,7 +17,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Show what pushlab reads from a captured device output, as JSON.
+    Parse(cli::parse::Args),
+}
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -28,7 +31,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Parse(args) => cli::parse::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -1,1 +1,2 @@
 //! The command line's subcommands, one module each: `Args` (clap) and `run`.
+pub mod parse;
