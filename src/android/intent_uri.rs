@@ -377,7 +377,7 @@ fn parse_extra(prefix: char, key: &str, value: String) -> Result<ExtraValue, Int
         'b' => ExtraValue::Byte(value.parse().map_err(|_| bad(&value))?),
         'c' => ExtraValue::Char(value.chars().next().ok_or_else(|| bad(&value))?),
         'd' => ExtraValue::Double(java_parse_double(&value).ok_or_else(|| bad(&value))?),
-        'f' => ExtraValue::Float(java_parse_double(&value).ok_or_else(|| bad(&value))? as f32),
+        'f' => ExtraValue::Float(java_parse_float(&value).ok_or_else(|| bad(&value))?),
         'i' => ExtraValue::Int(value.parse().map_err(|_| bad(&value))?),
         'l' => ExtraValue::Long(value.parse().map_err(|_| bad(&value))?),
         's' => ExtraValue::Short(value.parse().map_err(|_| bad(&value))?),
@@ -386,17 +386,27 @@ fn parse_extra(prefix: char, key: &str, value: String) -> Result<ExtraValue, Int
     Ok(v)
 }
 
-/// `Double.parseDouble`: Java spellings (`Infinity`, `NaN`, a trailing
-/// `d`/`f`, surrounding blanks) plus plain decimal and exponent forms.
-fn java_parse_double(s: &str) -> Option<f64> {
+/// A Java floating-point literal after `Double.parseDouble`'s clean-up.
+enum JavaFloat {
+    /// Sign and digits, ready for Rust's parser.
+    Text(String),
+    Infinity {
+        negative: bool,
+    },
+    NaN,
+}
+
+/// `Double.parseDouble` / `Float.parseFloat` spellings: `Infinity`, `NaN`, a
+/// trailing `d`/`f`, surrounding blanks, plain decimal and exponent forms.
+fn java_float_text(s: &str) -> Option<JavaFloat> {
     let t = s.trim();
-    let (sign, body) = match t.strip_prefix('-') {
-        Some(b) => (-1.0, b),
-        None => (1.0, t.strip_prefix('+').unwrap_or(t)),
+    let (negative, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
     match body {
-        "Infinity" => return Some(sign * f64::INFINITY),
-        "NaN" => return Some(f64::NAN),
+        "Infinity" => return Some(JavaFloat::Infinity { negative }),
+        "NaN" => return Some(JavaFloat::NaN),
         _ => {}
     }
     let body = body.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(body);
@@ -408,7 +418,35 @@ fn java_parse_double(s: &str) -> Option<f64> {
     {
         return None;
     }
-    body.parse::<f64>().ok().map(|v| sign * v)
+    Some(JavaFloat::Text(if negative {
+        format!("-{body}")
+    } else {
+        body.to_string()
+    }))
+}
+
+fn java_parse_double(s: &str) -> Option<f64> {
+    match java_float_text(s)? {
+        JavaFloat::Text(t) => t.parse().ok(),
+        JavaFloat::Infinity { negative } => Some(if negative {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }),
+        JavaFloat::NaN => Some(f64::NAN),
+    }
+}
+
+fn java_parse_float(s: &str) -> Option<f32> {
+    match java_float_text(s)? {
+        JavaFloat::Text(t) => t.parse().ok(),
+        JavaFloat::Infinity { negative } => Some(if negative {
+            f32::NEG_INFINITY
+        } else {
+            f32::INFINITY
+        }),
+        JavaFloat::NaN => Some(f32::NAN),
+    }
 }
 
 /// `Integer.decode(s).intValue()`: optional sign, then `0x`/`0X`/`#` hex,
