@@ -103,7 +103,7 @@ fn brief_re() -> &'static Regex {
 
 /// Parses one line in threadtime, brief or time format.
 pub fn parse_log_line(line: &str) -> Option<LogLine> {
-    let line = line.trim_end_matches('\r');
+    let line = line.trim_start().trim_end_matches('\r');
     let c = threadtime_re()
         .captures(line)
         .or_else(|| brief_re().captures(line))?;
