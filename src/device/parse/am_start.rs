@@ -107,14 +107,13 @@ pub fn parse_am_start(output: &str) -> AmStartResult {
             if r.error.is_none() {
                 r.error = Some(classify_error(v));
             }
-        } else if t.starts_with("java.lang.SecurityException")
-            || t.starts_with("Exception occurred")
+        } else if (t.starts_with("java.lang.SecurityException")
+            || t.starts_with("Exception occurred"))
+            && r.error.is_none()
         {
-            if r.error.is_none() {
-                r.error = Some(AmStartError::PermissionDenied {
-                    message: t.to_string(),
-                });
-            }
+            r.error = Some(AmStartError::PermissionDenied {
+                message: t.to_string(),
+            });
         }
     }
     r
