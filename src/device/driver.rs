@@ -454,7 +454,11 @@ impl Device {
         deadline: Duration,
     ) -> Result<ShellOutput, DeviceError> {
         let command = cmd.to_string();
+        let target = self.target.clone();
         self.call(cmd, deadline, move |c| {
+            if let (Conn::Server(_), Target::AdbServer { serial, host, port }) = (&*c, &target) {
+                return smart_socket::shell(*host, *port, serial.as_deref(), &command);
+            }
             let mut out = Vec::new();
             let mut err = Vec::new();
             let exit = c
@@ -683,6 +687,118 @@ impl Device {
             "cmd statusbar collapse"
         };
         self.shell_ok(cmd).await.map(|_| ())
+    }
+}
+
+/// Shell commands through the adb server, with their exit status.
+///
+/// `adb_client` 3.2's server-side shell-v2 reader drops the exit packet when
+/// the server closes the stream right after it (which adb always does), so
+/// this module reads the v2 packets itself. Everything else (sync, reverse,
+/// direct TCP) goes through `adb_client`.
+mod smart_socket {
+    use std::io::{ErrorKind, Read, Write};
+    use std::net::{Ipv4Addr, TcpStream};
+
+    use adb_client::RustADBError;
+
+    use super::ShellOutput;
+
+    fn request(s: &mut TcpStream, req: &str) -> Result<(), RustADBError> {
+        s.write_all(format!("{:04x}{req}", req.len()).as_bytes())?;
+        let mut status = [0u8; 4];
+        s.read_exact(&mut status)?;
+        match &status {
+            b"OKAY" => Ok(()),
+            b"FAIL" => Err(RustADBError::ADBRequestFailed(read_hex_string(s)?)),
+            other => Err(RustADBError::WrongResponseReceived(
+                "OKAY".into(),
+                String::from_utf8_lossy(other).into_owned(),
+            )),
+        }
+    }
+
+    fn read_hex_string(s: &mut TcpStream) -> Result<String, RustADBError> {
+        let mut len = [0u8; 4];
+        s.read_exact(&mut len)?;
+        let len = usize::from_str_radix(std::str::from_utf8(&len)?, 16)?;
+        let mut body = vec![0; len];
+        s.read_exact(&mut body)?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn connect(host: Ipv4Addr, port: u16) -> Result<TcpStream, RustADBError> {
+        let s = TcpStream::connect((host, port))?;
+        s.set_nodelay(true)?;
+        Ok(s)
+    }
+
+    /// Whether the device speaks shell protocol v2 (its features list `shell_v2`).
+    fn has_shell_v2(host: Ipv4Addr, port: u16, serial: Option<&str>) -> Result<bool, RustADBError> {
+        let mut s = connect(host, port)?;
+        let req = match serial {
+            Some(serial) => format!("host-serial:{serial}:features"),
+            None => "host:features".into(),
+        };
+        request(&mut s, &req)?;
+        Ok(read_hex_string(&mut s)?
+            .split(',')
+            .any(|f| f.trim() == "shell_v2"))
+    }
+
+    pub(super) fn shell(
+        host: Ipv4Addr,
+        port: u16,
+        serial: Option<&str>,
+        cmd: &str,
+    ) -> Result<ShellOutput, RustADBError> {
+        let v2 = has_shell_v2(host, port, serial)?;
+        let mut s = connect(host, port)?;
+        let transport = match serial {
+            Some(serial) => format!("host:transport:{serial}"),
+            None => "host:transport-any".into(),
+        };
+        request(&mut s, &transport)?;
+        let mut out = ShellOutput::default();
+        if !v2 {
+            // Legacy `shell:`: stdout and stderr merged, no exit status.
+            request(&mut s, &format!("shell:{cmd}"))?;
+            let mut raw = Vec::new();
+            s.read_to_end(&mut raw)?;
+            out.stdout = String::from_utf8_lossy(&raw).into_owned();
+            return Ok(out);
+        }
+        request(&mut s, &format!("shell,v2,raw:{cmd}"))?;
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        loop {
+            let mut head = [0u8; 5];
+            match s.read_exact(&mut head) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(e.into()),
+            }
+            let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+            let mut data = Vec::new();
+            (&mut s).take(len as u64).read_to_end(&mut data)?;
+            if data.len() < len {
+                return Err(RustADBError::ADBShellV2ParseError(format!(
+                    "packet of {len} bytes cut after {}",
+                    data.len()
+                )));
+            }
+            match head[0] {
+                1 => stdout.extend_from_slice(&data),
+                2 => stderr.extend_from_slice(&data),
+                3 => {
+                    out.exit = data.first().copied();
+                    break;
+                }
+                _ => {}
+            }
+        }
+        out.stdout = String::from_utf8_lossy(&stdout).into_owned();
+        out.stderr = String::from_utf8_lossy(&stderr).into_owned();
+        Ok(out)
     }
 }
 
