@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use pushlab::android::{ComponentName, Importance, Intent, LaunchFlags};
 use pushlab::device::parse::AmStartError;
-use pushlab::device::{Device, DeviceErrorKind, Target};
+use pushlab::device::{attached_devices, AttachedDevice, Device, DeviceErrorKind, Target};
 
 const SERIAL: &str = "emulator-5554";
 
@@ -101,6 +101,11 @@ fn serve(mut sock: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
         if let Some(serial) = selected.filter(|s| *s != SERIAL) {
             let msg = format!("device '{serial}' not found");
             let _ = sock.write_all(format!("FAIL{:04x}{msg}", msg.len()).as_bytes());
+            return;
+        }
+        if req == "host:devices" {
+            let body = format!("{SERIAL}\tdevice\n");
+            let _ = sock.write_all(format!("OKAY{:04x}{body}", body.len()).as_bytes());
             return;
         }
         if let Some(serial) = req.strip_prefix("host:transport:") {
@@ -296,4 +301,23 @@ async fn an_unknown_serial_is_a_lost_device() {
     let server = ScriptedServer::start();
     let err = server.device("nosuch").shell("echo hi").await.unwrap_err();
     assert_eq!(err.kind(), DeviceErrorKind::DeviceLost, "{err}");
+}
+
+#[tokio::test]
+async fn adb_devices_lists_serials_and_states() {
+    let server = ScriptedServer::start();
+    let list = attached_devices(
+        Ipv4Addr::LOCALHOST,
+        server.addr.port(),
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        list,
+        vec![AttachedDevice {
+            serial: SERIAL.into(),
+            state: "device".into()
+        }]
+    );
 }

@@ -73,6 +73,70 @@ impl Target {
     }
 }
 
+/// Why a `--device` string could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("device `{0}` is not `adb`, `adb:<serial>` or `tcp:<host>:<port>`")]
+pub struct TargetParseError(pub String);
+
+impl std::str::FromStr for Target {
+    type Err = TargetParseError;
+
+    /// `adb` (the only device, or `ANDROID_SERIAL`), `adb:<serial>`, or
+    /// `tcp:<ip>:<port>` for a direct adbd connection.
+    fn from_str(s: &str) -> Result<Target, TargetParseError> {
+        match s.split_once(':') {
+            None if s == "adb" => Ok(Target::adb_server_from_env(None)),
+            Some(("adb", serial)) if !serial.is_empty() => {
+                Ok(Target::adb_server_from_env(Some(serial.to_string())))
+            }
+            Some(("tcp", addr)) => addr
+                .parse()
+                .map(Target::tcp)
+                .map_err(|_| TargetParseError(s.to_string())),
+            _ => Err(TargetParseError(s.to_string())),
+        }
+    }
+}
+
+/// One line of `adb devices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedDevice {
+    pub serial: String,
+    /// `device`, `offline`, `unauthorized`, `recovery`...
+    pub state: String,
+}
+
+/// `adb devices` against the server at `host:port` (`host:devices`).
+pub async fn attached_devices(
+    host: Ipv4Addr,
+    port: u16,
+    deadline: Duration,
+) -> Result<Vec<AttachedDevice>, DeviceError> {
+    let target = Target::AdbServer {
+        serial: None,
+        host,
+        port,
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(smart_socket::devices(host, port));
+    });
+    match tokio::time::timeout(deadline, rx).await {
+        Ok(Ok(Ok(list))) => Ok(list),
+        Ok(Ok(Err(e))) => Err(DeviceError::from_adb("devices", &target, e)),
+        Ok(Err(_)) => Err(DeviceError::Protocol {
+            op: "devices".into(),
+            target: target.to_string(),
+            message: "the ADB call panicked".into(),
+        }),
+        Err(_) => Err(DeviceError::Timeout {
+            op: "devices".into(),
+            target: target.to_string(),
+            after: deadline,
+        }),
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -746,6 +810,24 @@ mod smart_socket {
             .any(|f| f.trim() == "shell_v2"))
     }
 
+    /// `host:devices`: `<serial>\t<state>\n` lines.
+    pub(super) fn devices(
+        host: Ipv4Addr,
+        port: u16,
+    ) -> Result<Vec<super::AttachedDevice>, RustADBError> {
+        let mut s = connect(host, port)?;
+        request(&mut s, "host:devices")?;
+        let body = read_hex_string(&mut s)?;
+        Ok(body
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(serial, state)| super::AttachedDevice {
+                serial: serial.to_string(),
+                state: state.trim().to_string(),
+            })
+            .collect())
+    }
+
     pub(super) fn shell(
         host: Ipv4Addr,
         port: u16,
@@ -805,6 +887,22 @@ mod smart_socket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_strings_name_a_target() {
+        assert_eq!(
+            "tcp:127.0.0.1:5555".parse::<Target>(),
+            Ok(Target::Tcp {
+                addr: "127.0.0.1:5555".parse().unwrap()
+            })
+        );
+        match "adb:R58M1234".parse::<Target>() {
+            Ok(Target::AdbServer { serial, .. }) => assert_eq!(serial.as_deref(), Some("R58M1234")),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!("sim:miui".parse::<Target>().is_err());
+        assert!("tcp:nope".parse::<Target>().is_err());
+    }
 
     #[test]
     fn quotes_for_the_device_shell() {

@@ -9,6 +9,6 @@ pub mod driver;
 pub mod parse;
 
 pub use driver::{
-    shell_quote, Deadlines, Device, DeviceError, DeviceErrorKind, ShellOutput, Target,
-    DEFAULT_ADB_SERVER_PORT,
+    attached_devices, shell_quote, AttachedDevice, Deadlines, Device, DeviceError, DeviceErrorKind,
+    ShellOutput, Target, TargetParseError, DEFAULT_ADB_SERVER_PORT,
 };
