@@ -358,10 +358,13 @@ impl Conn {
                     None => ADBServerDevice::autodetect(addr),
                 })
             }
-            Target::Tcp { addr } => Conn::Tcp(match key {
-                Some(k) => ADBTcpDevice::new_with_custom_private_key(*addr, k)?,
-                None => ADBTcpDevice::new(*addr)?,
-            }),
+            Target::Tcp { addr } => {
+                let key = match key {
+                    Some(k) => k.to_path_buf(),
+                    None => adb_key::default_path()?,
+                };
+                Conn::Tcp(ADBTcpDevice::new_with_custom_private_key(*addr, key)?)
+            }
         })
     }
 
@@ -751,6 +754,64 @@ impl Device {
             "cmd statusbar collapse"
         };
         self.shell_ok(cmd).await.map(|_| ())
+    }
+}
+
+/// The adb private key used for direct TCP connections.
+///
+/// The user's `~/.android/adbkey` (as the `adb` client uses it) when it
+/// exists; otherwise one key generated for pushlab and kept in the temporary
+/// directory, so that a device asks for authorization once, not on every
+/// connection.
+mod adb_key {
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+
+    use adb_client::RustADBError;
+
+    fn user_key() -> Option<PathBuf> {
+        let dir = match std::env::var_os("ANDROID_USER_HOME") {
+            Some(h) => PathBuf::from(h).join("android"),
+            None => PathBuf::from(std::env::var_os("HOME")?).join(".android"),
+        };
+        Some(dir.join("adbkey")).filter(|p| p.is_file())
+    }
+
+    fn generate(path: &std::path::Path) -> Result<(), String> {
+        use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+        if path.is_file() {
+            return Ok(());
+        }
+        let key =
+            rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(|e| e.to_string())?;
+        let pem = key
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| e.to_string())?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, pem.as_bytes()).map_err(|e| e.to_string())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600));
+        }
+        std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn default_path() -> Result<PathBuf, RustADBError> {
+        if let Some(p) = user_key() {
+            return Ok(p);
+        }
+        static PUSHLAB_KEY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+        PUSHLAB_KEY
+            .get_or_init(|| {
+                let path = std::env::temp_dir().join("pushlab").join("adbkey");
+                generate(&path).map(|()| path)
+            })
+            .clone()
+            .map_err(|e| RustADBError::IOError(std::io::Error::other(format!("adb key: {e}"))))
     }
 }
 
