@@ -950,6 +950,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn devices_and_errors_cross_tasks() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Device>();
+        assert_send_sync::<DeviceError>();
+    }
+
+    #[test]
     fn device_strings_name_a_target() {
         assert_eq!(
             "tcp:127.0.0.1:5555".parse::<Target>(),
