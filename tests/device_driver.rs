@@ -214,6 +214,7 @@ async fn notifications_and_channels_come_from_the_noredact_dump() {
         r.extras.get("ext").map(String::as_str),
         Some("String ({\"entity\":{\"chatType\":1}})")
     );
+    assert_eq!(r.extra_string("ext"), Some("{\"entity\":{\"chatType\":1}}"));
 
     let apps = device.channels().await.unwrap();
     let channel = apps[0].channel("pushlab_default").unwrap();

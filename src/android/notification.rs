@@ -258,6 +258,17 @@ impl NotificationRecord {
         self.text.as_ref().and_then(NotificationText::plain)
     }
 
+    /// A String extra's value when the dump carries it (`--noredact`):
+    /// `extras` holds `String (value)` for key `ext`, this returns `value`.
+    pub fn extra_string(&self, key: &str) -> Option<&str> {
+        let raw = self.extras.get(key)?;
+        let (class, rest) = raw.split_once(" (")?;
+        if class.contains(' ') {
+            return None;
+        }
+        rest.strip_suffix(')')
+    }
+
     pub fn has_flag(&self, flag: u32) -> bool {
         self.flags.is_some_and(|f| f & flag == flag)
     }
