@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Serve the hub (IM server, vendor endpoints, device gateway) until Ctrl-C.
     Serve(cli::serve::Args),
+    /// Show what pushlab reads from a captured device output, as JSON.
+    Parse(cli::parse::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Serve(args) => cli::serve::run(args),
+        Command::Parse(args) => cli::parse::run(args),
     };
     match result {
         Ok(code) => code,

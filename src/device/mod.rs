@@ -1,0 +1,37 @@
+//! The one device driver: a [`Device`] reached through an adb server or
+//! directly over TCP, typed commands with deadlines, and the parsers for
+//! Android's output formats ([`parse`]).
+//!
+//! The runner talks to real phones, emulators and the simulated device
+//! through this module alone, with the same commands and the same parsers.
+//!
+//! What goes over the wire (a device, real or simulated, must answer these):
+//!
+//! | method | service / shell command |
+//! |---|---|
+//! | [`Device::shell`] | adb server: `host:transport:<serial>` then `shell,v2,raw:<cmd>` (`shell:<cmd>` when the device lacks `shell_v2`); direct TCP: `shell:<cmd>` (adb_client uses the legacy service: stdout and stderr merged, no exit status) |
+//! | [`Device::push`] / [`Device::pull`] | `sync:` (`SEND`/`RECV`, v1) |
+//! | [`Device::install`] | push to `/data/local/tmp/<name>.apk`, `pm install -r -t <path>`, `rm -f <path>` |
+//! | [`Device::reverse`] | `reverse:forward:<remote>;<local>` (adb server only) |
+//! | [`Device::getprop`] / [`Device::api_level`] | `getprop <name>` / `getprop ro.build.version.sdk` |
+//! | [`Device::notifications`] / [`Device::channels`] | `dumpsys notification --noredact` |
+//! | [`Device::activities`] / [`Device::resumed_activity`] | `dumpsys activity activities` |
+//! | [`Device::am_start`] | `am start -W '<intent URI>'` |
+//! | [`Device::pidof`] | `pidof <name>` |
+//! | [`Device::processes`] | `ps -A` |
+//! | [`Device::packages`] | `pm list packages` |
+//! | [`Device::logcat_dump`] / [`Device::logcat_clear`] | `logcat -d -v threadtime` / `logcat -c` |
+//! | [`Device::ui_dump`] | `uiautomator dump /dev/tty` |
+//! | [`Device::force_stop`] / [`Device::kill`] | `am force-stop <pkg>` / `am kill <pkg>` |
+//! | [`Device::tap`] | `input tap <x> <y>` |
+//! | [`Device::notification_shade`] | `cmd statusbar expand-notifications` / `cmd statusbar collapse` |
+//!
+//! Arguments are quoted with [`shell_quote`] (single quotes only when needed).
+
+pub mod driver;
+pub mod parse;
+
+pub use driver::{
+    attached_devices, shell_quote, AttachedDevice, Deadlines, Device, DeviceError, DeviceErrorKind,
+    ShellOutput, Target, TargetParseError, DEFAULT_ADB_SERVER_PORT,
+};
