@@ -187,6 +187,23 @@ fn default_title_and_custom_message_desc_are_sent_as_title_and_content() {
 }
 
 #[test]
+fn long_chat_text_is_fitted_to_oppo_limits_rather_than_refused() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = "标".repeat(60);
+    p.desc = "字".repeat(80);
+    let v = view(&oppo::build_send_request(&p, "TOKEN"));
+    let n = &v["form"]["message"]["notification"];
+    assert_eq!(
+        n["title"].as_str().map(|t| t.chars().count()),
+        Some(oppo::TITLE_MAX)
+    );
+    assert_eq!(
+        n["content"].as_str().map(|t| t.chars().count()),
+        Some(oppo::CONTENT_MAX)
+    );
+}
+
+#[test]
 fn android_info_channel_and_classification_override_the_certificate() {
     let mut p = push(ClickAction::OpenApp, None);
     p.android = AndroidInfo {

@@ -208,6 +208,22 @@ fn custom_message_desc_and_classification_fields() {
 }
 
 #[test]
+fn long_chat_text_is_fitted_to_vivo_limits_rather_than_refused() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = "标".repeat(60);
+    p.desc = "字".repeat(150);
+    let body = vivo::build_send_request(&p, "TOKEN").body;
+    assert_eq!(
+        body["title"].as_str().map(|t| t.chars().count()),
+        Some(vivo::TITLE_MAX)
+    );
+    assert_eq!(
+        body["content"].as_str().map(|t| t.chars().count()),
+        Some(vivo::CONTENT_MAX)
+    );
+}
+
+#[test]
 fn pages_named_by_class_or_action_become_intent_uris() {
     let p = push(
         ClickAction::OpenPage {

@@ -431,7 +431,7 @@ fn parse_notification(obj: &Map<String, Value>) -> Result<Notification, OppoErro
     let title = f
         .non_empty("title")?
         .ok_or_else(|| OppoError::with(codes::MISSING_ARGUMENT, "title"))?;
-    check_len("title", &title, 50)?;
+    check_len("title", &title, TITLE_MAX)?;
     if let Some(sub) = f.string("sub_title")? {
         check_len("sub_title", &sub, 10)?;
     }
@@ -440,7 +440,7 @@ fn parse_notification(obj: &Map<String, Value>) -> Result<Notification, OppoErro
         .ok_or_else(|| OppoError::with(codes::MISSING_ARGUMENT, "content"))?;
     let style = f.int("style")?.unwrap_or(1);
     let content_max = match style {
-        1 | 3 => 50,
+        1 | 3 => CONTENT_MAX,
         2 => 128,
         _ => {
             return Err(OppoError::with(
@@ -709,8 +709,11 @@ pub fn build_auth_request(
 /// The `message` JSON of a unicast, as the IM server builds it.
 pub fn unicast_message(push: &Push) -> Value {
     let mut n = Map::new();
-    n.insert("title".into(), json!(push.title));
-    n.insert("content".into(), json!(push.desc));
+    // The IM server fits the text to OPPO's limits (title 50, standard-style
+    // content 50) instead of losing the push to code 41 (UNCONFIRMED: the
+    // exact cut TIM makes is not documented).
+    n.insert("title".into(), json!(truncate(&push.title, TITLE_MAX)));
+    n.insert("content".into(), json!(truncate(&push.desc, CONTENT_MAX)));
     match &push.certificate.click {
         ClickAction::OpenApp => {
             n.insert("click_action_type".into(), json!(0));
@@ -758,6 +761,15 @@ pub fn unicast_message(push: &Push) -> Value {
         "target_value": push.token,
         "notification": Value::Object(n),
     })
+}
+
+/// OPPO's title limit, in characters.
+pub const TITLE_MAX: usize = 50;
+/// OPPO's content limit for the standard style, in characters.
+pub const CONTENT_MAX: usize = 50;
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
