@@ -962,6 +962,55 @@ async fn broadcast_in_two_steps() {
     assert_eq!(v["code"], 40, "content missing: {v}");
 }
 
+#[tokio::test]
+async fn unicast_batch_reports_each_message() {
+    let (s, oppo, device) = setup();
+    let router = oppo.router();
+    let token = auth_token(&s, &router).await;
+    let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
+    let messages = json!([
+        {"target_type": 2, "target_value": device, "notification": notification(json!({}))},
+        {"target_type": 2, "target_value": "CN_ffffffffffffffffffffffffffffffff", "notification": notification(json!({}))},
+        {"target_type": 2, "target_value": device, "notification": notification(json!({"action_parameters": "ext content"}))},
+    ])
+    .to_string();
+    let (_, v) = call(
+        &router,
+        oppo::UNICAST_BATCH_PATH,
+        &[],
+        form(&[("auth_token", &token), ("messages", &messages)]),
+    )
+    .await;
+    assert_eq!(v["code"], 0, "{v}");
+    let data = v["data"].as_array().expect("data is an array");
+    assert_eq!(data.len(), 3);
+    assert!(
+        data[0]["messageId"].as_str().is_some_and(|m| !m.is_empty())
+            && data[0].get("errorCode").is_none()
+    );
+    assert_eq!(data[0]["registrationId"], device.as_str());
+    assert_eq!(data[1]["errorCode"], 10000);
+    assert_eq!(data[2]["errorCode"], 41);
+    assert_eq!(next_display(&mut rx).await.token, device);
+
+    let (_, v) = call(
+        &router,
+        oppo::UNICAST_BATCH_PATH,
+        &[],
+        form(&[("auth_token", &token)]),
+    )
+    .await;
+    assert_eq!(v["code"], 40);
+    let (_, v) = call(
+        &router,
+        oppo::UNICAST_BATCH_PATH,
+        &[],
+        form(&[("auth_token", &token), ("messages", "{}")]),
+    )
+    .await;
+    assert_eq!(v["code"], 41);
+}
+
 // ---------------------------------------------------------------------------
 // Device registration
 // ---------------------------------------------------------------------------
@@ -1181,11 +1230,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn arbitrary_bodies_never_crash_any_endpoint(body in proptest::collection::vec(any::<u8>(), 0..300), which in 0usize..4) {
+    fn arbitrary_bodies_never_crash_any_endpoint(body in proptest::collection::vec(any::<u8>(), 0..300), which in 0usize..5) {
         let rt = runtime();
         let (_, oppo, _) = setup();
         let router = oppo.router();
-        let path = [oppo::AUTH_PATH, oppo::UNICAST_PATH, oppo::SAVE_MESSAGE_PATH, oppo::BROADCAST_PATH][which];
+        let path = [oppo::AUTH_PATH, oppo::UNICAST_PATH, oppo::SAVE_MESSAGE_PATH, oppo::BROADCAST_PATH, oppo::UNICAST_BATCH_PATH][which];
         let (status, v) = rt.block_on(call(&router, path, &[], body));
         prop_assert_eq!(status, StatusCode::OK);
         prop_assert!(v["code"].is_i64());

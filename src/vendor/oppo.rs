@@ -69,6 +69,10 @@ pub const AUTH_PATH: &str = "/server/v1/auth";
 pub const UNICAST_PATH: &str = "/server/v1/message/notification/unicast";
 pub const SAVE_MESSAGE_PATH: &str = "/server/v1/message/notification/save_message_content";
 pub const BROADCAST_PATH: &str = "/server/v1/message/notification/broadcast";
+pub const UNICAST_BATCH_PATH: &str = "/server/v1/message/notification/unicast_batch";
+/// Messages per `unicast_batch` call. OPPO's limit is UNCONFIRMED; a PHP
+/// client sends 100 at a time, and 1000 matches the broadcast's regId cap.
+pub const BATCH_MAX: usize = 1000;
 
 /// How long an issued `auth_token` is valid.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -984,6 +988,7 @@ impl Vendor for Oppo {
         axum::Router::new()
             .route(AUTH_PATH, any(auth_handler))
             .route(UNICAST_PATH, any(unicast_handler))
+            .route(UNICAST_BATCH_PATH, any(unicast_batch_handler))
             .route(SAVE_MESSAGE_PATH, any(save_handler))
             .route(BROADCAST_PATH, any(broadcast_handler))
             .with_state(self.inner.clone())
@@ -1311,6 +1316,61 @@ impl Inner {
         self.authenticate(req)
     }
 
+    /// Validates one unicast `message` object (target, notification, quota);
+    /// the target and notification when OPPO would accept it.
+    fn check_unicast(
+        &self,
+        app: &super::Certificate,
+        app_key: &str,
+        m: &Map<String, Value>,
+    ) -> Result<(String, Notification), OppoError> {
+        let f = Fields(m);
+        let target_type = f
+            .int("target_type")?
+            .ok_or_else(|| OppoError::with(codes::MISSING_ARGUMENT, "target_type"))?;
+        if target_type != 2 && target_type != 5 {
+            return Err(OppoError::with(
+                codes::INVALID_ARGUMENT,
+                format!("target_type {target_type} is not 2 (registration_id) or 5 (alias)"),
+            ));
+        }
+        let target = f
+            .non_empty("target_value")?
+            .ok_or_else(|| OppoError::with(codes::MISSING_ARGUMENT, "target_value"))?;
+        let notification = match m.get("notification") {
+            Some(Value::Object(n)) => parse_notification(n)?,
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(n)) => parse_notification(&n)?,
+                _ => return Err(OppoError::with(codes::INVALID_ARGUMENT, "notification")),
+            },
+            None | Some(Value::Null) => {
+                return Err(OppoError::with(codes::MISSING_ARGUMENT, "notification"))
+            }
+            Some(_) => return Err(OppoError::with(codes::INVALID_ARGUMENT, "notification")),
+        };
+        // Aliases are not simulated: pushlab devices register regIds, so an
+        // alias is an unknown target like an unknown regId.
+        let known = self
+            .services
+            .gateway
+            .lookup(VendorId::Oppo, &target)
+            .is_some_and(|r| r.package == app.package);
+        if target_type == 5 || !known {
+            return Err(OppoError::with(codes::INVALID_REGISTRATION_ID, &target));
+        }
+        self.quotas
+            .read()
+            .clone()
+            .check(
+                app_key,
+                &target,
+                notification.is_public(),
+                self.services.clock.now(),
+            )
+            .map_err(OppoError::new)?;
+        Ok((target, notification))
+    }
+
     /// Journals one accepted notification to `token` and hands it to the
     /// device that holds the token.
     fn accept(
@@ -1448,53 +1508,7 @@ async fn unicast_handler(
     if let Some(r) = s.fault(&req, &tokens).await {
         return r;
     }
-    let result = message.and_then(|m| {
-        let f = Fields(&m);
-        let target_type = f
-            .int("target_type")?
-            .ok_or_else(|| OppoError::with(codes::MISSING_ARGUMENT, "target_type"))?;
-        if target_type != 2 && target_type != 5 {
-            return Err(OppoError::with(
-                codes::INVALID_ARGUMENT,
-                format!("target_type {target_type} is not 2 (registration_id) or 5 (alias)"),
-            ));
-        }
-        let target = target
-            .clone()
-            .ok_or_else(|| OppoError::with(codes::MISSING_ARGUMENT, "target_value"))?;
-        let notification = match m.get("notification") {
-            Some(Value::Object(n)) => parse_notification(n)?,
-            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(n)) => parse_notification(&n)?,
-                _ => return Err(OppoError::with(codes::INVALID_ARGUMENT, "notification")),
-            },
-            None | Some(Value::Null) => {
-                return Err(OppoError::with(codes::MISSING_ARGUMENT, "notification"))
-            }
-            Some(_) => return Err(OppoError::with(codes::INVALID_ARGUMENT, "notification")),
-        };
-        // Aliases are not simulated: pushlab devices register regIds, so an
-        // alias is an unknown target like an unknown regId.
-        let known = s
-            .services
-            .gateway
-            .lookup(VendorId::Oppo, &target)
-            .filter(|r| r.package == app.package || r.package.is_empty());
-        if target_type == 5 || known.is_none() {
-            return Err(OppoError::with(codes::INVALID_REGISTRATION_ID, &target));
-        }
-        s.quotas
-            .read()
-            .clone()
-            .check(
-                &app_key,
-                &target,
-                notification.is_public(),
-                s.services.clock.now(),
-            )
-            .map_err(OppoError::new)?;
-        Ok((target, notification))
-    });
+    let result = message.and_then(|m| s.check_unicast(&app, &app_key, &m));
     match result {
         Err(e) => s.reject(&req, e, tokens, true),
         Ok((target, n)) => {
@@ -1661,4 +1675,105 @@ async fn broadcast_handler(
             )
         }
     }
+}
+
+/// `unicast_batch`: form `messages=[{target_type, target_value,
+/// notification}…]`. The call as a whole answers code 0 once it is
+/// authenticated and readable; each message's fate is an entry of `data`
+/// (`messageId`, `registrationId`, and `errorCode`/`errorMessage` when that
+/// message was refused).
+async fn unicast_batch_handler(
+    State(s): State<Arc<Inner>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req = Req::new(method, UNICAST_BATCH_PATH, headers, &body);
+    let (app, app_key) = match s.precheck(&req) {
+        Ok(v) => v,
+        Err(e) => return s.reject(&req, e, Vec::new(), true),
+    };
+    let messages: Result<Vec<Value>, OppoError> = match req.form.get("messages") {
+        None => Err(OppoError::with(codes::MISSING_ARGUMENT, "messages")),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(v)) if v.is_empty() => {
+                Err(OppoError::with(codes::MISSING_ARGUMENT, "messages"))
+            }
+            Ok(Value::Array(v)) if v.len() > BATCH_MAX => Err(OppoError::with(
+                codes::INVALID_ARGUMENT,
+                format!("more than {BATCH_MAX} messages"),
+            )),
+            Ok(Value::Array(v)) => Ok(v),
+            _ => Err(OppoError::with(
+                codes::INVALID_ARGUMENT,
+                "messages is not a JSON array",
+            )),
+        },
+    };
+    let tokens: Vec<String> = messages
+        .as_ref()
+        .map(|v| {
+            v.iter()
+                .filter_map(|m| m.get("target_value").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(r) = s.fault(&req, &tokens).await {
+        return r;
+    }
+    let messages = match messages {
+        Ok(m) => m,
+        Err(e) => return s.reject(&req, e, tokens, true),
+    };
+    let message_id = s.services.message_id_for(&req.headers, VendorId::Oppo);
+    let mut data = Vec::with_capacity(messages.len());
+    for m in &messages {
+        let target = m
+            .get("target_value")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let checked = match m {
+            Value::Object(obj) => s.check_unicast(&app, &app_key, obj),
+            _ => Err(OppoError::with(
+                codes::INVALID_ARGUMENT,
+                "message is not a JSON object",
+            )),
+        };
+        match checked {
+            Ok((target, n)) => {
+                let vendor_message_id = new_message_id(&s.services);
+                s.accept(&app, &target, &n, &vendor_message_id, &message_id);
+                data.push(json!({"messageId": vendor_message_id, "registrationId": target}));
+            }
+            Err(e) => {
+                s.services.journal.append(
+                    Some(&message_id),
+                    None,
+                    Event::EndpointRejected {
+                        vendor: VendorId::Oppo,
+                        vendor_code: e.code.to_string(),
+                        message: e.message.clone(),
+                        code: diagnosis_for(e.code, &e.message),
+                    },
+                );
+                data.push(json!({
+                    "messageId": "",
+                    "registrationId": target,
+                    "errorCode": e.code,
+                    "errorMessage": e.message,
+                }));
+            }
+        }
+    }
+    s.log(
+        &req,
+        200,
+        codes::SUCCESS,
+        "Success",
+        tokens,
+        Some(message_id),
+    );
+    json_response(StatusCode::OK, success_body(Value::Array(data)))
 }
