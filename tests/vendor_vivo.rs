@@ -755,6 +755,112 @@ async fn accepted_pushes_become_vivo_display_instructions() {
     assert_eq!(next_display(&mut rx).await.click, ClickRoute::Launcher);
 }
 
+async fn post(router: &axum::Router, path: &str, token: &str, body: Value) -> Value {
+    let (status, v) = call(router, path, &[("authToken", token)], body).await;
+    assert_eq!(status, StatusCode::OK);
+    v
+}
+
+#[tokio::test]
+async fn group_push_saves_a_body_then_sends_it_to_a_list() {
+    let (s, vivo, reg) = setup();
+    let router = vivo.router();
+    let token = auth_token(&s, &router).await;
+    let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
+    let payload = json!({"appId": 10004, "notifyType": 4, "title": "Sale", "content": "Today only", "skipType": 1,
+        "requestId": "p-1", "clientCustomMap": {"ext": JSON_EXT}});
+    let v = post(
+        &router,
+        vivo::SAVE_LIST_PAYLOAD_PATH,
+        &token,
+        payload.clone(),
+    )
+    .await;
+    assert_eq!(v["result"], 0, "{v}");
+    let task_id = v["taskId"].as_str().expect("taskId").to_string();
+
+    let unknown = "15985386600511011330053";
+    let v = post(
+        &router,
+        vivo::PUSH_TO_LIST_PATH,
+        &token,
+        json!({"appId": 10004, "regIds": [reg, unknown], "taskId": task_id, "requestId": "l-1"}),
+    )
+    .await;
+    assert_eq!(v["result"], 0, "{v}");
+    assert_eq!(v["invalidUsers"], json!([{"status": 1, "userid": unknown}]));
+    let i = next_display(&mut rx).await;
+    assert_eq!(
+        (i.notification.title.as_str(), i.token.as_str()),
+        ("Sale", reg.as_str())
+    );
+
+    let cases: Vec<(&str, Value, i64)> = vec![
+        (
+            "one regId",
+            json!({"appId": 10004, "regIds": [reg], "taskId": task_id, "requestId": "l"}),
+            10067,
+        ),
+        (
+            "regIds not a list",
+            json!({"appId": 10004, "regIds": reg, "taskId": task_id, "requestId": "l"}),
+            10067,
+        ),
+        (
+            "unknown taskId",
+            json!({"appId": 10004, "regIds": [reg, unknown], "taskId": "1", "requestId": "l"}),
+            10066,
+        ),
+        (
+            "appId of another app",
+            json!({"appId": 1, "regIds": [reg, unknown], "taskId": task_id, "requestId": "l"}),
+            10094,
+        ),
+    ];
+    for (name, body, code) in cases {
+        assert_eq!(
+            post(&router, vivo::PUSH_TO_LIST_PATH, &token, body).await["result"],
+            code,
+            "{name}"
+        );
+    }
+    let mut bad = payload.clone();
+    bad["title"] = json!("");
+    assert_eq!(
+        post(&router, vivo::SAVE_LIST_PAYLOAD_PATH, &token, bad).await["result"],
+        10053
+    );
+    vivo.set_limits(json!({"list_payloads_daily_per_app": 1}))
+        .expect("limits");
+    assert_eq!(
+        post(&router, vivo::SAVE_LIST_PAYLOAD_PATH, &token, payload).await["result"],
+        10252
+    );
+}
+
+#[tokio::test]
+async fn full_push_reaches_every_device_once_a_day() {
+    let (s, vivo, reg) = setup();
+    let router = vivo.router();
+    let token = auth_token(&s, &router).await;
+    let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
+    let body = json!({"appId": 10004, "notifyType": 1, "title": "Hi all", "content": "News", "skipType": 1, "requestId": "a-1"});
+    assert_eq!(
+        post(&router, vivo::ALL_PATH, &token, body.clone()).await["result"],
+        0
+    );
+    assert_eq!(next_display(&mut rx).await.token, reg);
+    let v = post(&router, vivo::ALL_PATH, &token, body.clone()).await;
+    assert_eq!(v["result"], 10254, "{v}");
+    assert_eq!(vivo::diagnosis_for(10254), Diagnosis::VendorQuotaExceeded);
+    s.clock.advance(Duration::from_secs(24 * 3600));
+    let token = auth_token(&s, &router).await;
+    assert_eq!(
+        post(&router, vivo::ALL_PATH, &token, body).await["result"],
+        0
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Device registration
 // ---------------------------------------------------------------------------
@@ -989,12 +1095,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn arbitrary_bytes_never_crash_either_endpoint(body in proptest::collection::vec(any::<u8>(), 0..300), auth in any::<bool>()) {
+    fn arbitrary_bytes_never_crash_any_endpoint(body in proptest::collection::vec(any::<u8>(), 0..300), which in 0usize..5) {
         let rt = runtime();
         let (s, vivo, _) = setup();
         let router = vivo.router();
         let token = rt.block_on(auth_token(&s, &router));
-        let path = if auth { vivo::AUTH_PATH } else { vivo::SEND_PATH };
+        let path = [vivo::AUTH_PATH, vivo::SEND_PATH, vivo::SAVE_LIST_PAYLOAD_PATH, vivo::PUSH_TO_LIST_PATH, vivo::ALL_PATH][which];
         let (status, bytes) = rt.block_on(call_raw(&router, path, &[("authToken", &token)], body));
         prop_assert_eq!(status, StatusCode::OK);
         let v: Value = serde_json::from_slice(&bytes).expect("JSON answer");

@@ -233,7 +233,8 @@ struct Quotas {
     app_qps: RateWindow,
     device_per_second: RateWindow,
     service_qps: Option<RateWindow>,
-    daily: DailyCounter,
+    /// Shared with the next limits: changing limits keeps today's counts.
+    daily: Arc<DailyCounter>,
 }
 
 impl Quotas {
@@ -243,7 +244,7 @@ impl Quotas {
             app_qps: RateWindow::new(limits.app_qps, second),
             device_per_second: RateWindow::new(limits.device_per_second, second),
             service_qps: limits.service_qps.map(|l| RateWindow::new(l, second)),
-            daily: DailyCounter::default(),
+            daily: Arc::default(),
             limits,
         }
     }
@@ -1080,7 +1081,10 @@ impl Vendor for Oppo {
         merged.extend(update);
         let limits: Limits =
             serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
-        *self.inner.quotas.write() = Arc::new(Quotas::new(limits));
+        let mut quotas = self.inner.quotas.write();
+        let mut next = Quotas::new(limits);
+        next.daily = quotas.daily.clone();
+        *quotas = Arc::new(next);
         Ok(())
     }
 

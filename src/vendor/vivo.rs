@@ -59,6 +59,12 @@ pub struct Credentials {
 
 pub const AUTH_PATH: &str = "/message/auth";
 pub const SEND_PATH: &str = "/message/send";
+/// Group push, step 1: save the common message body.
+pub const SAVE_LIST_PAYLOAD_PATH: &str = "/message/saveListPayload";
+/// Group push, step 2: send a saved body to 2–1000 regIds.
+pub const PUSH_TO_LIST_PATH: &str = "/message/pushToList";
+/// Full push to every device of the app.
+pub const ALL_PATH: &str = "/message/all";
 
 /// How long an issued `authToken` is valid.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -119,6 +125,15 @@ pub mod codes {
     pub const AUTH_TOO_FREQUENT: i64 = 10208;
     /// Documented: invalid regId, with `invalidUser`.
     pub const INVALID_REG_ID: i64 = 10302;
+    /// pushToList: unknown taskId (UNCONFIRMED value).
+    pub const TASK_ID_INVALID: i64 = 10066;
+    /// pushToList: regIds missing, fewer than 2 or more than 1000
+    /// (UNCONFIRMED value).
+    pub const REG_IDS_INVALID: i64 = 10067;
+    /// Documented: too many saved group bodies today.
+    pub const LIST_PAYLOAD_LIMIT: i64 = 10252;
+    /// Documented: full pushes over the daily count (1 by default).
+    pub const ALL_LIMIT: i64 = 10254;
 }
 
 fn code_desc(code: i64) -> &'static str {
@@ -154,6 +169,10 @@ fn code_desc(code: i64) -> &'static str {
         codes::TIMESTAMP_INVALID => "timestamp不合法",
         codes::AUTH_TOO_FREQUENT => "鉴权调用频率超出限制",
         codes::INVALID_REG_ID => "regId不合法",
+        codes::TASK_ID_INVALID => "taskId不合法",
+        codes::REG_IDS_INVALID => "regIds不合法",
+        codes::LIST_PAYLOAD_LIMIT => "批量发送消息体超出限制",
+        codes::ALL_LIMIT => "全量发送超过次数限制",
         _ => "请求失败",
     }
 }
@@ -206,6 +225,11 @@ pub struct Limits {
     pub device_per_second: u64,
     /// Auth calls per app per second → 10208 (vivo doc 2.9.2: 10/s).
     pub auth_per_second: u64,
+    /// Group bodies saved per app per day → 10252 (the figure is
+    /// UNCONFIRMED).
+    pub list_payloads_daily_per_app: u64,
+    /// Full pushes per app per day → 10254 (vivo: 1 by default).
+    pub all_daily_per_app: u64,
 }
 
 impl Default for Limits {
@@ -216,6 +240,8 @@ impl Default for Limits {
             operational_daily_per_device: None,
             device_per_second: 50,
             auth_per_second: 10,
+            list_payloads_daily_per_app: 10_000,
+            all_daily_per_app: 1,
         }
     }
 }
@@ -224,7 +250,8 @@ struct Quotas {
     limits: Limits,
     device_per_second: RateWindow,
     auth_per_second: RateWindow,
-    daily: DailyCounter,
+    /// Shared with the next limits: changing limits keeps today's counts.
+    daily: Arc<DailyCounter>,
 }
 
 impl Quotas {
@@ -233,8 +260,27 @@ impl Quotas {
         Quotas {
             device_per_second: RateWindow::new(limits.device_per_second, second),
             auth_per_second: RateWindow::new(limits.auth_per_second, second),
-            daily: DailyCounter::default(),
+            daily: Arc::default(),
             limits,
+        }
+    }
+
+    /// Counts one call of a per-day limited operation of `app_id`.
+    fn check_daily(
+        &self,
+        what: &str,
+        app_id: &str,
+        limit: u64,
+        code: i64,
+        now: Timestamp,
+    ) -> Result<(), i64> {
+        if self
+            .daily
+            .hit(&format!("{what}\n{app_id}"), china_day(now), limit)
+        {
+            Ok(())
+        } else {
+            Err(code)
         }
     }
 
@@ -418,6 +464,13 @@ fn parse_message(obj: &Map<String, Value>) -> Result<Message, VivoError> {
             .string("alias", codes::BODY_INVALID)?
             .ok_or_else(|| VivoError::new(codes::MISSING_TARGET))?,
     };
+    parse_payload(obj, target)
+}
+
+/// Validates the notification fields shared by single, group and full
+/// pushes; `target` is empty for saved group payloads.
+fn parse_payload(obj: &Map<String, Value>, target: String) -> Result<Message, VivoError> {
+    let f = Fields(obj);
     match f.int("notifyType", codes::NOTIFY_TYPE_INVALID)? {
         Some(1..=4) => {}
         Some(n) => return Err(VivoError::with(codes::NOTIFY_TYPE_INVALID, n)),
@@ -865,6 +918,8 @@ struct Inner {
     faults: Faults,
     logs: RequestLogs,
     tokens: Mutex<HashMap<String, IssuedToken>>,
+    /// saveListPayload bodies by taskId: (app id, message).
+    payloads: Mutex<HashMap<String, (String, Message)>>,
     quotas: RwLock<Arc<Quotas>>,
     client_tokens: Mutex<HashMap<ClientTokenKey, (String, Timestamp)>>,
 }
@@ -882,6 +937,7 @@ impl Vivo {
                 faults: Faults::default(),
                 logs: RequestLogs::default(),
                 tokens: Mutex::default(),
+                payloads: Mutex::default(),
                 quotas: RwLock::new(Arc::new(Quotas::new(Limits::default()))),
                 client_tokens: Mutex::default(),
             }),
@@ -964,6 +1020,9 @@ impl Vendor for Vivo {
         axum::Router::new()
             .route(AUTH_PATH, any(auth_handler))
             .route(SEND_PATH, any(send_handler))
+            .route(SAVE_LIST_PAYLOAD_PATH, any(save_list_payload_handler))
+            .route(PUSH_TO_LIST_PATH, any(push_to_list_handler))
+            .route(ALL_PATH, any(all_handler))
             .with_state(self.inner.clone())
     }
 
@@ -1049,7 +1108,10 @@ impl Vendor for Vivo {
         merged.extend(update);
         let limits: Limits =
             serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
-        *self.inner.quotas.write() = Arc::new(Quotas::new(limits));
+        let mut quotas = self.inner.quotas.write();
+        let mut next = Quotas::new(limits);
+        next.daily = quotas.daily.clone();
+        *quotas = Arc::new(next);
         Ok(())
     }
 
@@ -1058,6 +1120,7 @@ impl Vendor for Vivo {
         i.logs.clear();
         i.faults.clear();
         i.tokens.lock().clear();
+        i.payloads.lock().clear();
         i.client_tokens.lock().clear();
         let limits = i.quotas.read().limits.clone();
         *i.quotas.write() = Arc::new(Quotas::new(limits));
@@ -1173,6 +1236,66 @@ impl Inner {
             }
             _ => None,
         }
+    }
+
+    /// The app of the request's `authToken` header.
+    fn authenticate(&self, req: &Req) -> Result<(super::Certificate, String), VivoError> {
+        if req.method != Method::POST {
+            return Err(VivoError::with(codes::BODY_INVALID, "POST only"));
+        }
+        let token = req
+            .headers
+            .get("authToken")
+            .and_then(|v| v.to_str().ok())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| VivoError::with(codes::AUTH_FAILED, "authToken header missing"))?;
+        let issued = self
+            .tokens
+            .lock()
+            .get(token)
+            .cloned()
+            .ok_or_else(|| VivoError::new(codes::AUTH_FAILED))?;
+        if self.services.clock.now() >= issued.expires_at {
+            return Err(VivoError::with(codes::AUTH_FAILED, "authToken expired"));
+        }
+        let (cert, _) = self
+            .find_app(&issued.app_id)
+            .ok_or_else(|| VivoError::new(codes::AUTH_FAILED))?;
+        Ok((cert, issued.app_id))
+    }
+
+    /// Journals an accepted push to `reg_id` and hands it to its device.
+    fn accept(
+        &self,
+        cert: &super::Certificate,
+        reg_id: &str,
+        m: &Message,
+        task_id: &str,
+        message_id: &MessageId,
+    ) {
+        self.services.journal.append(
+            Some(message_id),
+            None,
+            Event::EndpointAccepted {
+                vendor: VendorId::Vivo,
+                vendor_message_id: task_id.to_string(),
+                token: reg_id.to_string(),
+            },
+        );
+        self.services.gateway.deliver(display_instruction(
+            message_id.clone(),
+            &cert.package,
+            reg_id,
+            m,
+        ));
+    }
+
+    /// Whether `reg_id` belongs to a device of this app.
+    fn knows(&self, cert: &super::Certificate, reg_id: &str) -> bool {
+        self.services
+            .gateway
+            .lookup(VendorId::Vivo, reg_id)
+            .is_some_and(|r| r.package == cert.package)
     }
 
     async fn fault(&self, req: &Req, tokens: &[String]) -> Option<Response> {
@@ -1314,30 +1437,7 @@ async fn send_handler(
         .as_ref()
         .and_then(|b| text_of(b.get("regId")).or_else(|| text_of(b.get("alias"))));
     let tokens: Vec<String> = target.iter().cloned().collect();
-    let app = (|| {
-        if req.method != Method::POST {
-            return Err(VivoError::with(codes::BODY_INVALID, "POST only"));
-        }
-        let token = req
-            .headers
-            .get("authToken")
-            .and_then(|v| v.to_str().ok())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| VivoError::with(codes::AUTH_FAILED, "authToken header missing"))?;
-        let issued = s
-            .tokens
-            .lock()
-            .get(token)
-            .cloned()
-            .ok_or_else(|| VivoError::new(codes::AUTH_FAILED))?;
-        if s.services.clock.now() >= issued.expires_at {
-            return Err(VivoError::with(codes::AUTH_FAILED, "authToken expired"));
-        }
-        let (cert, _) = s
-            .find_app(&issued.app_id)
-            .ok_or_else(|| VivoError::new(codes::AUTH_FAILED))?;
-        Ok((cert, issued.app_id))
-    })();
+    let app = s.authenticate(&req);
     let (cert, app_id) = match app {
         Ok(v) => v,
         Err(e) => return s.reject(&req, e, tokens),
@@ -1346,22 +1446,12 @@ async fn send_handler(
         return r;
     }
     let result = (|| {
-        let body = req
-            .body
-            .as_ref()
-            .ok_or_else(|| VivoError::with(codes::BODY_INVALID, "body is not a JSON object"))?;
-        if text_of(body.get("appId")).as_deref() != Some(app_id.as_str()) {
-            return Err(VivoError::new(codes::APP_ID_MISMATCH));
-        }
+        let body = app_body(&req, &app_id)?;
         let m = parse_message(body)?;
         // Aliases are not simulated (pushlab devices register regIds): an
         // alias is an unknown target like an unknown regId.
         let is_reg_id = text_of(body.get("regId")).is_some();
-        let known = is_reg_id
-            && s.services
-                .gateway
-                .lookup(VendorId::Vivo, &m.target)
-                .is_some_and(|r| r.package == cert.package);
+        let known = is_reg_id && s.knows(&cert, &m.target);
         if !known {
             let mut e = VivoError::new(codes::INVALID_REG_ID);
             e.invalid_user = Some(m.target.clone());
@@ -1378,22 +1468,8 @@ async fn send_handler(
         Err(e) => s.reject(&req, e, tokens),
         Ok(m) => {
             let message_id = s.services.message_id_for(&req.headers, VendorId::Vivo);
-            let task_id = (100_000_000 + s.services.next_id()).to_string();
-            s.services.journal.append(
-                Some(&message_id),
-                None,
-                Event::EndpointAccepted {
-                    vendor: VendorId::Vivo,
-                    vendor_message_id: task_id.clone(),
-                    token: m.target.clone(),
-                },
-            );
-            s.services.gateway.deliver(display_instruction(
-                message_id.clone(),
-                &cert.package,
-                &m.target,
-                &m,
-            ));
+            let task_id = new_task_id(&s.services);
+            s.accept(&cert, &m.target, &m, &task_id, &message_id);
             s.log(
                 &req,
                 200,
@@ -1407,4 +1483,214 @@ async fn send_handler(
             )
         }
     }
+}
+
+/// The request's JSON body, after checking that its `appId` is the token's.
+fn app_body<'a>(req: &'a Req, app_id: &str) -> Result<&'a Map<String, Value>, VivoError> {
+    let body = req
+        .body
+        .as_ref()
+        .ok_or_else(|| VivoError::with(codes::BODY_INVALID, "body is not a JSON object"))?;
+    if text_of(body.get("appId")).as_deref() != Some(app_id) {
+        return Err(VivoError::new(codes::APP_ID_MISMATCH));
+    }
+    Ok(body)
+}
+
+/// vivo task ids are decimal numbers written as strings.
+fn new_task_id(services: &Services) -> String {
+    (100_000_000 + services.next_id()).to_string()
+}
+
+fn success(task_id: &str) -> Value {
+    json!({"result": 0, "desc": code_desc(codes::SUCCESS), "taskId": task_id})
+}
+
+/// `/message/saveListPayload`: validates and keeps a group body; answers
+/// its `taskId`.
+async fn save_list_payload_handler(
+    State(s): State<Arc<Inner>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req = Req::new(method, SAVE_LIST_PAYLOAD_PATH, headers, &body);
+    let result = (|| {
+        let (_, app_id) = s.authenticate(&req)?;
+        let body = app_body(&req, &app_id)?;
+        let m = parse_payload(body, String::new())?;
+        let quotas = s.quotas.read().clone();
+        quotas
+            .check_daily(
+                "list",
+                &app_id,
+                quotas.limits.list_payloads_daily_per_app,
+                codes::LIST_PAYLOAD_LIMIT,
+                s.services.clock.now(),
+            )
+            .map_err(VivoError::new)?;
+        let task_id = new_task_id(&s.services);
+        s.payloads.lock().insert(task_id.clone(), (app_id, m));
+        Ok(task_id)
+    })();
+    match result {
+        Err(e) => s.reject(&req, e, Vec::new()),
+        Ok(task_id) => {
+            s.log(
+                &req,
+                200,
+                codes::SUCCESS,
+                code_desc(codes::SUCCESS),
+                Vec::new(),
+                None,
+            );
+            json_response(success(&task_id))
+        }
+    }
+}
+
+/// `/message/pushToList`: `{appId, regIds: [2..1000], taskId, requestId}`.
+/// Unknown regIds are listed in `invalidUsers`; the known ones get the push.
+async fn push_to_list_handler(
+    State(s): State<Arc<Inner>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req = Req::new(method, PUSH_TO_LIST_PATH, headers, &body);
+    let reg_ids: Vec<String> = req
+        .body
+        .as_ref()
+        .and_then(|b| b.get("regIds"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| text_of(Some(v))).collect())
+        .unwrap_or_default();
+    let (cert, app_id) = match s.authenticate(&req) {
+        Ok(v) => v,
+        Err(e) => return s.reject(&req, e, reg_ids),
+    };
+    if let Some(r) = s.fault(&req, &reg_ids).await {
+        return r;
+    }
+    let checked = (|| {
+        let body = app_body(&req, &app_id)?;
+        if !matches!(body.get("regIds"), Some(Value::Array(_)))
+            || !(2..=1000).contains(&reg_ids.len())
+        {
+            return Err(VivoError::with(codes::REG_IDS_INVALID, "2 to 1000 regIds"));
+        }
+        let task_id = text_of(body.get("taskId"))
+            .ok_or_else(|| VivoError::with(codes::TASK_ID_INVALID, "taskId is required"))?;
+        let (owner, m) = s
+            .payloads
+            .lock()
+            .get(&task_id)
+            .cloned()
+            .ok_or_else(|| VivoError::with(codes::TASK_ID_INVALID, &task_id))?;
+        if owner != app_id {
+            return Err(VivoError::with(codes::TASK_ID_INVALID, &task_id));
+        }
+        Fields(body)
+            .string("requestId", codes::REQUEST_ID_INVALID)?
+            .ok_or_else(|| VivoError::with(codes::REQUEST_ID_INVALID, "requestId is required"))?;
+        Ok((task_id, m))
+    })();
+    let (task_id, m) = match checked {
+        Ok(v) => v,
+        Err(e) => return s.reject(&req, e, reg_ids),
+    };
+    let message_id = s.services.message_id_for(&req.headers, VendorId::Vivo);
+    let quotas = s.quotas.read().clone();
+    let now = s.services.clock.now();
+    let mut invalid = Vec::new();
+    for reg_id in &reg_ids {
+        if !s.knows(&cert, reg_id) {
+            invalid.push(json!({"status": 1, "userid": reg_id}));
+            continue;
+        }
+        if let Err(code) = quotas.check_send(&app_id, reg_id, m.system, now) {
+            // The quota ends the call: vivo answers the code for the request.
+            return s.reject(&req, VivoError::new(code), reg_ids.clone());
+        }
+        let mut one = m.clone();
+        one.target = reg_id.clone();
+        s.accept(&cert, reg_id, &one, &task_id, &message_id);
+    }
+    s.log(
+        &req,
+        200,
+        codes::SUCCESS,
+        code_desc(codes::SUCCESS),
+        reg_ids,
+        Some(message_id),
+    );
+    let mut answer = success(&task_id);
+    if !invalid.is_empty() {
+        answer["invalidUsers"] = Value::Array(invalid);
+    }
+    json_response(answer)
+}
+
+/// `/message/all`: the message to every device of the app, once a day by
+/// default.
+async fn all_handler(
+    State(s): State<Arc<Inner>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req = Req::new(method, ALL_PATH, headers, &body);
+    let (cert, app_id) = match s.authenticate(&req) {
+        Ok(v) => v,
+        Err(e) => return s.reject(&req, e, Vec::new()),
+    };
+    if let Some(r) = s.fault(&req, &[]).await {
+        return r;
+    }
+    let checked = (|| {
+        let body = app_body(&req, &app_id)?;
+        let m = parse_payload(body, String::new())?;
+        Fields(body)
+            .string("requestId", codes::REQUEST_ID_INVALID)?
+            .ok_or_else(|| VivoError::with(codes::REQUEST_ID_INVALID, "requestId is required"))?;
+        let quotas = s.quotas.read().clone();
+        quotas
+            .check_daily(
+                "all",
+                &app_id,
+                quotas.limits.all_daily_per_app,
+                codes::ALL_LIMIT,
+                s.services.clock.now(),
+            )
+            .map_err(VivoError::new)?;
+        Ok(m)
+    })();
+    let m = match checked {
+        Ok(m) => m,
+        Err(e) => return s.reject(&req, e, Vec::new()),
+    };
+    let message_id = s.services.message_id_for(&req.headers, VendorId::Vivo);
+    let task_id = new_task_id(&s.services);
+    let targets: Vec<String> = s
+        .services
+        .gateway
+        .registrations()
+        .into_iter()
+        .filter(|r| r.vendor == VendorId::Vivo && r.package == cert.package)
+        .map(|r| r.token)
+        .collect();
+    for reg_id in &targets {
+        let mut one = m.clone();
+        one.target = reg_id.clone();
+        s.accept(&cert, reg_id, &one, &task_id, &message_id);
+    }
+    s.log(
+        &req,
+        200,
+        codes::SUCCESS,
+        code_desc(codes::SUCCESS),
+        targets,
+        Some(message_id),
+    );
+    json_response(success(&task_id))
 }
