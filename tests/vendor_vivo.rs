@@ -745,11 +745,16 @@ async fn accepted_pushes_become_vivo_display_instructions() {
         ),
     )
     .await;
+    let i = next_display(&mut rx).await;
     assert_eq!(
-        next_display(&mut rx).await.click,
+        i.click,
         ClickRoute::Url {
             url: "https://cloud.tencent.com/document/product/269".into()
         }
+    );
+    assert!(
+        i.callbacks.is_empty(),
+        "a web page does not involve the app"
     );
     send(&router, &token, message(&reg, json!({}))).await;
     assert_eq!(next_display(&mut rx).await.click, ClickRoute::Launcher);

@@ -652,6 +652,19 @@ fn display_instruction(
         Skip::Page(uri) => ClickRoute::IntentUri { uri: uri.clone() },
     };
     let params: Vec<Extra> = m.custom.iter().map(|(k, v)| Extra::string(k, v)).collect();
+    // A web page opens in the browser without the app; pass-through (the
+    // SDK's click callback) exists for "open app" and "open page" only, as
+    // the guide says (UNCONFIRMED for skipType 2 on every ROM version).
+    let callbacks = match &m.skip {
+        Skip::Url(_) => Vec::new(),
+        _ => vec![CallbackBroadcast {
+            action: RECEIVE_ACTION.to_string(),
+            component: None,
+            on: CallbackTrigger::Clicked,
+            extras: params,
+            include_stopped_packages: true,
+        }],
+    };
     DisplayInstruction {
         message_id,
         vendor: VendorId::Vivo,
@@ -667,13 +680,7 @@ fn display_instruction(
         poster: Poster::SystemService,
         click,
         extras: Vec::new(),
-        callbacks: vec![CallbackBroadcast {
-            action: RECEIVE_ACTION.to_string(),
-            component: None,
-            on: CallbackTrigger::Clicked,
-            extras: params,
-            include_stopped_packages: true,
-        }],
+        callbacks,
         ext: m
             .custom
             .iter()
