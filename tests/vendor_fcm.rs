@@ -824,7 +824,7 @@ async fn next_instruction(
     tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                return instruction;
+                return *instruction;
             }
         }
     })

@@ -650,7 +650,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
     let instruction = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                return instruction;
+                return *instruction;
             }
         }
     })
@@ -711,7 +711,7 @@ async fn round_trip_open_url_and_open_app() {
         let instruction = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                    return instruction;
+                    return *instruction;
                 }
             }
         })

@@ -698,7 +698,7 @@ async fn next_display(
             .expect("an item before the deadline")
             .expect("stream open");
         if let StreamItem::Display { instruction } = item {
-            return instruction;
+            return *instruction;
         }
     }
 }

@@ -498,7 +498,7 @@ async fn next_display(
             .expect("an instruction before the deadline")
             .expect("stream open");
         if let StreamItem::Display { instruction } = item {
-            return instruction;
+            return *instruction;
         }
     }
 }

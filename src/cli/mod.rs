@@ -1,4 +1,4 @@
 //! The command line's subcommands, one module each: `Args` (clap) and `run`.
 
-pub mod serve;
 pub mod parse;
+pub mod serve;
