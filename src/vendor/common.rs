@@ -118,10 +118,10 @@ pub struct RequestLog {
     pub message_id: Option<MessageId>,
 }
 
-/// A bounded log of requests.
+/// A bounded log of requests: the newest [`MAX_LOGS`] are kept.
 #[derive(Default)]
 pub struct RequestLogs {
-    inner: Mutex<Vec<RequestLog>>,
+    inner: Mutex<std::collections::VecDeque<RequestLog>>,
 }
 
 /// How many requests a vendor keeps for retrospection.
@@ -131,12 +131,12 @@ impl RequestLogs {
     pub fn push(&self, log: RequestLog) {
         let mut v = self.inner.lock();
         if v.len() >= MAX_LOGS {
-            v.remove(0);
+            v.pop_front();
         }
-        v.push(log);
+        v.push_back(log);
     }
     pub fn list(&self) -> Vec<RequestLog> {
-        self.inner.lock().clone()
+        self.inner.lock().iter().cloned().collect()
     }
     pub fn clear(&self) {
         self.inner.lock().clear();

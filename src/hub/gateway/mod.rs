@@ -40,7 +40,10 @@ struct DeviceSlot {
 
 #[derive(Default)]
 struct State {
+    /// Registrations in the order they were made.
     registrations: Vec<Registration>,
+    /// (vendor, token) -> index into `registrations`.
+    by_token: HashMap<(VendorId, String), usize>,
     devices: HashMap<String, DeviceSlot>,
     generation: u64,
 }
@@ -92,15 +95,20 @@ impl Gateway {
             !(r.device == reg.device && r.vendor == reg.vendor && r.package == reg.package)
         });
         s.registrations.push(reg);
+        s.by_token = s
+            .registrations
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.vendor, r.token.clone()), i))
+            .collect();
     }
 
     /// Who a vendor token belongs to.
     pub fn lookup(&self, vendor: VendorId, token: &str) -> Option<Registration> {
-        self.state
-            .lock()
-            .registrations
-            .iter()
-            .find(|r| r.vendor == vendor && r.token == token)
+        let s = self.state.lock();
+        s.by_token
+            .get(&(vendor, token.to_string()))
+            .and_then(|i| s.registrations.get(*i))
             .cloned()
     }
 
