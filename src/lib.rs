@@ -15,6 +15,7 @@
 //! - [`diagnosis`]: the codes that name the first broken link of a chain.
 
 pub mod android;
+pub mod bench;
 pub mod device;
 pub mod diagnosis;
 pub mod hub;

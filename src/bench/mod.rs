@@ -1,0 +1,3 @@
+//! Benchmarks that print figures (never timed tests).
+
+pub mod vendors;
