@@ -17,7 +17,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Run a simulated device that speaks the adbd protocol.
+    Sim(cli::sim::Args),
+}
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -28,7 +31,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Sim(args) => cli::sim::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(e) => {
