@@ -241,8 +241,17 @@ impl DeviceState {
     }
 
     /// Handles `reverse:<request>`; returns adbd's reply body (after the
-    /// stream's `OKAY`): `OKAY`, `OKAY`+hex4+data, or `FAIL`+hex4+message.
+    /// stream's `OKAY`). Device-side adbd sends a single `OKAY` on success
+    /// (plus hex4 + port when `tcp:0` was resolved), only hex4 + lines for
+    /// `list-forward`, and `FAIL`+hex4+message on error.
     pub(crate) fn handle_reverse(&self, transport: TransportId, request: &str) -> Vec<u8> {
+        if request == "list-forward" {
+            let mut out = String::new();
+            for f in self.reverse.lock().iter() {
+                out.push_str(&format!("host {} {}\n", f.device, f.host));
+            }
+            return hex4(&out);
+        }
         match self.reverse_request(transport, request) {
             Ok(None) => b"OKAY".to_vec(),
             Ok(Some(body)) => {
@@ -263,13 +272,6 @@ impl DeviceState {
         transport: TransportId,
         request: &str,
     ) -> Result<Option<String>, ReverseError> {
-        if request == "list-forward" {
-            let mut out = String::new();
-            for f in self.reverse.lock().iter() {
-                out.push_str(&format!("host {} {}\n", f.device, f.host));
-            }
-            return Ok(Some(out));
-        }
         if request == "killforward-all" {
             self.reverse.lock().retain(|f| f.transport != transport);
             return Ok(None);
@@ -349,7 +351,7 @@ mod tests {
         assert_eq!(d.handle_reverse(t, "forward:tcp:0;tcp:9002"), b"OKAY000540000");
         assert_eq!(
             d.handle_reverse(t, "list-forward"),
-            b"OKAY002fhost tcp:8081 tcp:9000\nhost tcp:40000 tcp:9002\n"
+            b"002fhost tcp:8081 tcp:9000\nhost tcp:40000 tcp:9002\n"
         );
         assert_eq!(
             d.handle_reverse(t, "killforward:tcp:1"),
