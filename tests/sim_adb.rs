@@ -1,0 +1,209 @@
+//! The simulated device seen through the real `adb` binary: it connects,
+//! lists with its model, runs shell commands with exit codes and separate
+//! streams, round-trips files, records reverse forwards, and authenticates
+//! hosts like a secure adbd.
+
+mod sim_support;
+
+use pushlab::sim::{AdbPublicKey, AuthPolicy, Profile, SimDevice, SimHandle};
+use sim_support::{text, AdbServer, DEADLINE};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn sim(profile: &str) -> SimHandle {
+    SimDevice::spawn(
+        Profile::parse(profile).expect("profile"),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("spawn sim")
+}
+
+/// A sim connected to a private adb server.
+async fn connected(profile: &str) -> (SimHandle, AdbServer, String) {
+    let sim = sim(profile).await;
+    let adb = AdbServer::start().await;
+    let serial = sim.serial();
+    adb.connect(&serial).await;
+    (sim, adb, serial)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adb_devices_lists_the_sim_as_a_device_with_its_model() {
+    let (_sim, adb, serial) = connected("miui-android13").await;
+    let out = adb.adb(&["devices", "-l"]).await;
+    let listing = text(&out.stdout);
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with(&serial))
+        .unwrap_or_else(|| panic!("{serial} not in:\n{listing}"));
+    assert!(line.contains(" device "), "{line}");
+    assert!(line.contains("product:fuxi model:2211133C device:fuxi"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn getprop_reports_the_profiles_api_level() {
+    let (_sim, adb, serial) = connected("emui-android10").await;
+    let out = adb.adb_s(&serial, &["shell", "getprop", "ro.build.version.sdk"]).await;
+    assert_eq!(text(&out.stdout), "29\n");
+    assert!(out.status.success());
+
+    let out = adb.adb_s(&serial, &["shell", "getprop"]).await;
+    assert!(text(&out.stdout).contains("[ro.build.version.emui]: [EmotionUI_10.1.0]\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_exit_codes_and_streams_behave_like_a_device() {
+    let (_sim, adb, serial) = connected("aosp-gms-android13").await;
+
+    let out = adb.adb_s(&serial, &["shell", "exit 3"]).await;
+    assert_eq!(out.status.code(), Some(3));
+
+    let out = adb.adb_s(&serial, &["shell", "echo out; echo err >&2"]).await;
+    assert_eq!(text(&out.stdout), "out\n");
+    assert_eq!(text(&out.stderr), "err\n");
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = adb.adb_s(&serial, &["shell", "nosuchcmd"]).await;
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(text(&out.stderr), "/system/bin/sh: nosuchcmd: not found\n");
+    assert_eq!(text(&out.stdout), "");
+
+    // The client joins argv with spaces; the device's shell re-splits it.
+    let out = adb
+        .adb_s(&serial, &["shell", "echo", "'a  b'", "&&", "false", "||", "echo", "fallback"])
+        .await;
+    assert_eq!(text(&out.stdout), "a  b\nfallback\n");
+
+    // exec-out is raw: no shell protocol, streams merged.
+    let out = adb.adb_s(&serial, &["exec-out", "getprop ro.product.model"]).await;
+    assert_eq!(text(&out.stdout), "Pixel 7\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_then_pull_round_trips_a_mebibyte_byte_exact() {
+    let (sim, adb, serial) = connected("aosp-gms-android13").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data: Vec<u8> = (0..1024 * 1024).map(|_| rand::random::<u8>()).collect();
+    let local = dir.path().join("random.bin");
+    std::fs::write(&local, &data).expect("write");
+
+    let out = adb
+        .adb_s(&serial, &["push", local.to_str().expect("utf8"), "/sdcard/Download/random.bin"])
+        .await;
+    assert!(out.status.success(), "push: {}", text(&out.stderr));
+    assert_eq!(
+        sim.device().fs().stat("/sdcard/Download/random.bin").expect("stat").size,
+        1024 * 1024
+    );
+
+    let back = dir.path().join("back.bin");
+    let out = adb
+        .adb_s(&serial, &["pull", "/sdcard/Download/random.bin", back.to_str().expect("utf8")])
+        .await;
+    assert!(out.status.success(), "pull: {}", text(&out.stderr));
+    assert!(std::fs::read(&back).expect("read") == data, "pulled bytes differ");
+
+    let out = adb.adb_s(&serial, &["shell", "ls", "/sdcard/Download"]).await;
+    assert_eq!(text(&out.stdout), "random.bin\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reverse_forwards_are_listed_and_carry_device_connections_to_the_host() {
+    let (sim, adb, serial) = connected("aosp-gms-android13").await;
+    // The host side of the forward: a loopback echo-with-prefix server.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let host_port = listener.local_addr().expect("addr").port();
+    let host = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.expect("accept");
+        let mut buf = [0u8; 4];
+        sock.read_exact(&mut buf).await.expect("read");
+        sock.write_all(b"pong:").await.expect("write");
+        sock.write_all(&buf).await.expect("write");
+    });
+
+    let host_spec = format!("tcp:{host_port}");
+    let out = adb.adb_s(&serial, &["reverse", "tcp:8081", &host_spec]).await;
+    assert!(out.status.success(), "reverse: {}", text(&out.stderr));
+
+    let out = adb.adb_s(&serial, &["reverse", "--list"]).await;
+    // The client prints the device's listing followed by its own newline.
+    assert_eq!(text(&out.stdout), format!("host tcp:8081 {host_spec}\n\n"));
+
+    let out = adb
+        .adb_s(&serial, &["reverse", "--no-rebind", "tcp:8081", "tcp:1"])
+        .await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("cannot rebind existing socket"));
+
+    // Device-side code connects to its tcp:8081 and reaches the host server.
+    let mut conn = tokio::time::timeout(DEADLINE, sim.device().connect_tcp(8081))
+        .await
+        .expect("connect in time")
+        .expect("reverse connection");
+    conn.write_all(b"ping").await.expect("write");
+    let mut reply = Vec::new();
+    tokio::time::timeout(DEADLINE, conn.read_to_end(&mut reply))
+        .await
+        .expect("reply in time")
+        .expect("read");
+    assert_eq!(reply, b"pong:ping");
+    host.await.expect("host side");
+
+    let out = adb.adb_s(&serial, &["reverse", "--remove-all"]).await;
+    assert!(out.status.success());
+    assert!(sim.device().reverse_forwards().is_empty());
+}
+
+fn keygen(dir: &std::path::Path) -> std::path::PathBuf {
+    let key = dir.join("adbkey");
+    let status = std::process::Command::new(sim_support::adb_binary())
+        .arg("keygen")
+        .arg(&key)
+        .env("HOME", dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("adb keygen");
+    assert!(status.success(), "adb keygen failed");
+    key
+}
+
+async fn secure_sim(trusted_pub: &std::path::Path) -> SimHandle {
+    let keys = AdbPublicKey::load_file(trusted_pub).expect("adb_keys");
+    SimDevice::builder(Profile::default())
+        .auth(AuthPolicy::Keys(keys))
+        .spawn("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("spawn")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_adb_keys_a_foreign_host_stays_unauthorized() {
+    let keys = tempfile::tempdir().expect("tempdir");
+    let trusted = keygen(keys.path());
+    let sim = secure_sim(&trusted.with_extension("pub")).await;
+    // This server only has the key it generates in its own fresh HOME.
+    let adb = AdbServer::start().await;
+    let serial = sim.serial();
+    let _ = adb.adb(&["connect", &serial]).await;
+    adb.wait_for_state(&serial, "unauthorized").await;
+    let out = adb.adb_s(&serial, &["shell", "echo", "hi"]).await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unauthorized"), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_adb_keys_a_listed_host_key_is_accepted() {
+    let keys = tempfile::tempdir().expect("tempdir");
+    let trusted = keygen(keys.path());
+    let sim = secure_sim(&trusted.with_extension("pub")).await;
+    let adb = AdbServer::start_with_env(vec![(
+        "ADB_VENDOR_KEYS".into(),
+        trusted.display().to_string(),
+    )])
+    .await;
+    let serial = sim.serial();
+    adb.connect(&serial).await;
+    let out = adb.adb_s(&serial, &["shell", "echo", "trusted"]).await;
+    assert_eq!(text(&out.stdout), "trusted\n");
+}
