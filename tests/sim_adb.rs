@@ -207,3 +207,41 @@ async fn with_adb_keys_a_listed_host_key_is_accepted() {
     let out = adb.adb_s(&serial, &["shell", "echo", "trusted"]).await;
     assert_eq!(text(&out.stdout), "trusted\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_registered_after_spawn_answer_adb_shell_with_stdin() {
+    use futures::FutureExt;
+    use tokio::process::Command;
+
+    let (sim, adb, serial) = connected("aosp-nogms-android13").await;
+    sim.device().commands().register_fn("pidof", |ctx| {
+        async move {
+            match ctx.argv.get(1).map(String::as_str) {
+                Some("com.example.app") => pushlab::sim::CommandOutput::ok("4242\n"),
+                _ => pushlab::sim::CommandOutput::code(1),
+            }
+        }
+        .boxed()
+    });
+    let out = adb.adb_s(&serial, &["shell", "pidof", "com.example.app"]).await;
+    assert_eq!((text(&out.stdout).as_str(), out.status.code()), ("4242\n", Some(0)));
+    let out = adb.adb_s(&serial, &["shell", "pidof", "com.other"]).await;
+    assert_eq!((text(&out.stdout).as_str(), out.status.code()), ("", Some(1)));
+
+    // stdin travels as shell-protocol packets and ends with close-stdin.
+    let mut cmd = Command::new(sim_support::adb_binary());
+    cmd.args(["-P", &adb.port.to_string(), "-s", &serial, "shell", "cat"])
+        .env("HOME", adb.home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn adb");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"through stdin\n").await.expect("write");
+    drop(stdin);
+    let out = tokio::time::timeout(DEADLINE, child.wait_with_output())
+        .await
+        .expect("adb shell cat finished")
+        .expect("output");
+    assert_eq!(text(&out.stdout), "through stdin\n");
+}

@@ -5,7 +5,9 @@
 //! [`StreamWriter`]. What the service writes is sent as `WRTE`s of at most
 //! the negotiated payload size, each waiting for the host's `OKAY` before
 //! the next (adb's one-ack-per-write flow control); `CLSE` follows the last
-//! write when the service ends. Host writes are acknowledged at once, before
+//! write when the service ends, without waiting for that write's `OKAY`
+//! (`CLSE` is not flow-controlled, and adb_client never acknowledges the
+//! sync service's final `OKAY` yet waits for the `CLSE` after `QUIT`). Host writes are acknowledged at once, before
 //! the service sees them, so an `OKAY` always precedes the reply it causes.
 
 use std::collections::HashMap;
