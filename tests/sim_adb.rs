@@ -37,13 +37,18 @@ async fn adb_devices_lists_the_sim_as_a_device_with_its_model() {
         .find(|l| l.starts_with(&serial))
         .unwrap_or_else(|| panic!("{serial} not in:\n{listing}"));
     assert!(line.contains(" device "), "{line}");
-    assert!(line.contains("product:fuxi model:2211133C device:fuxi"), "{line}");
+    assert!(
+        line.contains("product:fuxi model:2211133C device:fuxi"),
+        "{line}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn getprop_reports_the_profiles_api_level() {
     let (_sim, adb, serial) = connected("emui-android10").await;
-    let out = adb.adb_s(&serial, &["shell", "getprop", "ro.build.version.sdk"]).await;
+    let out = adb
+        .adb_s(&serial, &["shell", "getprop", "ro.build.version.sdk"])
+        .await;
     assert_eq!(text(&out.stdout), "29\n");
     assert!(out.status.success());
 
@@ -58,7 +63,9 @@ async fn shell_exit_codes_and_streams_behave_like_a_device() {
     let out = adb.adb_s(&serial, &["shell", "exit 3"]).await;
     assert_eq!(out.status.code(), Some(3));
 
-    let out = adb.adb_s(&serial, &["shell", "echo out; echo err >&2"]).await;
+    let out = adb
+        .adb_s(&serial, &["shell", "echo out; echo err >&2"])
+        .await;
     assert_eq!(text(&out.stdout), "out\n");
     assert_eq!(text(&out.stderr), "err\n");
     assert_eq!(out.status.code(), Some(0));
@@ -70,12 +77,19 @@ async fn shell_exit_codes_and_streams_behave_like_a_device() {
 
     // The client joins argv with spaces; the device's shell re-splits it.
     let out = adb
-        .adb_s(&serial, &["shell", "echo", "'a  b'", "&&", "false", "||", "echo", "fallback"])
+        .adb_s(
+            &serial,
+            &[
+                "shell", "echo", "'a  b'", "&&", "false", "||", "echo", "fallback",
+            ],
+        )
         .await;
     assert_eq!(text(&out.stdout), "a  b\nfallback\n");
 
     // exec-out is raw: no shell protocol, streams merged.
-    let out = adb.adb_s(&serial, &["exec-out", "getprop ro.product.model"]).await;
+    let out = adb
+        .adb_s(&serial, &["exec-out", "getprop ro.product.model"])
+        .await;
     assert_eq!(text(&out.stdout), "Pixel 7\n");
 }
 
@@ -88,22 +102,45 @@ async fn push_then_pull_round_trips_a_mebibyte_byte_exact() {
     std::fs::write(&local, &data).expect("write");
 
     let out = adb
-        .adb_s(&serial, &["push", local.to_str().expect("utf8"), "/sdcard/Download/random.bin"])
+        .adb_s(
+            &serial,
+            &[
+                "push",
+                local.to_str().expect("utf8"),
+                "/sdcard/Download/random.bin",
+            ],
+        )
         .await;
     assert!(out.status.success(), "push: {}", text(&out.stderr));
     assert_eq!(
-        sim.device().fs().stat("/sdcard/Download/random.bin").expect("stat").size,
+        sim.device()
+            .fs()
+            .stat("/sdcard/Download/random.bin")
+            .expect("stat")
+            .size,
         1024 * 1024
     );
 
     let back = dir.path().join("back.bin");
     let out = adb
-        .adb_s(&serial, &["pull", "/sdcard/Download/random.bin", back.to_str().expect("utf8")])
+        .adb_s(
+            &serial,
+            &[
+                "pull",
+                "/sdcard/Download/random.bin",
+                back.to_str().expect("utf8"),
+            ],
+        )
         .await;
     assert!(out.status.success(), "pull: {}", text(&out.stderr));
-    assert!(std::fs::read(&back).expect("read") == data, "pulled bytes differ");
+    assert!(
+        std::fs::read(&back).expect("read") == data,
+        "pulled bytes differ"
+    );
 
-    let out = adb.adb_s(&serial, &["shell", "ls", "/sdcard/Download"]).await;
+    let out = adb
+        .adb_s(&serial, &["shell", "ls", "/sdcard/Download"])
+        .await;
     assert_eq!(text(&out.stdout), "random.bin\n");
 }
 
@@ -111,7 +148,9 @@ async fn push_then_pull_round_trips_a_mebibyte_byte_exact() {
 async fn reverse_forwards_are_listed_and_carry_device_connections_to_the_host() {
     let (sim, adb, serial) = connected("aosp-gms-android13").await;
     // The host side of the forward: a loopback echo-with-prefix server.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let host_port = listener.local_addr().expect("addr").port();
     let host = tokio::spawn(async move {
         let (mut sock, _) = listener.accept().await.expect("accept");
@@ -122,7 +161,9 @@ async fn reverse_forwards_are_listed_and_carry_device_connections_to_the_host() 
     });
 
     let host_spec = format!("tcp:{host_port}");
-    let out = adb.adb_s(&serial, &["reverse", "tcp:8081", &host_spec]).await;
+    let out = adb
+        .adb_s(&serial, &["reverse", "tcp:8081", &host_spec])
+        .await;
     assert!(out.status.success(), "reverse: {}", text(&out.stderr));
 
     let out = adb.adb_s(&serial, &["reverse", "--list"]).await;
@@ -189,7 +230,11 @@ async fn with_adb_keys_a_foreign_host_stays_unauthorized() {
     adb.wait_for_state(&serial, "unauthorized").await;
     let out = adb.adb_s(&serial, &["shell", "echo", "hi"]).await;
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("unauthorized"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("unauthorized"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,10 +268,18 @@ async fn commands_registered_after_spawn_answer_adb_shell_with_stdin() {
         }
         .boxed()
     });
-    let out = adb.adb_s(&serial, &["shell", "pidof", "com.example.app"]).await;
-    assert_eq!((text(&out.stdout).as_str(), out.status.code()), ("4242\n", Some(0)));
+    let out = adb
+        .adb_s(&serial, &["shell", "pidof", "com.example.app"])
+        .await;
+    assert_eq!(
+        (text(&out.stdout).as_str(), out.status.code()),
+        ("4242\n", Some(0))
+    );
     let out = adb.adb_s(&serial, &["shell", "pidof", "com.other"]).await;
-    assert_eq!((text(&out.stdout).as_str(), out.status.code()), ("", Some(1)));
+    assert_eq!(
+        (text(&out.stdout).as_str(), out.status.code()),
+        ("", Some(1))
+    );
 
     // stdin travels as shell-protocol packets and ends with close-stdin.
     let mut cmd = Command::new(sim_support::adb_binary());

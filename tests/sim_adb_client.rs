@@ -55,15 +55,24 @@ async fn adb_client_over_direct_tcp_runs_shell_and_round_trips_a_file() {
         dev.push(&mut sent.as_slice(), &"/data/local/tmp/blob.bin")
             .expect("push");
         let mut pulled = Vec::new();
-        dev.pull(&"/data/local/tmp/blob.bin", &mut pulled).expect("pull");
+        dev.pull(&"/data/local/tmp/blob.bin", &mut pulled)
+            .expect("pull");
         (String::from_utf8_lossy(&out).into_owned(), pulled)
     })
     .await;
 
     assert_eq!(sdk, "29\n");
-    assert!(pulled == payload, "pulled bytes differ ({} vs {})", pulled.len(), payload.len());
+    assert!(
+        pulled == payload,
+        "pulled bytes differ ({} vs {})",
+        pulled.len(),
+        payload.len()
+    );
     assert_eq!(
-        sim.device().fs().read("/data/local/tmp/blob.bin").expect("file"),
+        sim.device()
+            .fs()
+            .read("/data/local/tmp/blob.bin")
+            .expect("file"),
         payload
     );
 }
@@ -98,7 +107,8 @@ async fn adb_client_through_a_real_adb_server_runs_shell_and_round_trips_a_file(
                 Some(&mut err),
             )
             .expect("shell");
-        dev.push(&mut sent.as_slice(), &"/sdcard/blob.bin").expect("push");
+        dev.push(&mut sent.as_slice(), "/sdcard/blob.bin")
+            .expect("push");
         let mut pulled = Vec::new();
         dev.pull(&"/sdcard/blob.bin", &mut pulled).expect("pull");
         (code, out, err, pulled)

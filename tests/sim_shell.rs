@@ -27,14 +27,21 @@ async fn lists_stop_and_continue_on_exit_status() {
     assert_eq!(run(&d, "false && echo no; echo $?").await.0, "1\n");
     assert_eq!(run(&d, "false || echo yes").await.0, "yes\n");
     assert_eq!(run(&d, "true && echo a || echo b").await.0, "a\n");
-    assert_eq!(run(&d, "echo one; exit 5; echo never").await, ("one\n".into(), String::new(), 5));
+    assert_eq!(
+        run(&d, "echo one; exit 5; echo never").await,
+        ("one\n".into(), String::new(), 5)
+    );
     assert_eq!(run(&d, "exit 300").await.2, 44);
 }
 
 #[tokio::test]
 async fn redirections_reach_files_and_streams() {
     let d = device();
-    let (out, err, code) = run(&d, "echo hello > /sdcard/a.txt; echo more >> /sdcard/a.txt; cat /sdcard/a.txt").await;
+    let (out, err, code) = run(
+        &d,
+        "echo hello > /sdcard/a.txt; echo more >> /sdcard/a.txt; cat /sdcard/a.txt",
+    )
+    .await;
     assert_eq!((out.as_str(), err.as_str(), code), ("hello\nmore\n", "", 0));
 
     let (out, err, _) = run(&d, "cat /nope 2>&1").await;
@@ -49,7 +56,10 @@ async fn redirections_reach_files_and_streams() {
 
     let (_, err, code) = run(&d, "echo x > /no/such/dir/f").await;
     assert_eq!(code, 1);
-    assert_eq!(err, "/system/bin/sh: can't create /no/such/dir/f: No such file or directory\n");
+    assert_eq!(
+        err,
+        "/system/bin/sh: can't create /no/such/dir/f: No such file or directory\n"
+    );
 
     assert_eq!(run(&d, "cat < /sdcard/a.txt").await.0, "hello\nmore\n");
 }
@@ -63,13 +73,26 @@ async fn pipes_feed_stdout_to_the_next_stdin() {
 #[tokio::test]
 async fn file_commands_work_over_the_device_tree() {
     let d = device();
-    let (_, err, code) = run(&d, "mkdir -p /sdcard/x/y && echo hi > /sdcard/x/y/f && ls /sdcard/x/y").await;
+    let (_, err, code) = run(
+        &d,
+        "mkdir -p /sdcard/x/y && echo hi > /sdcard/x/y/f && ls /sdcard/x/y",
+    )
+    .await;
     assert_eq!((err.as_str(), code), ("", 0));
     assert_eq!(run(&d, "ls /sdcard/x/y").await.0, "f\n");
-    assert_eq!(run(&d, "rm /sdcard/x").await.1, "rm: /sdcard/x: is a directory\n");
-    assert_eq!(run(&d, "rm -r /sdcard/x; ls /sdcard/x").await.1, "ls: /sdcard/x: No such file or directory\n");
+    assert_eq!(
+        run(&d, "rm /sdcard/x").await.1,
+        "rm: /sdcard/x: is a directory\n"
+    );
+    assert_eq!(
+        run(&d, "rm -r /sdcard/x; ls /sdcard/x").await.1,
+        "ls: /sdcard/x: No such file or directory\n"
+    );
     assert_eq!(run(&d, "cd /sdcard && pwd").await.0, "/sdcard\n");
-    assert!(run(&d, "id").await.0.starts_with("uid=2000(shell) gid=2000(shell)"));
+    assert!(run(&d, "id")
+        .await
+        .0
+        .starts_with("uid=2000(shell) gid=2000(shell)"));
 }
 
 #[tokio::test]
@@ -77,7 +100,9 @@ async fn getprop_lists_every_property_in_brackets() {
     let d = device();
     let (all, _, _) = run(&d, "getprop").await;
     assert!(all.contains("[ro.build.version.sdk]: [33]\n"));
-    assert!(all.lines().all(|l| l.starts_with('[') && l.contains("]: [") && l.ends_with(']')));
+    assert!(all
+        .lines()
+        .all(|l| l.starts_with('[') && l.contains("]: [") && l.ends_with(']')));
     assert_eq!(run(&d, "getprop no.such.prop").await.0, "\n");
     assert_eq!(run(&d, "setprop debug.x 1; getprop debug.x").await.0, "1\n");
 }
@@ -87,10 +112,17 @@ async fn unknown_commands_and_syntax_errors_fail_like_mksh() {
     let d = device();
     assert_eq!(
         run(&d, "nosuchcmd arg").await,
-        (String::new(), "/system/bin/sh: nosuchcmd: not found\n".into(), 127)
+        (
+            String::new(),
+            "/system/bin/sh: nosuchcmd: not found\n".into(),
+            127
+        )
     );
     let (_, err, code) = run(&d, "echo 'unterminated").await;
-    assert_eq!((err.as_str(), code), ("/system/bin/sh: no closing quote\n", 1));
+    assert_eq!(
+        (err.as_str(), code),
+        ("/system/bin/sh: no closing quote\n", 1)
+    );
 }
 
 #[tokio::test]
@@ -101,10 +133,9 @@ async fn plugged_in_commands_get_argv_stdin_and_device_state() {
             let stdin = ctx.stdin.read_to_end().await;
             let model = ctx.device.getprop("ro.product.model").unwrap_or_default();
             match ctx.argv.get(1).map(String::as_str) {
-                Some("com.example.app") => CommandOutput::ok(format!(
-                    "4242 ({model}, stdin {} bytes)\n",
-                    stdin.len()
-                )),
+                Some("com.example.app") => {
+                    CommandOutput::ok(format!("4242 ({model}, stdin {} bytes)\n", stdin.len()))
+                }
                 _ => CommandOutput::code(1),
             }
         }

@@ -69,8 +69,13 @@ impl Host {
         }
         assert_eq!((m.command, m.arg0), (Command::Auth, AUTH_TOKEN));
         assert_eq!(m.payload.len(), 20);
-        self.send(Message::new(Command::Auth, AUTH_SIGNATURE, 0, vec![7u8; 256]))
-            .await;
+        self.send(Message::new(
+            Command::Auth,
+            AUTH_SIGNATURE,
+            0,
+            vec![7u8; 256],
+        ))
+        .await;
         let m = self.recv_some().await;
         assert_eq!(m.command, Command::Cnxn);
         m
@@ -114,8 +119,13 @@ async fn handshake_answers_with_a_realistic_banner_and_correct_checksums() {
 async fn without_auth_the_device_answers_cnxn_at_once() {
     let sim = sim(AuthPolicy::Disabled).await;
     let mut host = Host::connect(&sim).await;
-    host.send(Message::new(Command::Cnxn, A_VERSION, MAX_PAYLOAD, &b"host::"[..]))
-        .await;
+    host.send(Message::new(
+        Command::Cnxn,
+        A_VERSION,
+        MAX_PAYLOAD,
+        &b"host::"[..],
+    ))
+    .await;
     assert_eq!(host.recv_some().await.command, Command::Cnxn);
 }
 
@@ -143,8 +153,12 @@ async fn streams_use_the_hosts_ids_and_unknown_services_get_clse() {
     assert_ne!(local, 0);
     let w = host.recv_some().await;
     assert_eq!((w.command, w.arg0, w.arg1), (Command::Wrte, local, 7));
-    assert_eq!(&w.payload[..], b"\x01\x03\x00\x00\x00hi\n\x03\x01\x00\x00\x00\x00");
-    host.send(Message::new(Command::Okay, 7, local, Bytes::new())).await;
+    assert_eq!(
+        &w.payload[..],
+        b"\x01\x03\x00\x00\x00hi\n\x03\x01\x00\x00\x00\x00"
+    );
+    host.send(Message::new(Command::Okay, 7, local, Bytes::new()))
+        .await;
     let c = host.recv_some().await;
     assert_eq!((c.command, c.arg0, c.arg1), (Command::Clse, local, 7));
 }
@@ -159,8 +173,13 @@ async fn writes_respect_maxdata_and_wait_for_each_ack() {
         .expect("write");
     let mut host = Host::connect(&sim).await;
     host.handshake(4096).await;
-    host.send(Message::new(Command::Open, 9, 0, with_nul("exec:cat /data/local/tmp/f")))
-        .await;
+    host.send(Message::new(
+        Command::Open,
+        9,
+        0,
+        with_nul("exec:cat /data/local/tmp/f"),
+    ))
+    .await;
     let local = host.recv_some().await.arg0;
 
     let mut got = Vec::new();
@@ -169,7 +188,11 @@ async fn writes_respect_maxdata_and_wait_for_each_ack() {
         let m = host.recv_some().await;
         match m.command {
             Command::Wrte => {
-                assert!(m.payload.len() <= 4096, "payload {} > maxdata", m.payload.len());
+                assert!(
+                    m.payload.len() <= 4096,
+                    "payload {} > maxdata",
+                    m.payload.len()
+                );
                 got.extend_from_slice(&m.payload);
                 // Before acknowledging, ask for something the device answers
                 // at once: its reply must come before any further WRTE.
@@ -189,7 +212,8 @@ async fn writes_respect_maxdata_and_wait_for_each_ack() {
                     (Command::Clse, probe),
                     "device wrote again before the previous WRTE was acknowledged"
                 );
-                host.send(Message::new(Command::Okay, 9, local, Bytes::new())).await;
+                host.send(Message::new(Command::Okay, 9, local, Bytes::new()))
+                    .await;
                 if closed {
                     break;
                 }
@@ -216,12 +240,22 @@ async fn a_frame_with_bad_magic_drops_the_connection() {
 async fn streams_are_refused_before_authentication() {
     let sim = sim(AuthPolicy::Keys(Vec::new())).await;
     let mut host = Host::connect(&sim).await;
-    host.send(Message::new(Command::Cnxn, A_VERSION, MAX_PAYLOAD, &b"host::"[..]))
-        .await;
+    host.send(Message::new(
+        Command::Cnxn,
+        A_VERSION,
+        MAX_PAYLOAD,
+        &b"host::"[..],
+    ))
+    .await;
     let token = host.recv_some().await;
     assert_eq!((token.command, token.arg0), (Command::Auth, AUTH_TOKEN));
-    host.send(Message::new(Command::Auth, AUTH_SIGNATURE, 0, vec![1u8; 256]))
-        .await;
+    host.send(Message::new(
+        Command::Auth,
+        AUTH_SIGNATURE,
+        0,
+        vec![1u8; 256],
+    ))
+    .await;
     // A wrong signature earns a fresh token, not a connection.
     let again = host.recv_some().await;
     assert_eq!((again.command, again.arg0), (Command::Auth, AUTH_TOKEN));
@@ -230,8 +264,13 @@ async fn streams_are_refused_before_authentication() {
     // the next thing the device sends is the token for a new CNXN.
     host.send(Message::new(Command::Open, 5, 0, with_nul("shell:echo hi")))
         .await;
-    host.send(Message::new(Command::Cnxn, A_VERSION, MAX_PAYLOAD, &b"host::"[..]))
-        .await;
+    host.send(Message::new(
+        Command::Cnxn,
+        A_VERSION,
+        MAX_PAYLOAD,
+        &b"host::"[..],
+    ))
+    .await;
     let m = host.recv_some().await;
     assert_eq!((m.command, m.arg0), (Command::Auth, AUTH_TOKEN));
 }

@@ -143,7 +143,10 @@ mod tests {
     #[test]
     fn malformed_keys_are_errors_not_panics() {
         assert_eq!(AdbPublicKey::parse_line("!!!"), Err(KeyError::Base64));
-        assert_eq!(AdbPublicKey::parse_line("QUFB user@host"), Err(KeyError::Size(3)));
+        assert_eq!(
+            AdbPublicKey::parse_line("QUFB user@host"),
+            Err(KeyError::Size(3))
+        );
         let mut raw = vec![0u8; ANDROID_PUBKEY_SIZE];
         raw[0] = 63;
         let b64 = base64::engine::general_purpose::STANDARD.encode(&raw);

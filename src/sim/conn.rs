@@ -25,7 +25,7 @@ use super::auth::{AdbPublicKey, AuthPolicy, TOKEN_SIZE};
 use super::device::{DeviceState, OpenRequest, ReverseError, TransportId};
 use super::services;
 use super::wire::{
-    Command, FrameDecoder, Message, A_VERSION, AUTH_RSAPUBLICKEY, AUTH_SIGNATURE, AUTH_TOKEN,
+    Command, FrameDecoder, Message, AUTH_RSAPUBLICKEY, AUTH_SIGNATURE, AUTH_TOKEN, A_VERSION,
     MAX_PAYLOAD,
 };
 
@@ -158,7 +158,10 @@ async fn pump(
             awaiting_ack = true;
         }
     }
-    let still_open = matches!(shared.streams.lock().remove(&local), Some(Slot::Open { .. }));
+    let still_open = matches!(
+        shared.streams.lock().remove(&local),
+        Some(Slot::Open { .. })
+    );
     if still_open {
         shared.send(Message::new(Command::Clse, local, remote, Bytes::new()));
     }
@@ -299,7 +302,9 @@ fn handle(
                         send_cnxn(cfg, shared, A_VERSION);
                     } else {
                         // A real device would ask its user; nobody answers here.
-                        tracing::info!("sim adbd: host key not in adb_keys ({who}); staying unauthorized");
+                        tracing::info!(
+                            "sim adbd: host key not in adb_keys ({who}); staying unauthorized"
+                        );
                     }
                 }
                 _ => {}
@@ -356,7 +361,10 @@ fn handle(
         Command::Wrte => {
             let (remote, local) = (m.arg0, m.arg1);
             let streams = shared.streams.lock();
-            if let Some(Slot::Open { inbound, remote: r, .. }) = streams.get(&local) {
+            if let Some(Slot::Open {
+                inbound, remote: r, ..
+            }) = streams.get(&local)
+            {
                 if *r == remote {
                     shared.send(Message::new(Command::Okay, local, remote, Bytes::new()));
                     let _ = inbound.send(m.payload);
@@ -401,7 +409,11 @@ async fn bridge(stream: DuplexStream, mut reader: StreamReader, writer: StreamWr
             match app_rd.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    if writer.write(Bytes::copy_from_slice(&buf[..n])).await.is_err() {
+                    if writer
+                        .write(Bytes::copy_from_slice(&buf[..n]))
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -154,7 +154,9 @@ impl DeviceState {
 
     /// Sets a system property.
     pub fn setprop(&self, key: &str, value: &str) {
-        self.props.write().insert(key.to_string(), value.to_string());
+        self.props
+            .write()
+            .insert(key.to_string(), value.to_string());
     }
 
     /// All system properties, sorted by key.
@@ -299,10 +301,7 @@ impl DeviceState {
             let mut resolved = None;
             if device.tcp_port() == Some(0) {
                 let mut next = self.next_port.lock();
-                while table
-                    .iter()
-                    .any(|f| f.device.tcp_port() == Some(*next))
-                {
+                while table.iter().any(|f| f.device.tcp_port() == Some(*next)) {
                     *next = next.checked_add(1).unwrap_or(40_000);
                 }
                 device = SocketSpec::tcp(*next);
@@ -348,7 +347,10 @@ mod tests {
             d.handle_reverse(t, "forward:norebind:tcp:8081;tcp:9001"),
             b"FAIL001dcannot rebind existing socket"
         );
-        assert_eq!(d.handle_reverse(t, "forward:tcp:0;tcp:9002"), b"OKAY000540000");
+        assert_eq!(
+            d.handle_reverse(t, "forward:tcp:0;tcp:9002"),
+            b"OKAY000540000"
+        );
         assert_eq!(
             d.handle_reverse(t, "list-forward"),
             b"002fhost tcp:8081 tcp:9000\nhost tcp:40000 tcp:9002\n"
@@ -360,7 +362,9 @@ mod tests {
         assert_eq!(d.handle_reverse(t, "killforward:tcp:8081"), b"OKAY");
         assert_eq!(d.handle_reverse(t, "killforward-all"), b"OKAY");
         assert!(d.reverse_forwards().is_empty());
-        assert!(d.handle_reverse(t, "forward:udp:1;tcp:2").starts_with(b"FAIL"));
+        assert!(d
+            .handle_reverse(t, "forward:udp:1;tcp:2")
+            .starts_with(b"FAIL"));
     }
 
     #[test]

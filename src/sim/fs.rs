@@ -173,7 +173,11 @@ impl FileTree {
         if !self.stat(&p)?.is_dir() {
             return Err(FsError::NotADirectory);
         }
-        let prefix = if p == "/" { "/".to_string() } else { format!("{p}/") };
+        let prefix = if p == "/" {
+            "/".to_string()
+        } else {
+            format!("{p}/")
+        };
         Ok(self
             .entries
             .range(prefix.clone()..)
@@ -312,7 +316,10 @@ mod tests {
 
     #[test]
     fn normalize_resolves_dots_and_relative_paths() {
-        assert_eq!(normalize("a/../b/./c/", "/sdcard").as_deref(), Some("/sdcard/b/c"));
+        assert_eq!(
+            normalize("a/../b/./c/", "/sdcard").as_deref(),
+            Some("/sdcard/b/c")
+        );
         assert_eq!(normalize("/..", "/").as_deref(), Some("/"));
         assert_eq!(normalize("", "/"), None);
     }
@@ -320,14 +327,23 @@ mod tests {
     #[test]
     fn write_list_read_remove() {
         let mut t = FileTree::android_default();
-        t.write("/sdcard/dir/a.txt", b"hi".to_vec(), 0o644, 7, true).unwrap();
-        let names: Vec<_> = t.list("/sdcard").unwrap().into_iter().map(|(n, _)| n).collect();
+        t.write("/sdcard/dir/a.txt", b"hi".to_vec(), 0o644, 7, true)
+            .unwrap();
+        let names: Vec<_> = t
+            .list("/sdcard")
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         assert_eq!(names, ["dir"]);
         assert_eq!(t.read("/sdcard/dir/a.txt").unwrap(), b"hi");
         assert_eq!(t.stat("/sdcard/dir/a.txt").unwrap().mode, S_IFREG | 0o644);
         assert_eq!(t.remove("/sdcard/dir", false), Err(FsError::IsADirectory));
         t.remove("/sdcard/dir", true).unwrap();
         assert_eq!(t.stat("/sdcard/dir/a.txt"), Err(FsError::NotFound));
-        assert_eq!(t.write("/nope/x", vec![], 0o644, 0, false), Err(FsError::NotFound));
+        assert_eq!(
+            t.write("/nope/x", vec![], 0o644, 0, false),
+            Err(FsError::NotFound)
+        );
     }
 }

@@ -98,7 +98,9 @@ impl ApiLevel {
 
     /// The level, if within the supported range.
     pub fn new(level: u8) -> Option<Self> {
-        (Self::MIN..=Self::MAX).contains(&level).then_some(ApiLevel(level))
+        (Self::MIN..=Self::MAX)
+            .contains(&level)
+            .then_some(ApiLevel(level))
     }
 
     /// The numeric level (`ro.build.version.sdk`).
@@ -210,7 +212,11 @@ impl Profile {
             version_token(api_level),
             region_suffix
         );
-        let serial = format!("SIM{}{:02}", rom.token().replace('-', "").to_uppercase(), api_level.get());
+        let serial = format!(
+            "SIM{}{:02}",
+            rom.token().replace('-', "").to_uppercase(),
+            api_level.get()
+        );
         Profile {
             name,
             rom,
@@ -263,11 +269,7 @@ impl Profile {
 
     /// The default profile (`aosp-gms-android13`).
     pub fn default_profile() -> Self {
-        Profile::new(
-            Rom::AospGms,
-            ApiLevel(33),
-            Region::Global,
-        )
+        Profile::new(Rom::AospGms, ApiLevel(33), Region::Global)
     }
 
     /// Every system property the device reports through `getprop`.
@@ -312,7 +314,10 @@ impl Profile {
         set("ro.product.locale", locale.into());
         set("ro.product.locale.region", region.into());
         set("persist.sys.locale", locale.into());
-        set("ro.build.display.id", format!("{}.{}0001 release-keys", build_id, sdk));
+        set(
+            "ro.build.display.id",
+            format!("{}.{}0001 release-keys", build_id, sdk),
+        );
         match self.rom {
             Rom::AospGms | Rom::AospNoGms => {}
             Rom::Miui => {
@@ -486,10 +491,22 @@ mod tests {
     #[test]
     fn rom_props_follow_the_rom() {
         let prop = |n: &str, k: &str| Profile::parse(n).unwrap().props().get(k).cloned();
-        assert_eq!(prop("miui-android13", "ro.miui.ui.version.name").as_deref(), Some("V140"));
-        assert_eq!(prop("emui-android10", "ro.build.version.emui").as_deref(), Some("EmotionUI_10.1.0"));
-        assert_eq!(prop("funtouch-android11", "ro.vivo.os.version").as_deref(), Some("11.0"));
-        assert_eq!(prop("flyme-android11", "ro.build.display.id").as_deref(), Some("Flyme 9.2.0.0A"));
+        assert_eq!(
+            prop("miui-android13", "ro.miui.ui.version.name").as_deref(),
+            Some("V140")
+        );
+        assert_eq!(
+            prop("emui-android10", "ro.build.version.emui").as_deref(),
+            Some("EmotionUI_10.1.0")
+        );
+        assert_eq!(
+            prop("funtouch-android11", "ro.vivo.os.version").as_deref(),
+            Some("11.0")
+        );
+        assert_eq!(
+            prop("flyme-android11", "ro.build.display.id").as_deref(),
+            Some("Flyme 9.2.0.0A")
+        );
         assert_eq!(prop("aosp-gms-android13", "ro.miui.ui.version.name"), None);
     }
 
@@ -498,14 +515,32 @@ mod tests {
         let p = Profile::parse("miui-api30-global").unwrap();
         assert_eq!((p.api_level.get(), p.region), (30, Region::Global));
         assert_eq!(p.name, "miui-android11-global");
-        assert_eq!(Profile::parse("aosp-gms-android12l").unwrap().api_level.get(), 32);
+        assert_eq!(
+            Profile::parse("aosp-gms-android12l")
+                .unwrap()
+                .api_level
+                .get(),
+            32
+        );
     }
 
     #[test]
     fn bad_names_are_refused() {
-        assert!(matches!(Profile::parse("nokia-android10"), Err(ProfileError::UnknownRom { .. })));
-        assert!(matches!(Profile::parse("miui-android5"), Err(ProfileError::BadVersion { .. })));
-        assert!(matches!(Profile::parse("miui-api35"), Err(ProfileError::BadVersion { .. })));
-        assert!(matches!(Profile::parse("miui-android10-eu"), Err(ProfileError::BadRegion { .. })));
+        assert!(matches!(
+            Profile::parse("nokia-android10"),
+            Err(ProfileError::UnknownRom { .. })
+        ));
+        assert!(matches!(
+            Profile::parse("miui-android5"),
+            Err(ProfileError::BadVersion { .. })
+        ));
+        assert!(matches!(
+            Profile::parse("miui-api35"),
+            Err(ProfileError::BadVersion { .. })
+        ));
+        assert!(matches!(
+            Profile::parse("miui-android10-eu"),
+            Err(ProfileError::BadRegion { .. })
+        ));
     }
 }

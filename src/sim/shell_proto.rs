@@ -132,7 +132,10 @@ mod tests {
         d.feed(b"b\x04\x00\x00");
         assert_eq!(
             d.next_packet(),
-            Ok(Some(Packet { id: PacketId::Stdin, data: Bytes::from_static(b"ab") }))
+            Ok(Some(Packet {
+                id: PacketId::Stdin,
+                data: Bytes::from_static(b"ab")
+            }))
         );
         assert_eq!(d.next_packet(), Ok(None));
         d.feed(b"\x00\x00");

@@ -80,10 +80,18 @@ impl SyncDecoder {
             return Ok(None);
         }
         let word = |i: usize| {
-            u32::from_le_bytes([self.buf[i], self.buf[i + 1], self.buf[i + 2], self.buf[i + 3]])
+            u32::from_le_bytes([
+                self.buf[i],
+                self.buf[i + 1],
+                self.buf[i + 2],
+                self.buf[i + 3],
+            ])
         };
         let (rid, arg) = (word(0), word(4));
-        let with_path = matches!(rid, ID_STAT | ID_STA2 | ID_LST2 | ID_LIST | ID_SEND | ID_RECV);
+        let with_path = matches!(
+            rid,
+            ID_STAT | ID_STA2 | ID_LST2 | ID_LIST | ID_SEND | ID_RECV
+        );
         if with_path && arg > MAX_PATH {
             return Err(SyncError::PathTooLong(arg));
         }
@@ -140,7 +148,10 @@ fn stat_v1(st: Option<FileStat>) -> Vec<u8> {
         size: 0,
         mtime: 0,
     });
-    put(&mut out, &[st.mode, st.size.min(u64::from(u32::MAX)) as u32, st.mtime]);
+    put(
+        &mut out,
+        &[st.mode, st.size.min(u64::from(u32::MAX)) as u32, st.mtime],
+    );
     out
 }
 
@@ -166,8 +177,9 @@ fn stat_v2(tag: &[u8; 4], path: &str, res: Result<FileStat, FsError>) -> Vec<u8>
 }
 
 fn inode(path: &str) -> u64 {
-    path.bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// An in-progress `SEND`.
@@ -292,7 +304,9 @@ mod tests {
         d.feed(b"SEND!\x00\x00\x00/sdcard/small.txt/small.txt,33188DATA\x06\x00\x00\x00hello\x0aDONEjP\x02k");
         assert_eq!(
             d.next_request(),
-            Ok(Some(SyncRequest::Send("/sdcard/small.txt/small.txt,33188".into())))
+            Ok(Some(SyncRequest::Send(
+                "/sdcard/small.txt/small.txt,33188".into()
+            )))
         );
         assert_eq!(
             d.next_request(),
@@ -308,7 +322,10 @@ mod tests {
         d.feed(b"STAT\x0d\x00\x00\x00");
         assert_eq!(d.next_request(), Ok(None));
         d.feed(b"/sdcard/x.txt");
-        assert_eq!(d.next_request(), Ok(Some(SyncRequest::Stat("/sdcard/x.txt".into()))));
+        assert_eq!(
+            d.next_request(),
+            Ok(Some(SyncRequest::Stat("/sdcard/x.txt".into())))
+        );
     }
 
     #[test]
@@ -324,7 +341,11 @@ mod tests {
     #[test]
     fn stat_v2_reply_is_72_bytes() {
         assert_eq!(stat_v2(b"STA2", "/x", Err(FsError::NotFound)).len(), 72);
-        let st = FileStat { mode: 0o100644, size: 3, mtime: 9 };
+        let st = FileStat {
+            mode: 0o100644,
+            size: 3,
+            mtime: 9,
+        };
         assert_eq!(stat_v2(b"STA2", "/x", Ok(st)).len(), 72);
     }
 

@@ -96,7 +96,8 @@ impl Message {
 
     /// The unsigned byte sum adb calls the data checksum.
     pub fn checksum(data: &[u8]) -> u32 {
-        data.iter().fold(0u32, |acc, b| acc.wrapping_add(u32::from(*b)))
+        data.iter()
+            .fold(0u32, |acc, b| acc.wrapping_add(u32::from(*b)))
     }
 
     /// Header and payload as they go on the wire.

@@ -62,9 +62,9 @@ builtin!(Echo, "echo", |ctx| {
     let mut newline = true;
     let mut escapes = false;
     while let Some(first) = args.first() {
-        let flag = first.strip_prefix('-').filter(|f| {
-            !f.is_empty() && f.chars().all(|c| matches!(c, 'n' | 'e' | 'E'))
-        });
+        let flag = first
+            .strip_prefix('-')
+            .filter(|f| !f.is_empty() && f.chars().all(|c| matches!(c, 'n' | 'e' | 'E')));
         let Some(flag) = flag else { break };
         for c in flag.chars() {
             match c {
@@ -143,18 +143,27 @@ builtin!(Setprop, "setprop", |ctx| {
             if k.starts_with("ro.") && ctx.device.getprop(k).is_some() {
                 return CommandOutput::fail(
                     1,
-                    format!("Failed to set property '{k}' to '{v}'.\nSee dmesg for error reason.\n"),
+                    format!(
+                        "Failed to set property '{k}' to '{v}'.\nSee dmesg for error reason.\n"
+                    ),
                 );
             }
             ctx.device.setprop(k, v);
             CommandOutput::code(0)
         }
-        _ => CommandOutput::fail(1, "usage: setprop NAME VALUE\n\nSets an Android system property.\n"),
+        _ => CommandOutput::fail(
+            1,
+            "usage: setprop NAME VALUE\n\nSets an Android system property.\n",
+        ),
     }
 });
 
 builtin!(Cat, "cat", |ctx| {
-    let files: Vec<String> = ctx.argv[1..].iter().filter(|a| a.as_str() != "-").cloned().collect();
+    let files: Vec<String> = ctx.argv[1..]
+        .iter()
+        .filter(|a| a.as_str() != "-")
+        .cloned()
+        .collect();
     if files.is_empty() {
         let data = ctx.stdin.read_to_end().await;
         return CommandOutput::ok(data);
@@ -168,7 +177,8 @@ builtin!(Cat, "cat", |ctx| {
         match res {
             Ok(d) => out.stdout.extend_from_slice(&d),
             Err(e) => {
-                out.stderr.extend_from_slice(format!("cat: {f}: {e}\n").as_bytes());
+                out.stderr
+                    .extend_from_slice(format!("cat: {f}: {e}\n").as_bytes());
                 out.exit = 1;
             }
         }
@@ -196,14 +206,16 @@ builtin!(Ls, "ls", |ctx| {
     let mut out = CommandOutput::default();
     for (i, p) in paths.iter().enumerate() {
         let Some(abs) = ctx.path(p) else {
-            out.stderr.extend_from_slice(format!("ls: {p}: No such file or directory\n").as_bytes());
+            out.stderr
+                .extend_from_slice(format!("ls: {p}: No such file or directory\n").as_bytes());
             out.exit = 1;
             continue;
         };
         let fs = ctx.device.fs();
         match fs.stat(&abs) {
             Err(e) => {
-                out.stderr.extend_from_slice(format!("ls: {p}: {e}\n").as_bytes());
+                out.stderr
+                    .extend_from_slice(format!("ls: {p}: {e}\n").as_bytes());
                 out.exit = 1;
             }
             Ok(st) if !st.is_dir() => out.stdout.extend_from_slice(line(p, &st, long).as_bytes()),
@@ -216,13 +228,15 @@ builtin!(Ls, "ls", |ctx| {
                 }
                 let entries = fs.list(&abs).unwrap_or_default();
                 if long {
-                    out.stdout.extend_from_slice(format!("total {}\n", entries.len()).as_bytes());
+                    out.stdout
+                        .extend_from_slice(format!("total {}\n", entries.len()).as_bytes());
                 }
                 for (name, st) in entries {
                     if !all && name.starts_with('.') {
                         continue;
                     }
-                    out.stdout.extend_from_slice(line(&name, &st, long).as_bytes());
+                    out.stdout
+                        .extend_from_slice(line(&name, &st, long).as_bytes());
                 }
             }
         }
@@ -234,7 +248,11 @@ fn line(name: &str, st: &FileStat, long: bool) -> String {
     if !long {
         return format!("{name}\n");
     }
-    let kind = if st.mode & S_IFMT == S_IFDIR { 'd' } else { '-' };
+    let kind = if st.mode & S_IFMT == S_IFDIR {
+        'd'
+    } else {
+        '-'
+    };
     let mut perms = String::new();
     for shift in [6, 3, 0] {
         let bits = (st.mode >> shift) & 7;
@@ -243,7 +261,10 @@ fn line(name: &str, st: &FileStat, long: bool) -> String {
         perms.push(if bits & 1 != 0 { 'x' } else { '-' });
     }
     let (date, time) = civil(st.mtime);
-    format!("{kind}{perms} 1 shell shell {:>8} {date} {time} {name}\n", st.size)
+    format!(
+        "{kind}{perms} 1 shell shell {:>8} {date} {time} {name}\n",
+        st.size
+    )
 }
 
 /// `YYYY-MM-DD` and `HH:MM` (UTC) for epoch seconds.
@@ -292,11 +313,13 @@ builtin!(Rm, "rm", |ctx| {
             Ok(()) => {}
             Err(FsError::NotFound) if force => {}
             Err(FsError::IsADirectory) => {
-                out.stderr.extend_from_slice(format!("rm: {t}: is a directory\n").as_bytes());
+                out.stderr
+                    .extend_from_slice(format!("rm: {t}: is a directory\n").as_bytes());
                 out.exit = 1;
             }
             Err(e) => {
-                out.stderr.extend_from_slice(format!("rm: {t}: {e}\n").as_bytes());
+                out.stderr
+                    .extend_from_slice(format!("rm: {t}: {e}\n").as_bytes());
                 out.exit = 1;
             }
         }
@@ -323,7 +346,8 @@ builtin!(Mkdir, "mkdir", |ctx| {
             .ok_or(FsError::NotFound)
             .and_then(|p| ctx.device.fs().mkdir(&p, parents));
         if let Err(e) = res {
-            out.stderr.extend_from_slice(format!("mkdir: '{d}': {e}\n").as_bytes());
+            out.stderr
+                .extend_from_slice(format!("mkdir: '{d}': {e}\n").as_bytes());
             out.exit = 1;
         }
     }

@@ -513,7 +513,10 @@ impl Shell {
     fn cd(&mut self, arg: Option<&str>) -> CommandOutput {
         let target = arg.unwrap_or("/");
         let Some(abs) = normalize(target, &self.cwd) else {
-            return CommandOutput::fail(2, format!("{SH}: cd: {target}: No such file or directory\n"));
+            return CommandOutput::fail(
+                2,
+                format!("{SH}: cd: {target}: No such file or directory\n"),
+            );
         };
         match self.device.fs().stat(&abs) {
             Ok(st) if st.is_dir() => {

@@ -370,8 +370,7 @@ impl Parser {
 
     fn simple(&mut self) -> Result<SimpleCommand, ParseError> {
         let mut cmd = SimpleCommand::default();
-        loop {
-            let Some(tok) = self.peek().cloned() else { break };
+        while let Some(tok) = self.peek().cloned() {
             match tok {
                 Token::Word { word, .. } => {
                     self.pos += 1;
@@ -454,7 +453,13 @@ mod tests {
         let s = parse("echo out; echo err >&2 && false || echo x 2>/dev/null").unwrap();
         assert_eq!(s.items.len(), 2);
         let second = &s.items[1];
-        assert_eq!(second.first.commands[0].redirects[0], Redirect { fd: 1, target: RedirectTarget::Dup(2) });
+        assert_eq!(
+            second.first.commands[0].redirects[0],
+            Redirect {
+                fd: 1,
+                target: RedirectTarget::Dup(2)
+            }
+        );
         assert_eq!(second.rest.len(), 2);
         assert_eq!(second.rest[1].0, Connector::Or);
         assert_eq!(second.rest[1].1.commands[0].redirects[0].fd, 2);
@@ -464,7 +469,13 @@ mod tests {
     fn descriptor_numbers_only_when_unquoted_digits() {
         let s = parse("echo 2>&1 '2'>f").unwrap();
         let c = &s.items[0].first.commands[0];
-        assert_eq!(c.redirects[0], Redirect { fd: 2, target: RedirectTarget::Dup(1) });
+        assert_eq!(
+            c.redirects[0],
+            Redirect {
+                fd: 2,
+                target: RedirectTarget::Dup(1)
+            }
+        );
         assert_eq!(c.redirects[1].fd, 1);
         assert_eq!(c.words.len(), 2);
     }
