@@ -298,3 +298,59 @@ async fn commands_registered_after_spawn_answer_adb_shell_with_stdin() {
         .expect("output");
     assert_eq!(text(&out.stdout), "through stdin\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_commands_reach_the_host_live_and_learn_when_it_hangs_up() {
+    use futures::FutureExt;
+    use tokio::io::AsyncBufReadExt;
+    use tokio::process::Command;
+
+    let (sim, adb, serial) = connected("aosp-gms-android13").await;
+    let (hung_up_tx, hung_up_rx) = tokio::sync::oneshot::channel::<()>();
+    let hung_up_tx = std::sync::Mutex::new(Some(hung_up_tx));
+    sim.device().commands().register_fn("follow", move |ctx| {
+        let notify = hung_up_tx.lock().ok().and_then(|mut g| g.take());
+        async move {
+            let Some(live) = ctx.live else {
+                return pushlab::sim::CommandOutput::fail(1, "not live\n");
+            };
+            live.stdout("first event\n");
+            live.closed().await;
+            if let Some(n) = notify {
+                let _ = n.send(());
+            }
+            pushlab::sim::CommandOutput::code(0)
+        }
+        .boxed()
+    });
+
+    let mut child = Command::new(sim_support::adb_binary())
+        .args([
+            "-P",
+            &adb.port.to_string(),
+            "-s",
+            &serial,
+            "shell",
+            "follow",
+        ])
+        .env("HOME", adb.home.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn adb");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let first = tokio::time::timeout(DEADLINE, lines.next_line())
+        .await
+        .expect("first line in time")
+        .expect("read");
+    assert_eq!(first.as_deref(), Some("first event"));
+
+    // Ctrl-C on the host: the adb client dies, the server closes the stream.
+    child.kill().await.expect("kill adb client");
+    tokio::time::timeout(DEADLINE, hung_up_rx)
+        .await
+        .expect("command saw the hang-up in time")
+        .expect("notified");
+}

@@ -149,3 +149,31 @@ async fn plugged_in_commands_get_argv_stdin_and_device_state() {
     // Full paths to system binaries resolve to the registered command.
     assert_eq!(run(&d, "/system/bin/pidof other; echo $?").await.0, "1\n");
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Any bytes a host sends as a command line (decoded the way the
+        /// services decode them) run to an exit status without a panic.
+        #[test]
+        fn running_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..120)) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            let line = String::from_utf8_lossy(&bytes).into_owned();
+            rt.block_on(async {
+                let _ = Shell::new(device()).run(&line, Stdin::empty()).await;
+            });
+        }
+
+        #[test]
+        fn running_shell_shaped_soup(line in "(echo|cat|ls|rm|mkdir|getprop|exit|cd|true|false|x|/system/bin/id| |'|\"|\\\\|;|&&|\\|\\||\\||>|>>|<|2>&1|>&2|9>|/sdcard/f|-r|-p|\\$\\?|\n){0,24}") {
+            let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            rt.block_on(async {
+                let _ = Shell::new(device()).run(&line, Stdin::empty()).await;
+            });
+        }
+    }
+}

@@ -151,16 +151,29 @@ async fn streams_use_the_hosts_ids_and_unknown_services_get_clse() {
     assert_eq!((okay.command, okay.arg1), (Command::Okay, 7));
     let local = okay.arg0;
     assert_ne!(local, 0);
-    let w = host.recv_some().await;
-    assert_eq!((w.command, w.arg0, w.arg1), (Command::Wrte, local, 7));
+    // Output may come in one WRTE or several (stdout as it is produced,
+    // then the exit packet); every WRTE carries the stream's ids.
+    let mut data = Vec::new();
+    loop {
+        let m = host.recv_some().await;
+        match m.command {
+            Command::Wrte => {
+                assert_eq!((m.arg0, m.arg1), (local, 7));
+                data.extend_from_slice(&m.payload);
+                host.send(Message::new(Command::Okay, 7, local, Bytes::new()))
+                    .await;
+            }
+            Command::Clse => {
+                assert_eq!((m.arg0, m.arg1), (local, 7));
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
     assert_eq!(
-        &w.payload[..],
+        &data[..],
         b"\x01\x03\x00\x00\x00hi\n\x03\x01\x00\x00\x00\x00"
     );
-    host.send(Message::new(Command::Okay, 7, local, Bytes::new()))
-        .await;
-    let c = host.recv_some().await;
-    assert_eq!((c.command, c.arg0, c.arg1), (Command::Clse, local, 7));
 }
 
 #[tokio::test]

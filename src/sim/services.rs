@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 use super::conn::{StreamReader, StreamWriter};
 use super::device::{DeviceState, TransportId};
-use super::shell::{OutStream, Shell, Stdin};
+use super::shell::{LiveOutput, OutStream, Shell, Stdin};
 use super::shell_proto::{self, PacketDecoder, PacketId};
 
 /// A service request, as named in `OPEN`.
@@ -91,11 +91,7 @@ pub(crate) async fn run(
             protocol_v2: false,
             command,
         }
-        | Service::Exec(command) => {
-            let stdin = Stdin::from_channel(reader.into_receiver());
-            let out = Shell::new(ctx.device).run(&command, stdin).await;
-            let _ = writer.write(out.merged()).await;
-        }
+        | Service::Exec(command) => raw(ctx.device, command, reader, writer).await,
         Service::Sync => super::sync::serve(ctx.device, reader, writer).await,
         Service::Reverse(req) => {
             let reply = ctx.device.handle_reverse(ctx.transport, &req);
@@ -125,7 +121,11 @@ async fn shell_v2(
     writer: StreamWriter,
 ) {
     let (stdin_tx, stdin_rx) = mpsc::unbounded_channel::<Bytes>();
+    let (live, mut live_rx, closed) = LiveOutput::channel();
     tokio::spawn(async move {
+        // Whatever ends this task (end of stream, bad packet) means the
+        // host is gone for streaming commands.
+        let _closed_on_exit = CloseOnDrop(closed);
         let mut dec = PacketDecoder::default();
         let mut stdin_tx = Some(stdin_tx);
         while let Some(chunk) = reader.read().await {
@@ -147,22 +147,32 @@ async fn shell_v2(
             }
         }
     });
-    let mut shell = Shell::new(device.clone());
     let mut stdin = Stdin::from_channel(stdin_rx);
     if !command.is_empty() {
-        let out = shell.run(&command, stdin).await;
+        let forward_writer = writer.clone();
+        let forwarder = tokio::spawn(async move {
+            while let Some((s, data)) = live_rx.recv().await {
+                let mut buf = Vec::new();
+                shell_proto::encode(&mut buf, packet_id(s), &data);
+                if forward_writer.write(buf).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let out = Shell::with_live(device, live).run(&command, stdin).await;
+        // The shell (and its live sender) is gone: the forwarder drains
+        // and ends, so the exit packet comes after all output.
+        let _ = forwarder.await;
         let mut buf = Vec::new();
         for (s, data) in &out.chunks {
-            let id = match s {
-                OutStream::Stdout => PacketId::Stdout,
-                OutStream::Stderr => PacketId::Stderr,
-            };
-            shell_proto::encode(&mut buf, id, data);
+            shell_proto::encode(&mut buf, packet_id(*s), data);
         }
         shell_proto::encode(&mut buf, PacketId::Exit, &[out.exit]);
         let _ = writer.write(buf).await;
         return;
     }
+    drop(live);
+    let mut shell = Shell::new(device.clone());
     // Interactive: one command per input line.
     let mut pending = Vec::new();
     let mut first = Vec::new();
@@ -180,11 +190,7 @@ async fn shell_v2(
             status = out.exit;
             let mut buf = Vec::new();
             for (s, data) in &out.chunks {
-                let id = match s {
-                    OutStream::Stdout => PacketId::Stdout,
-                    OutStream::Stderr => PacketId::Stderr,
-                };
-                shell_proto::encode(&mut buf, id, data);
+                shell_proto::encode(&mut buf, packet_id(*s), data);
             }
             if out.exited {
                 shell_proto::encode(&mut buf, PacketId::Exit, &[status]);
@@ -200,6 +206,53 @@ async fn shell_v2(
     let mut buf = Vec::new();
     shell_proto::encode(&mut buf, PacketId::Exit, &[status]);
     let _ = writer.write(buf).await;
+}
+
+fn packet_id(s: OutStream) -> PacketId {
+    match s {
+        OutStream::Stdout => PacketId::Stdout,
+        OutStream::Stderr => PacketId::Stderr,
+    }
+}
+
+/// Sets the "host closed" switch when dropped.
+struct CloseOnDrop(tokio::sync::watch::Sender<bool>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
+    }
+}
+
+/// `shell:<command>` and `exec:<command>`: no protocol, stdout and stderr
+/// merged, output streamed as it comes, input is the raw stream.
+async fn raw(
+    device: Arc<DeviceState>,
+    command: String,
+    mut reader: StreamReader,
+    writer: StreamWriter,
+) {
+    let (stdin_tx, stdin_rx) = mpsc::unbounded_channel::<Bytes>();
+    let (live, mut live_rx, closed) = LiveOutput::channel();
+    tokio::spawn(async move {
+        let _closed_on_exit = CloseOnDrop(closed);
+        while let Some(chunk) = reader.read().await {
+            let _ = stdin_tx.send(chunk);
+        }
+    });
+    let forward_writer = writer.clone();
+    let forwarder = tokio::spawn(async move {
+        while let Some((_, data)) = live_rx.recv().await {
+            if forward_writer.write(data).await.is_err() {
+                break;
+            }
+        }
+    });
+    let out = Shell::with_live(device, live)
+        .run(&command, Stdin::from_channel(stdin_rx))
+        .await;
+    let _ = forwarder.await;
+    let _ = writer.write(out.merged()).await;
 }
 
 /// `shell:` with no command and no protocol: a line-by-line session whose

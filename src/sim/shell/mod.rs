@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use parking_lot::RwLock;
-use tokio::sync::{mpsc, Mutex as AsyncMutex};
+use tokio::sync::{mpsc, watch, Mutex as AsyncMutex};
 
 use super::device::DeviceState;
 use super::fs::normalize;
@@ -123,12 +123,60 @@ pub struct CommandContext {
     pub device: Arc<DeviceState>,
     /// The shell's working directory.
     pub cwd: String,
+    /// Set when the command's stdout goes straight to the host: a
+    /// streaming command (`logcat`) writes here as it goes and stops when
+    /// [`LiveOutput::closed`] fires. `None` when stdout is redirected or
+    /// piped; then only the returned output counts.
+    pub live: Option<LiveOutput>,
 }
 
 impl CommandContext {
     /// A path argument resolved against the working directory.
     pub fn path(&self, arg: &str) -> Option<String> {
         normalize(arg, &self.cwd)
+    }
+}
+
+/// The host's side of a running session, for output that cannot wait for
+/// the command to finish.
+#[derive(Debug, Clone)]
+pub struct LiveOutput {
+    tx: mpsc::UnboundedSender<(OutStream, Vec<u8>)>,
+    closed: watch::Receiver<bool>,
+}
+
+impl LiveOutput {
+    /// A live output, the receiver of what is written to it, and the switch
+    /// that tells writers the host went away.
+    pub fn channel() -> (
+        Self,
+        mpsc::UnboundedReceiver<(OutStream, Vec<u8>)>,
+        watch::Sender<bool>,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (closed_tx, closed) = watch::channel(false);
+        (LiveOutput { tx, closed }, rx, closed_tx)
+    }
+
+    /// Sends stdout bytes to the host now. `false` once nobody listens.
+    pub fn stdout(&self, data: impl Into<Vec<u8>>) -> bool {
+        self.send(OutStream::Stdout, data.into())
+    }
+
+    fn send(&self, s: OutStream, data: Vec<u8>) -> bool {
+        !*self.closed.borrow() && self.tx.send((s, data)).is_ok()
+    }
+
+    /// Whether the host has closed the session.
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow() || self.tx.is_closed()
+    }
+
+    /// Resolves when the host closes the session (e.g. Ctrl-C on
+    /// `adb logcat`).
+    pub async fn closed(&self) {
+        let mut rx = self.closed.clone();
+        let _ = rx.wait_for(|c| *c).await;
     }
 }
 
@@ -271,6 +319,7 @@ pub struct Shell {
     device: Arc<DeviceState>,
     cwd: String,
     status: u8,
+    live: Option<LiveOutput>,
 }
 
 enum Flow {
@@ -285,6 +334,26 @@ impl Shell {
             device,
             cwd: "/".into(),
             status: 0,
+            live: None,
+        }
+    }
+
+    /// A session whose output goes to `live` as each command finishes (and
+    /// while streaming commands run) instead of into the returned
+    /// [`ScriptOutput`], which then only carries the exit status.
+    pub fn with_live(device: Arc<DeviceState>, live: LiveOutput) -> Self {
+        Shell {
+            live: Some(live),
+            ..Shell::new(device)
+        }
+    }
+
+    /// Hands collected output to the live sink, if there is one.
+    fn flush_live(&self, out: &mut ScriptOutput) {
+        if let Some(live) = &self.live {
+            for (s, data) in out.chunks.drain(..) {
+                live.send(s, data);
+            }
         }
     }
 
@@ -302,6 +371,7 @@ impl Shell {
                 out.exit = 1;
             }
         }
+        self.flush_live(&mut out);
         self.status = out.exit;
         out
     }
@@ -460,11 +530,17 @@ impl Shell {
             Some("pwd") => CommandOutput::ok(format!("{}\n", self.cwd)),
             Some(name) => match self.device.commands().get(name) {
                 Some(c) => {
+                    self.flush_live(out);
+                    let live = match fd1 {
+                        Sink::Stream(OutStream::Stdout) => self.live.clone(),
+                        _ => None,
+                    };
                     let ctx = CommandContext {
                         argv: argv.clone(),
                         stdin: input,
                         device: self.device.clone(),
                         cwd: self.cwd.clone(),
+                        live,
                     };
                     c.run(ctx).await
                 }
@@ -475,6 +551,7 @@ impl Shell {
         let mut pipe = Vec::new();
         self.route(&fd1, result.stdout, out, &mut pipe);
         self.route(&fd2, result.stderr, out, &mut pipe);
+        self.flush_live(out);
         (Flow::Continue, pipe)
     }
 
