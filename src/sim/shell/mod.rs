@@ -137,6 +137,9 @@ impl CommandContext {
     }
 }
 
+/// What a [`LiveOutput`] delivers: output chunks in order.
+pub type LiveReceiver = mpsc::UnboundedReceiver<(OutStream, Vec<u8>)>;
+
 /// The host's side of a running session, for output that cannot wait for
 /// the command to finish.
 #[derive(Debug, Clone)]
@@ -148,11 +151,7 @@ pub struct LiveOutput {
 impl LiveOutput {
     /// A live output, the receiver of what is written to it, and the switch
     /// that tells writers the host went away.
-    pub fn channel() -> (
-        Self,
-        mpsc::UnboundedReceiver<(OutStream, Vec<u8>)>,
-        watch::Sender<bool>,
-    ) {
+    pub fn channel() -> (Self, LiveReceiver, watch::Sender<bool>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let (closed_tx, closed) = watch::channel(false);
         (LiveOutput { tx, closed }, rx, closed_tx)
