@@ -18,6 +18,9 @@ pub enum Service {
     Shell {
         /// Shell protocol v2 (`v2` arg).
         protocol_v2: bool,
+        /// Terminal semantics (echo, CR LF): the `pty` arg, or the default
+        /// for an interactive shell unless `raw` is given.
+        pty: bool,
         /// Empty for an interactive shell.
         command: String,
     },
@@ -43,9 +46,11 @@ impl Service {
             } else {
                 return None;
             };
-            let protocol_v2 = args.split(',').any(|a| a == "v2");
+            let has = |flag: &str| args.split(',').any(|a| a == flag);
+            let pty = has("pty") || (command.is_empty() && !has("raw"));
             return Some(Service::Shell {
-                protocol_v2,
+                protocol_v2: has("v2"),
+                pty,
                 command: command.to_string(),
             });
         }
@@ -81,15 +86,35 @@ pub(crate) async fn run(
     match service {
         Service::Shell {
             protocol_v2: true,
+            pty,
             command,
-        } => shell_v2(ctx.device, command, reader, writer).await,
+        } => shell_v2(ctx.device, command, pty, reader, writer).await,
+        Service::Shell {
+            protocol_v2: false,
+            pty,
+            command,
+        } if command.is_empty() => {
+            let (stdin_tx, stdin_rx) = mpsc::unbounded_channel::<Bytes>();
+            tokio::spawn(async move {
+                let mut reader = reader;
+                while let Some(chunk) = reader.read().await {
+                    let _ = stdin_tx.send(chunk);
+                }
+            });
+            let framing = Framing::Raw;
+            interactive(
+                ctx.device,
+                Stdin::from_channel(stdin_rx),
+                pty,
+                framing,
+                writer,
+            )
+            .await
+        }
         Service::Shell {
             protocol_v2: false,
             command,
-        } if command.is_empty() => interactive_raw(ctx.device, reader, writer).await,
-        Service::Shell {
-            protocol_v2: false,
-            command,
+            ..
         }
         | Service::Exec(command) => raw(ctx.device, command, reader, writer).await,
         Service::Sync => super::sync::serve(ctx.device, reader, writer).await,
@@ -117,6 +142,7 @@ fn prompt(device: &DeviceState) -> String {
 async fn shell_v2(
     device: Arc<DeviceState>,
     command: String,
+    pty: bool,
     mut reader: StreamReader,
     writer: StreamWriter,
 ) {
@@ -147,7 +173,7 @@ async fn shell_v2(
             }
         }
     });
-    let mut stdin = Stdin::from_channel(stdin_rx);
+    let stdin = Stdin::from_channel(stdin_rx);
     if !command.is_empty() {
         let forward_writer = writer.clone();
         let forwarder = tokio::spawn(async move {
@@ -172,40 +198,162 @@ async fn shell_v2(
         return;
     }
     drop(live);
+    interactive(device, stdin, pty, Framing::ShellV2, writer).await;
+}
+
+/// How an interactive session's output is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// Shell protocol v2 packets, ending with an exit packet.
+    ShellV2,
+    /// Plain bytes, streams merged.
+    Raw,
+}
+
+impl Framing {
+    fn encode(self, buf: &mut Vec<u8>, s: OutStream, data: &[u8]) {
+        match self {
+            Framing::ShellV2 => shell_proto::encode(buf, packet_id(s), data),
+            Framing::Raw => buf.extend_from_slice(data),
+        }
+    }
+}
+
+/// What a terminal's line discipline makes of input bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LineEvent {
+    Line(String),
+    /// Ctrl-C: the line is dropped.
+    Interrupt,
+    /// Ctrl-D on an empty line.
+    Eof,
+}
+
+/// A minimal cooked-mode terminal: echo, backspace, Ctrl-C, Ctrl-D, CR or
+/// LF ends a line. Without a PTY only LF ends a line and nothing is echoed.
+#[derive(Debug, Default)]
+struct LineDiscipline {
+    pty: bool,
+    line: Vec<u8>,
+}
+
+impl LineDiscipline {
+    /// Feeds input; returns the echo and the completed events.
+    fn feed(&mut self, data: &[u8]) -> (Vec<u8>, Vec<LineEvent>) {
+        let mut echo = Vec::new();
+        let mut events = Vec::new();
+        for &b in data {
+            match b {
+                b'\n' => {
+                    if self.pty {
+                        echo.extend_from_slice(b"\r\n");
+                    }
+                    events.push(self.take());
+                }
+                b'\r' if self.pty => {
+                    echo.extend_from_slice(b"\r\n");
+                    events.push(self.take());
+                }
+                0x7f | 0x08 if self.pty => {
+                    if self.line.pop().is_some() {
+                        echo.extend_from_slice(b"\x08 \x08");
+                    }
+                }
+                0x03 if self.pty => {
+                    echo.extend_from_slice(b"^C\r\n");
+                    self.line.clear();
+                    events.push(LineEvent::Interrupt);
+                }
+                0x04 if self.pty && self.line.is_empty() => events.push(LineEvent::Eof),
+                _ => {
+                    if self.pty {
+                        echo.push(b);
+                    }
+                    self.line.push(b);
+                }
+            }
+        }
+        (echo, events)
+    }
+
+    fn take(&mut self) -> LineEvent {
+        let line = String::from_utf8_lossy(&self.line)
+            .trim_end_matches('\r')
+            .to_string();
+        self.line.clear();
+        LineEvent::Line(line)
+    }
+}
+
+/// `\n` to `\r\n`, as a PTY's output processing does.
+fn onlcr(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for &b in data {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// An interactive session: a prompt, then one command line per input line
+/// until `exit`, Ctrl-D or the end of input.
+async fn interactive(
+    device: Arc<DeviceState>,
+    mut input: Stdin,
+    pty: bool,
+    framing: Framing,
+    writer: StreamWriter,
+) {
     let mut shell = Shell::new(device.clone());
-    // Interactive: one command per input line.
-    let mut pending = Vec::new();
-    let mut first = Vec::new();
-    shell_proto::encode(&mut first, PacketId::Stdout, prompt(&device).as_bytes());
-    if writer.write(first).await.is_err() {
+    let mut disc = LineDiscipline {
+        pty,
+        ..Default::default()
+    };
+    let fix = |d: &[u8]| if pty { onlcr(d) } else { d.to_vec() };
+    let mut buf = Vec::new();
+    framing.encode(&mut buf, OutStream::Stdout, prompt(&device).as_bytes());
+    if writer.write(buf).await.is_err() {
         return;
     }
     let mut status = 0;
-    'session: while let Some(chunk) = stdin.read_chunk().await {
-        pending.extend_from_slice(&chunk);
-        while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = pending.drain(..=pos).collect();
-            let line = String::from_utf8_lossy(&line).into_owned();
-            let out = shell.run(line.trim_end(), Stdin::empty()).await;
-            status = out.exit;
-            let mut buf = Vec::new();
-            for (s, data) in &out.chunks {
-                shell_proto::encode(&mut buf, packet_id(*s), data);
+    'session: while let Some(chunk) = input.read_chunk().await {
+        let (echo, events) = disc.feed(&chunk);
+        let mut buf = Vec::new();
+        if !echo.is_empty() {
+            framing.encode(&mut buf, OutStream::Stdout, &echo);
+        }
+        for ev in events {
+            match ev {
+                LineEvent::Eof => break 'session,
+                LineEvent::Interrupt => {}
+                LineEvent::Line(line) => {
+                    let out = shell.run(&line, Stdin::empty()).await;
+                    status = out.exit;
+                    for (s, data) in &out.chunks {
+                        framing.encode(&mut buf, *s, &fix(data));
+                    }
+                    if out.exited {
+                        if framing == Framing::ShellV2 {
+                            shell_proto::encode(&mut buf, PacketId::Exit, &[status]);
+                        }
+                        let _ = writer.write(buf).await;
+                        return;
+                    }
+                }
             }
-            if out.exited {
-                shell_proto::encode(&mut buf, PacketId::Exit, &[status]);
-                let _ = writer.write(buf).await;
-                return;
-            }
-            shell_proto::encode(&mut buf, PacketId::Stdout, prompt(&device).as_bytes());
-            if writer.write(buf).await.is_err() {
-                break 'session;
-            }
+            framing.encode(&mut buf, OutStream::Stdout, prompt(&device).as_bytes());
+        }
+        if writer.write(buf).await.is_err() {
+            return;
         }
     }
-    let mut buf = Vec::new();
-    shell_proto::encode(&mut buf, PacketId::Exit, &[status]);
-    let _ = writer.write(buf).await;
+    if framing == Framing::ShellV2 {
+        let mut buf = Vec::new();
+        shell_proto::encode(&mut buf, PacketId::Exit, &[status]);
+        let _ = writer.write(buf).await;
+    }
 }
 
 fn packet_id(s: OutStream) -> PacketId {
@@ -255,60 +403,31 @@ async fn raw(
     let _ = writer.write(out.merged()).await;
 }
 
-/// `shell:` with no command and no protocol: a line-by-line session whose
-/// output is the merged streams.
-async fn interactive_raw(device: Arc<DeviceState>, mut reader: StreamReader, writer: StreamWriter) {
-    let mut shell = Shell::new(device.clone());
-    if writer.write(prompt(&device)).await.is_err() {
-        return;
-    }
-    let mut pending = Vec::new();
-    while let Some(chunk) = reader.read().await {
-        pending.extend_from_slice(&chunk);
-        while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = pending.drain(..=pos).collect();
-            let line = String::from_utf8_lossy(&line).into_owned();
-            let out = shell.run(line.trim_end(), Stdin::empty()).await;
-            let mut buf = out.merged();
-            if out.exited {
-                let _ = writer.write(buf).await;
-                return;
-            }
-            buf.extend_from_slice(prompt(&device).as_bytes());
-            if writer.write(buf).await.is_err() {
-                return;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shell(v2: bool, pty: bool, command: &str) -> Option<Service> {
+        Some(Service::Shell {
+            protocol_v2: v2,
+            pty,
+            command: command.into(),
+        })
+    }
 
     #[test]
     fn parses_service_strings_seen_from_real_clients() {
         assert_eq!(
             Service::parse("shell,v2,TERM=xterm,raw:echo hi"),
-            Some(Service::Shell {
-                protocol_v2: true,
-                command: "echo hi".into()
-            })
+            shell(true, false, "echo hi")
         );
         assert_eq!(
             Service::parse("shell:echo hi"),
-            Some(Service::Shell {
-                protocol_v2: false,
-                command: "echo hi".into()
-            })
+            shell(false, false, "echo hi")
         );
-        assert_eq!(
-            Service::parse("shell,v2,pty:"),
-            Some(Service::Shell {
-                protocol_v2: true,
-                command: String::new()
-            })
-        );
+        assert_eq!(Service::parse("shell:"), shell(false, true, ""));
+        assert_eq!(Service::parse("shell,v2,pty:"), shell(true, true, ""));
+        assert_eq!(Service::parse("shell,v2,raw:"), shell(true, false, ""));
         assert_eq!(
             Service::parse("exec:getprop 'ro.build.version.sdk'"),
             Some(Service::Exec("getprop 'ro.build.version.sdk'".into()))
@@ -320,5 +439,34 @@ mod tests {
         );
         assert_eq!(Service::parse("framebuffer:"), None);
         assert_eq!(Service::parse("shellfish:"), None);
+    }
+
+    #[test]
+    fn a_pty_echoes_edits_and_ends_lines_on_cr() {
+        let mut d = LineDiscipline {
+            pty: true,
+            ..Default::default()
+        };
+        let (echo, events) = d.feed(b"ecx\x7fho hi\r");
+        assert_eq!(echo, b"ecx\x08 \x08ho hi\r\n");
+        assert_eq!(events, [LineEvent::Line("echo hi".into())]);
+        let (echo, events) = d.feed(b"abc\x03\x04");
+        assert_eq!(echo, b"abc^C\r\n");
+        assert_eq!(events, [LineEvent::Interrupt, LineEvent::Eof]);
+        assert_eq!(onlcr(b"a\nb"), b"a\r\nb");
+    }
+
+    #[test]
+    fn without_a_pty_only_newline_ends_a_line_and_nothing_echoes() {
+        let mut d = LineDiscipline::default();
+        let (echo, events) = d.feed(b"echo a\r\nexit\n");
+        assert!(echo.is_empty());
+        assert_eq!(
+            events,
+            [
+                LineEvent::Line("echo a".into()),
+                LineEvent::Line("exit".into())
+            ]
+        );
     }
 }
