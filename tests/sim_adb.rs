@@ -190,6 +190,16 @@ async fn reverse_forwards_are_listed_and_carry_device_connections_to_the_host() 
     assert_eq!(reply, b"pong:ping");
     host.await.expect("host side");
 
+    // tcp:0 lets the device pick a port, which the client prints.
+    let out = adb.adb_s(&serial, &["reverse", "tcp:0", &host_spec]).await;
+    assert!(out.status.success(), "reverse tcp:0: {}", text(&out.stderr));
+    let port: u16 = text(&out.stdout).trim().parse().expect("a port number");
+    assert!(sim
+        .device()
+        .reverse_forwards()
+        .iter()
+        .any(|f| f.device.as_str() == format!("tcp:{port}")));
+
     let out = adb.adb_s(&serial, &["reverse", "--remove-all"]).await;
     assert!(out.status.success());
     assert!(sim.device().reverse_forwards().is_empty());
@@ -353,4 +363,31 @@ async fn streaming_commands_reach_the_host_live_and_learn_when_it_hangs_up() {
         .await
         .expect("command saw the hang-up in time")
         .expect("notified");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interactive_shell_without_a_terminal_runs_lines_until_exit() {
+    use tokio::process::Command;
+
+    let (_sim, adb, serial) = connected("miui-android13").await;
+    let mut child = Command::new(sim_support::adb_binary())
+        .args(["-P", &adb.port.to_string(), "-s", &serial, "shell"])
+        .env("HOME", adb.home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn adb");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"echo one\ngetprop ro.miui.ui.version.name\nexit 7\n")
+        .await
+        .expect("write");
+    drop(stdin);
+    let out = tokio::time::timeout(DEADLINE, child.wait_with_output())
+        .await
+        .expect("adb shell finished")
+        .expect("output");
+    assert_eq!(text(&out.stdout), "fuxi:/ $ one\nfuxi:/ $ V140\nfuxi:/ $ ");
+    assert_eq!(out.status.code(), Some(7));
 }
