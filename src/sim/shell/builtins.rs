@@ -25,6 +25,11 @@ macro_rules! builtin {
     };
 }
 
+/// The arguments after the command name (empty if even that is missing).
+fn operands(argv: &[String]) -> &[String] {
+    argv.get(1..).unwrap_or_default()
+}
+
 /// Registers every builtin in `r`.
 pub fn register_all(r: &CommandRegistry) {
     r.register("echo", Arc::new(Echo));
@@ -58,7 +63,7 @@ builtin!(Whoami, "whoami", |ctx| {
 });
 
 builtin!(Echo, "echo", |ctx| {
-    let mut args = &ctx.argv[1..];
+    let mut args = operands(&ctx.argv);
     let mut newline = true;
     let mut escapes = false;
     while let Some(first) = args.first() {
@@ -73,7 +78,7 @@ builtin!(Echo, "echo", |ctx| {
                 _ => escapes = false,
             }
         }
-        args = &args[1..];
+        args = args.get(1..).unwrap_or_default();
     }
     let mut text = args.join(" ");
     if escapes {
@@ -159,7 +164,7 @@ builtin!(Setprop, "setprop", |ctx| {
 });
 
 builtin!(Cat, "cat", |ctx| {
-    let files: Vec<String> = ctx.argv[1..]
+    let files: Vec<String> = operands(&ctx.argv)
         .iter()
         .filter(|a| a.as_str() != "-")
         .cloned()
@@ -190,7 +195,7 @@ builtin!(Ls, "ls", |ctx| {
     let mut long = false;
     let mut all = false;
     let mut paths = Vec::new();
-    for a in &ctx.argv[1..] {
+    for a in operands(&ctx.argv) {
         match a.strip_prefix('-') {
             Some(flags) if !flags.is_empty() => {
                 long |= flags.contains('l');
@@ -291,7 +296,7 @@ builtin!(Rm, "rm", |ctx| {
     let mut recursive = false;
     let mut force = false;
     let mut targets = Vec::new();
-    for a in &ctx.argv[1..] {
+    for a in operands(&ctx.argv) {
         match a.strip_prefix('-') {
             Some(flags) if !flags.is_empty() => {
                 recursive |= flags.contains('r') || flags.contains('R');
@@ -330,7 +335,7 @@ builtin!(Rm, "rm", |ctx| {
 builtin!(Mkdir, "mkdir", |ctx| {
     let mut parents = false;
     let mut dirs = Vec::new();
-    for a in &ctx.argv[1..] {
+    for a in operands(&ctx.argv) {
         match a.strip_prefix('-') {
             Some(flags) if !flags.is_empty() => parents |= flags.contains('p'),
             _ => dirs.push(a.clone()),
