@@ -12,11 +12,32 @@
 //! - [`fs`], [`device`], [`profile`]: the device's files, state and identity.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), pushlab::sim::SimError> {
-//! use pushlab::sim::{Profile, SimDevice};
-//! let sim = SimDevice::spawn(Profile::parse("miui-android13")?, "127.0.0.1:0".parse().unwrap()).await?;
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use futures::FutureExt;
+//! use pushlab::sim::{CommandOutput, Profile, SimDevice};
+//! use tokio::io::AsyncWriteExt;
+//!
+//! // A device on a free loopback port: `adb connect <addr>` reaches it.
+//! let sim = SimDevice::spawn(Profile::parse("miui-android13")?, "127.0.0.1:0".parse()?).await?;
 //! println!("adb connect {}", sim.addr());
-//! sim.device().setprop("persist.demo", "1");
+//!
+//! // The Android model plugs its commands into the shell.
+//! sim.device().commands().register_fn("pidof", |ctx| {
+//!     async move {
+//!         let running = ctx.device.getprop("sim.demo.running").is_some();
+//!         if running { CommandOutput::ok("4242\n") } else { CommandOutput::code(1) }
+//!     }
+//!     .boxed()
+//! });
+//!
+//! // Device state: properties, files, typed extension slots.
+//! sim.device().setprop("sim.demo.running", "1");
+//! sim.device().fs().write("/sdcard/note.txt", b"hi".to_vec(), 0o644, 0, true)?;
+//!
+//! // After the host ran `adb reverse tcp:8081 tcp:<hub port>`, device-side
+//! // code reaches the host through the forward.
+//! let mut conn = sim.device().connect_tcp(8081).await?;
+//! conn.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await?;
 //! # Ok(()) }
 //! ```
 
