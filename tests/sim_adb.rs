@@ -391,3 +391,48 @@ async fn an_interactive_shell_without_a_terminal_runs_lines_until_exit() {
     assert_eq!(text(&out.stdout), "fuxi:/ $ one\nfuxi:/ $ V140\nfuxi:/ $ ");
     assert_eq!(out.status.code(), Some(7));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adb_forward_reaches_a_socket_device_side_code_listens_on() {
+    let (sim, adb, serial) = connected("aosp-gms-android13").await;
+    let mut listener = sim.device().listen("tcp:7100").expect("listen");
+    let device_side = tokio::spawn(async move {
+        let mut conn = listener.accept().await.expect("a connection");
+        let mut buf = [0u8; 5];
+        conn.read_exact(&mut buf).await.expect("read");
+        conn.write_all(b"device got ").await.expect("write");
+        conn.write_all(&buf).await.expect("write");
+        conn.shutdown().await.expect("close");
+    });
+
+    let out = adb.adb_s(&serial, &["forward", "tcp:0", "tcp:7100"]).await;
+    assert!(out.status.success(), "forward: {}", text(&out.stderr));
+    let host_port: u16 = text(&out.stdout).trim().parse().expect("host port");
+
+    let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", host_port))
+        .await
+        .expect("connect to the forward");
+    sock.write_all(b"hello").await.expect("write");
+    let mut reply = Vec::new();
+    tokio::time::timeout(DEADLINE, sock.read_to_end(&mut reply))
+        .await
+        .expect("reply in time")
+        .expect("read");
+    assert_eq!(reply, b"device got hello");
+    device_side.await.expect("device side");
+
+    // Nobody listens on tcp:7101: the connection is refused (closed at once).
+    let out = adb.adb_s(&serial, &["forward", "tcp:0", "tcp:7101"]).await;
+    let port: u16 = text(&out.stdout).trim().parse().expect("host port");
+    let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect to the forward");
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(DEADLINE, sock.read_to_end(&mut rest))
+        .await
+        .expect("closed in time");
+    assert!(
+        n.map(|n| n == 0).unwrap_or(true),
+        "expected an immediate close"
+    );
+}

@@ -319,6 +319,18 @@ fn handle(
             let name = m.payload.split(|b| *b == 0).next().unwrap_or_default();
             let name = String::from_utf8_lossy(name).into_owned();
             match services::Service::parse(&name) {
+                Some(services::Service::Connect(spec)) => {
+                    match cfg.device.accept_connection(&spec) {
+                        Some(adb_end) => {
+                            let local = shared.alloc_id();
+                            shared.send(Message::new(Command::Okay, local, remote, Bytes::new()));
+                            let (reader, writer) = shared.open_stream(local, remote);
+                            tokio::spawn(bridge(adb_end, reader, writer));
+                        }
+                        // Nobody listens: connection refused.
+                        None => shared.send(Message::new(Command::Clse, 0, remote, Bytes::new())),
+                    }
+                }
                 Some(service) => {
                     let local = shared.alloc_id();
                     // OKAY goes out before the service can write anything.
@@ -399,8 +411,8 @@ fn send_cnxn(cfg: &ConnConfig, shared: &Shared, host_version: u32) {
     ));
 }
 
-/// Copies bytes between a device-side socket (the duplex end given to the
-/// model) and an adb stream.
+/// Copies bytes between a device-side socket (the duplex end given to
+/// device-side code) and an adb stream.
 async fn bridge(stream: DuplexStream, mut reader: StreamReader, writer: StreamWriter) {
     let (mut app_rd, mut app_wr) = tokio::io::split(stream);
     let to_host = async move {

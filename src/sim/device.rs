@@ -89,12 +89,45 @@ pub enum ReverseError {
     TransportGone(String),
     #[error("the host refused the connection to {0}")]
     Refused(String),
+    #[error("cannot bind listener: {0} is already listened on")]
+    InUse(String),
 }
 
 /// A request from device-side code to open a stream to the host.
 pub(crate) struct OpenRequest {
     pub service: String,
     pub reply: oneshot::Sender<Result<DuplexStream, ReverseError>>,
+}
+
+/// Device-side listening sockets, by spec.
+type Listeners = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<DuplexStream>>>>;
+
+/// A socket device-side code listens on (`tcp:7100`, `localabstract:x`):
+/// `adb forward <host> tcp:7100` connections arrive here. Dropping it
+/// stops listening.
+#[derive(Debug)]
+pub struct DeviceListener {
+    spec: String,
+    rx: mpsc::UnboundedReceiver<DuplexStream>,
+    listeners: Listeners,
+}
+
+impl DeviceListener {
+    /// The next connection from the host; `None` if the device is gone.
+    pub async fn accept(&mut self) -> Option<DuplexStream> {
+        self.rx.recv().await
+    }
+
+    /// The spec listened on.
+    pub fn spec(&self) -> &str {
+        &self.spec
+    }
+}
+
+impl Drop for DeviceListener {
+    fn drop(&mut self) {
+        self.listeners.lock().remove(&self.spec);
+    }
 }
 
 /// Extension values keyed by type.
@@ -112,6 +145,7 @@ pub struct DeviceState {
     transports: Mutex<HashMap<TransportId, mpsc::UnboundedSender<OpenRequest>>>,
     next_transport: AtomicU64,
     next_port: Mutex<u16>,
+    listeners: Listeners,
     extensions: RwLock<Extensions>,
 }
 
@@ -138,6 +172,7 @@ impl DeviceState {
             transports: Mutex::new(HashMap::new()),
             next_transport: AtomicU64::new(1),
             next_port: Mutex::new(40_000),
+            listeners: Arc::new(Mutex::new(HashMap::new())),
             extensions: RwLock::new(HashMap::new()),
         }
     }
@@ -224,6 +259,32 @@ impl DeviceState {
     /// [`Self::connect_reverse`] for `tcp:<port>`.
     pub async fn connect_tcp(&self, port: u16) -> Result<DuplexStream, ReverseError> {
         self.connect_reverse(SocketSpec::tcp(port).as_str()).await
+    }
+
+    /// Listens on a device-side socket, so that the host's
+    /// `adb forward <local> <spec>` connections reach device-side code.
+    pub fn listen(&self, spec: &str) -> Result<DeviceListener, ReverseError> {
+        let spec = SocketSpec::parse(spec)?.as_str().to_string();
+        let mut map = self.listeners.lock();
+        if map.get(&spec).is_some_and(|tx| !tx.is_closed()) {
+            return Err(ReverseError::InUse(spec));
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        map.insert(spec.clone(), tx);
+        Ok(DeviceListener {
+            spec,
+            rx,
+            listeners: self.listeners.clone(),
+        })
+    }
+
+    /// Hands a new connection to whoever listens on `spec`; returns the
+    /// adb side of it, `None` if nobody listens (connection refused).
+    pub(crate) fn accept_connection(&self, spec: &str) -> Option<DuplexStream> {
+        let tx = self.listeners.lock().get(spec).cloned()?;
+        let (app_end, adb_end) = tokio::io::duplex(64 * 1024);
+        tx.send(app_end).ok()?;
+        Some(adb_end)
     }
 
     pub(crate) fn register_transport(

@@ -60,7 +60,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use auth::{AdbPublicKey, AuthPolicy};
-pub use device::{DeviceState, ReverseError, ReverseForward, SocketSpec};
+pub use device::{DeviceListener, DeviceState, ReverseError, ReverseForward, SocketSpec};
 pub use profile::{ApiLevel, Profile, ProfileError, Region, Rom};
 pub use shell::{CommandContext, CommandOutput, CommandRegistry, ShellCommand, Stdin};
 

@@ -32,6 +32,9 @@ pub enum Service {
     Reverse(String),
     /// `root:` / `unroot:` on a production build.
     Root,
+    /// `tcp:<port>`, `localabstract:<name>`...: a connection to a socket
+    /// device-side code listens on (what `adb forward` opens).
+    Connect(String),
 }
 
 impl Service {
@@ -65,6 +68,9 @@ impl Service {
         }
         if name == "root:" || name == "unroot:" {
             return Some(Service::Root);
+        }
+        if let Ok(spec) = super::device::SocketSpec::parse(name) {
+            return Some(Service::Connect(spec.as_str().to_string()));
         }
         None
     }
@@ -122,6 +128,9 @@ pub(crate) async fn run(
             let reply = ctx.device.handle_reverse(ctx.transport, &req);
             let _ = writer.write(reply).await;
         }
+        // Connections are bridged by the transport, which must know the
+        // listener exists before it answers OPEN.
+        Service::Connect(_) => {}
         Service::Root => {
             let _ = writer
                 .write(Bytes::from_static(
