@@ -177,3 +177,25 @@ mod never_panics {
         }
     }
 }
+
+#[tokio::test]
+async fn commands_can_read_a_sized_prefix_of_stdin_like_install_dash_s() {
+    let d = device();
+    d.commands().register_fn("sized", |mut ctx| {
+        async move {
+            let n: usize = ctx.argv.get(1).and_then(|a| a.parse().ok()).unwrap_or(0);
+            let head = ctx.stdin.read_up_to(n).await;
+            let rest = ctx.stdin.read_to_end().await;
+            CommandOutput::ok(format!(
+                "head={} rest={}\n",
+                String::from_utf8_lossy(&head),
+                String::from_utf8_lossy(&rest)
+            ))
+        }
+        .boxed()
+    });
+    assert_eq!(
+        run(&d, "echo abcdef | sized 3").await.0,
+        "head=abc rest=def\n\n"
+    );
+}

@@ -32,7 +32,16 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let profile = Profile::parse(&args.profile)?;
     let auth = match &args.adb_keys {
-        Some(path) => AuthPolicy::Keys(AdbPublicKey::load_file(path)?),
+        Some(path) => {
+            let keys = AdbPublicKey::load_file(path)?;
+            if keys.is_empty() {
+                eprintln!(
+                    "warning: {} lists no keys: every host will stay unauthorized",
+                    path.display()
+                );
+            }
+            AuthPolicy::Keys(keys)
+        }
         None => AuthPolicy::AcceptAny,
     };
     if !args.listen.ip().is_loopback() {

@@ -126,8 +126,6 @@ impl Message {
 pub enum FrameError {
     #[error("bad magic {magic:#010x} for command {command:#010x}")]
     BadMagic { command: u32, magic: u32 },
-    #[error("unknown command {0:#010x}")]
-    UnknownCommand(u32),
     #[error("payload of {len} bytes exceeds the limit of {max}")]
     TooLarge { len: u32, max: u32 },
 }
@@ -159,41 +157,48 @@ impl FrameDecoder {
     }
 
     /// The next complete message, `Ok(None)` if more bytes are needed.
+    /// Frames with a valid header but a command this side does not know
+    /// are skipped, as adbd ignores them.
     pub fn next_message(&mut self) -> Result<Option<Message>, FrameError> {
-        if self.buf.len() < HEADER_LEN {
-            return Ok(None);
+        loop {
+            if self.buf.len() < HEADER_LEN {
+                return Ok(None);
+            }
+            let word = |i: usize| {
+                let mut b = [0u8; 4];
+                b.copy_from_slice(&self.buf[i * 4..i * 4 + 4]);
+                u32::from_le_bytes(b)
+            };
+            let (cmd, arg0, arg1, len, magic) = (word(0), word(1), word(2), word(3), word(5));
+            if magic != cmd ^ 0xFFFF_FFFF {
+                return Err(FrameError::BadMagic {
+                    command: cmd,
+                    magic,
+                });
+            }
+            if len > self.max_payload {
+                return Err(FrameError::TooLarge {
+                    len,
+                    max: self.max_payload,
+                });
+            }
+            let total = HEADER_LEN + len as usize;
+            if self.buf.len() < total {
+                return Ok(None);
+            }
+            self.buf.advance(HEADER_LEN);
+            let payload = self.buf.split_to(len as usize).freeze();
+            let Some(command) = Command::from_value(cmd) else {
+                tracing::debug!("ignoring unknown adb command {cmd:#010x}");
+                continue;
+            };
+            return Ok(Some(Message {
+                command,
+                arg0,
+                arg1,
+                payload,
+            }));
         }
-        let word = |i: usize| {
-            let mut b = [0u8; 4];
-            b.copy_from_slice(&self.buf[i * 4..i * 4 + 4]);
-            u32::from_le_bytes(b)
-        };
-        let (cmd, arg0, arg1, len, magic) = (word(0), word(1), word(2), word(3), word(5));
-        if magic != cmd ^ 0xFFFF_FFFF {
-            return Err(FrameError::BadMagic {
-                command: cmd,
-                magic,
-            });
-        }
-        let command = Command::from_value(cmd).ok_or(FrameError::UnknownCommand(cmd))?;
-        if len > self.max_payload {
-            return Err(FrameError::TooLarge {
-                len,
-                max: self.max_payload,
-            });
-        }
-        let total = HEADER_LEN + len as usize;
-        if self.buf.len() < total {
-            return Ok(None);
-        }
-        self.buf.advance(HEADER_LEN);
-        let payload = self.buf.split_to(len as usize).freeze();
-        Ok(Some(Message {
-            command,
-            arg0,
-            arg1,
-            payload,
-        }))
     }
 }
 
@@ -240,6 +245,20 @@ mod tests {
                 max: 4096
             })
         );
+    }
+
+    #[test]
+    fn skips_frames_with_unknown_commands() {
+        let mut bytes = Vec::new();
+        for w in [0x1234_5678u32, 0, 0, 2, 0, 0x1234_5678 ^ 0xFFFF_FFFF] {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
+        bytes.extend_from_slice(b"xx");
+        let okay = Message::new(Command::Okay, 3, 4, Bytes::new());
+        bytes.extend_from_slice(&okay.encode());
+        let mut dec = FrameDecoder::new(MAX_PAYLOAD);
+        dec.feed(&bytes);
+        assert_eq!(dec.next_message(), Ok(Some(okay)));
     }
 
     proptest! {

@@ -71,6 +71,8 @@ pub struct Stdin(StdinSource);
 #[derive(Debug, Clone)]
 enum StdinSource {
     Empty,
+    /// Bytes read ahead, then the rest.
+    Prefixed(Bytes, Box<Stdin>),
     Bytes(Arc<std::sync::Mutex<Option<Vec<u8>>>>),
     Stream(Arc<AsyncMutex<mpsc::UnboundedReceiver<Bytes>>>),
 }
@@ -95,14 +97,48 @@ impl Stdin {
 
     /// The next chunk of input, `None` at end of file.
     pub async fn read_chunk(&mut self) -> Option<Bytes> {
+        if let StdinSource::Prefixed(..) = &self.0 {
+            let StdinSource::Prefixed(first, rest) =
+                std::mem::replace(&mut self.0, StdinSource::Empty)
+            else {
+                return None;
+            };
+            *self = *rest;
+            return Some(first);
+        }
         match &self.0 {
-            StdinSource::Empty => None,
+            StdinSource::Empty | StdinSource::Prefixed(..) => None,
             StdinSource::Bytes(b) => {
                 let taken = b.lock().ok().and_then(|mut g| g.take());
                 taken.filter(|d| !d.is_empty()).map(Bytes::from)
             }
             StdinSource::Stream(rx) => rx.lock().await.recv().await,
         }
+    }
+
+    /// Up to `n` bytes: fewer only at end of file. Input past `n` that
+    /// arrived in the same chunk is kept for the next read.
+    pub async fn read_up_to(&mut self, n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let Some(chunk) = self.read_chunk().await else {
+                break;
+            };
+            let want = n - out.len();
+            if chunk.len() > want {
+                out.extend_from_slice(&chunk[..want]);
+                self.unread(chunk.slice(want..));
+            } else {
+                out.extend_from_slice(&chunk);
+            }
+        }
+        out
+    }
+
+    /// Puts bytes back in front of the remaining input.
+    fn unread(&mut self, rest: Bytes) {
+        let pending = std::mem::replace(self, Stdin::empty());
+        *self = Stdin(StdinSource::Prefixed(rest, Box::new(pending)));
     }
 
     /// All remaining input, waiting for end of file.
