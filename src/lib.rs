@@ -13,6 +13,7 @@
 //! - [`hub`]: the embedded server that composes the IM server, the vendor
 //!   endpoints and the device gateway, plus the journal and the clock.
 //! - [`diagnosis`]: the codes that name the first broken link of a chain.
+//! - [`sim`]: the simulated device, an adbd on loopback TCP with a shell.
 
 pub mod android;
 pub mod bench;
@@ -20,4 +21,5 @@ pub mod device;
 pub mod diagnosis;
 pub mod hub;
 pub mod im;
+pub mod sim;
 pub mod vendor;

@@ -22,6 +22,8 @@ enum Command {
     Serve(cli::serve::Args),
     /// Show what pushlab reads from a captured device output, as JSON.
     Parse(cli::parse::Args),
+    /// Run a simulated device that speaks the adbd protocol.
+    Sim(cli::sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Serve(args) => cli::serve::run(args),
         Command::Parse(args) => cli::parse::run(args),
+        Command::Sim(args) => cli::sim::run(args),
     };
     match result {
         Ok(code) => code,
