@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Serve the hub (IM server, vendor endpoints, device gateway) until Ctrl-C.
     Serve(cli::serve::Args),
+    /// Run a benchmark and print its figures.
+    Bench(cli::bench::Args),
     /// Show what pushlab reads from a captured device output, as JSON.
     Parse(cli::parse::Args),
     /// Run a simulated device that speaks the adbd protocol.
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Serve(args) => cli::serve::run(args),
+        Command::Bench(args) => cli::bench::run(args),
         Command::Parse(args) => cli::parse::run(args),
         Command::Sim(args) => cli::sim::run(args),
     };

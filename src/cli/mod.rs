@@ -1,5 +1,6 @@
 //! The command line's subcommands, one module each: `Args` (clap) and `run`.
 
+pub mod bench;
 pub mod parse;
 pub mod serve;
 pub mod sim;
