@@ -6,6 +6,11 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
+/// The hub allocates many small strings per request; mimalloc handles that
+/// faster than the system allocator (see `pushlab bench vendors`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// pushlab proves Android offline push works end to end: it simulates the IM
 /// server and every vendor's push endpoints, drives real or simulated devices
 /// over ADB, and asserts what the user sees.

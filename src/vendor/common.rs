@@ -61,19 +61,19 @@ impl Services {
 /// IM server registers its app here too: the credentials come from there.
 #[derive(Clone, Default)]
 pub struct AppRegistry {
-    inner: Arc<Mutex<Vec<Certificate>>>,
+    inner: Arc<parking_lot::RwLock<Vec<Arc<Certificate>>>>,
 }
 
 impl AppRegistry {
     /// Registers or replaces the app of this certificate.
     pub fn upsert(&self, cert: &Certificate) {
-        let mut apps = self.inner.lock();
+        let mut apps = self.inner.write();
         apps.retain(|c| c.id != cert.id);
-        apps.push(cert.clone());
+        apps.push(Arc::new(cert.clone()));
     }
 
     pub fn remove(&self, certificate_id: u64) {
-        self.inner.lock().retain(|c| c.id != certificate_id);
+        self.inner.write().retain(|c| c.id != certificate_id);
     }
 
     /// The first app of this vendor for which `pred` holds (vendor modules
@@ -82,20 +82,20 @@ impl AppRegistry {
         &self,
         vendor: VendorId,
         mut pred: impl FnMut(&Certificate) -> bool,
-    ) -> Option<Certificate> {
+    ) -> Option<Arc<Certificate>> {
         self.inner
-            .lock()
+            .read()
             .iter()
             .find(|c| c.vendor() == vendor && pred(c))
             .cloned()
     }
 
     pub fn list(&self) -> Vec<Certificate> {
-        self.inner.lock().clone()
+        self.inner.read().iter().map(|c| (**c).clone()).collect()
     }
 
     pub fn clear(&self) {
-        self.inner.lock().clear();
+        self.inner.write().clear();
     }
 }
 

@@ -1216,7 +1216,7 @@ impl Inner {
         json_response(StatusCode::OK, error_body(&e))
     }
 
-    fn find_app(&self, app_key: &str) -> Option<super::Certificate> {
+    fn find_app(&self, app_key: &str) -> Option<std::sync::Arc<super::Certificate>> {
         self.services.apps.find(
             VendorId::Oppo,
             |c| matches!(&c.credentials, super::Credentials::Oppo(o) if o.app_key == app_key),
@@ -1224,7 +1224,7 @@ impl Inner {
     }
 
     /// The app of the request's `auth_token` (form field, else header).
-    fn authenticate(&self, req: &Req) -> Result<(super::Certificate, String), OppoError> {
+    fn authenticate(&self, req: &Req) -> Result<(std::sync::Arc<super::Certificate>, String), OppoError> {
         let token = req
             .field("auth_token")
             .or_else(|| {
@@ -1310,7 +1310,7 @@ impl Inner {
     }
 
     /// Common checks of every authenticated call: method, encoding, token.
-    fn precheck(&self, req: &Req) -> Result<(super::Certificate, String), OppoError> {
+    fn precheck(&self, req: &Req) -> Result<(std::sync::Arc<super::Certificate>, String), OppoError> {
         if req.method != Method::POST {
             return Err(OppoError::new(codes::METHOD_NOT_ALLOWED));
         }

@@ -1231,7 +1231,7 @@ impl Inner {
         json_response(e.body())
     }
 
-    fn find_app(&self, app_id: &str) -> Option<(super::Certificate, Credentials)> {
+    fn find_app(&self, app_id: &str) -> Option<(std::sync::Arc<super::Certificate>, Credentials)> {
         let cert = self.services.apps.find(
             VendorId::Vivo,
             |c| matches!(&c.credentials, super::Credentials::Vivo(v) if v.app_id.trim() == app_id),
@@ -1246,7 +1246,7 @@ impl Inner {
     }
 
     /// The app of the request's `authToken` header.
-    fn authenticate(&self, req: &Req) -> Result<(super::Certificate, String), VivoError> {
+    fn authenticate(&self, req: &Req) -> Result<(std::sync::Arc<super::Certificate>, String), VivoError> {
         if req.method != Method::POST {
             return Err(VivoError::with(codes::BODY_INVALID, "POST only"));
         }
