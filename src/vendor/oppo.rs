@@ -1224,7 +1224,10 @@ impl Inner {
     }
 
     /// The app of the request's `auth_token` (form field, else header).
-    fn authenticate(&self, req: &Req) -> Result<(std::sync::Arc<super::Certificate>, String), OppoError> {
+    fn authenticate(
+        &self,
+        req: &Req,
+    ) -> Result<(std::sync::Arc<super::Certificate>, String), OppoError> {
         let token = req
             .field("auth_token")
             .or_else(|| {
@@ -1310,7 +1313,10 @@ impl Inner {
     }
 
     /// Common checks of every authenticated call: method, encoding, token.
-    fn precheck(&self, req: &Req) -> Result<(std::sync::Arc<super::Certificate>, String), OppoError> {
+    fn precheck(
+        &self,
+        req: &Req,
+    ) -> Result<(std::sync::Arc<super::Certificate>, String), OppoError> {
         if req.method != Method::POST {
             return Err(OppoError::new(codes::METHOD_NOT_ALLOWED));
         }

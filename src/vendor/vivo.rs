@@ -1246,7 +1246,10 @@ impl Inner {
     }
 
     /// The app of the request's `authToken` header.
-    fn authenticate(&self, req: &Req) -> Result<(std::sync::Arc<super::Certificate>, String), VivoError> {
+    fn authenticate(
+        &self,
+        req: &Req,
+    ) -> Result<(std::sync::Arc<super::Certificate>, String), VivoError> {
         if req.method != Method::POST {
             return Err(VivoError::with(codes::BODY_INVALID, "POST only"));
         }
