@@ -340,6 +340,17 @@ async fn a_device_the_vendor_does_not_support_cannot_register() {
     .await;
     assert_eq!(status, 422);
     assert_eq!(v["error"]["code"], "unsupported");
+    let (_, journal) = get(&base, "/journal").await;
+    let refused = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "registration_refused")
+        .cloned()
+        .unwrap();
+    assert_eq!(refused["detail"]["device"], "d");
+    assert_eq!(refused["detail"]["vendor_code"], "unsupported");
+    assert_eq!(refused["link"], "gateway");
     let (status, v) = post(
         &base,
         "/gateway/v1/register",

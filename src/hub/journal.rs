@@ -108,6 +108,25 @@ pub enum Event {
         code: Diagnosis,
     },
     // ---- gateway ----
+    /// A device's push service registered an app and got a token.
+    Registered {
+        device: String,
+        vendor: VendorId,
+        package: String,
+        token: String,
+    },
+    /// The vendor's device SDK refused to register (vivo state 101, HMS
+    /// Core too old, no Play services...): this device can never get a push
+    /// from that vendor.
+    RegistrationRefused {
+        device: String,
+        vendor: VendorId,
+        package: String,
+        /// The vendor SDK's code.
+        vendor_code: String,
+        message: String,
+        code: Diagnosis,
+    },
     /// A display instruction waits for its device to connect.
     InstructionQueued { device: String },
     /// A display instruction was written to its device's stream.
@@ -135,9 +154,11 @@ impl Event {
             | PushRejected { .. }
             | EndpointAccepted { .. }
             | EndpointRejected { .. } => Link::Vendor,
-            InstructionQueued { .. } | InstructionDelivered { .. } | InstructionDropped { .. } => {
-                Link::Gateway
-            }
+            Registered { .. }
+            | RegistrationRefused { .. }
+            | InstructionQueued { .. }
+            | InstructionDelivered { .. }
+            | InstructionDropped { .. } => Link::Gateway,
             Device(e) => e.link(),
         }
     }
@@ -148,7 +169,8 @@ impl Event {
             Event::NotPushed { code, .. }
             | Event::PushRejected { code, .. }
             | Event::EndpointRejected { code, .. }
-            | Event::InstructionDropped { code, .. } => Some(*code),
+            | Event::InstructionDropped { code, .. }
+            | Event::RegistrationRefused { code, .. } => Some(*code),
             Event::DeliveredOnline { .. } => Some(Diagnosis::ImOnline),
             Event::Device(e) => e.diagnosis(),
             _ => None,

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::protocol::{DeviceEvent, RegisterRequest, RegisterResponse, StreamItem};
 use super::{Gateway, Registration};
+use crate::hub::journal::Event;
 use crate::hub::lines::json_lines;
 use crate::vendor::{Vendor, VendorId};
 
@@ -61,6 +62,16 @@ async fn register(State(st): State<GatewayState>, body: Bytes) -> Response {
     };
     match vendor.register(&req.device_info, &req.package) {
         Ok(token) => {
+            st.gateway.journal().append(
+                None,
+                None,
+                Event::Registered {
+                    device: req.device.clone(),
+                    vendor: req.vendor,
+                    package: req.package.clone(),
+                    token: token.clone(),
+                },
+            );
             st.gateway.add_registration(Registration {
                 device: req.device,
                 vendor: req.vendor,
@@ -70,7 +81,21 @@ async fn register(State(st): State<GatewayState>, body: Bytes) -> Response {
             });
             Json(RegisterResponse { token }).into_response()
         }
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": e}))).into_response(),
+        Err(e) => {
+            st.gateway.journal().append(
+                None,
+                None,
+                Event::RegistrationRefused {
+                    device: req.device,
+                    vendor: req.vendor,
+                    package: req.package,
+                    vendor_code: e.code.clone(),
+                    message: e.message.clone(),
+                    code: e.diagnosis,
+                },
+            );
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": e}))).into_response()
+        }
     }
 }
 

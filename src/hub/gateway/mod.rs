@@ -71,6 +71,11 @@ impl Gateway {
         }
     }
 
+    /// The journal the gateway records into.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
     /// The existing registration of (device, vendor, package), if any: the
     /// vendor SDK hands out the same token until the app is reinstalled.
     pub fn registration_of(
