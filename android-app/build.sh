@@ -6,7 +6,7 @@
 #   android-app/build.sh          build both APKs, check them, run the Java tests
 #   android-app/build.sh apks     build build/agent.apk and build/demo.apk
 #   android-app/build.sh check    verify signatures, alignment, badging, dex classes
-#   android-app/build.sh core     compile the plain-Java core to build/core/classes
+#   android-app/build.sh core     compile the plain-Java core (and its JVM probe) to build/core/classes
 #   android-app/build.sh test     run the core's JUnit tests against fixtures/
 #
 # Maven Central pieces are cached in $PUSHLAB_ANDROID_CACHE (default
@@ -58,7 +58,8 @@ build_core() {
   rm -rf "$BUILD/core/classes"
   mkdir -p "$BUILD/core/classes"
   # shellcheck disable=SC2046
-  javac --release 8 -Xlint:all -Werror -d "$BUILD/core/classes" $(core_sources)
+  javac --release 8 -Xlint:all -Werror -encoding UTF-8 -d "$BUILD/core/classes" $(core_sources) \
+    $(find "$HERE/core/src/jvm/java" -name '*.java' | sort)
   echo "build.sh: core classes in $BUILD/core/classes"
 }
 
