@@ -19,6 +19,7 @@ CACHE="${PUSHLAB_ANDROID_CACHE:-$HOME/.cache/pushlab-android}"
 MAVEN="${MAVEN_REPO:-https://repo1.maven.org/maven2}"
 FRAMEWORK_RES="${FRAMEWORK_RES:-/usr/share/android-framework-res/framework-res.apk}"
 MIN_SDK=26
+TARGET_SDK=33
 
 ANDROID_ALL="org/robolectric/android-all/13-robolectric-9030017/android-all-13-robolectric-9030017.jar"
 DX="com/jakewharton/android/repackaged/dalvik-dx/16.0.1/dalvik-dx-16.0.1.jar"
@@ -83,9 +84,14 @@ build_apk() {
   ks="$(keystore)"
   [ -f "$FRAMEWORK_RES" ] || die "missing $FRAMEWORK_RES (Debian package android-framework-res)"
   rm -rf "$out"
-  mkdir -p "$out/gen" "$out/classes" "$out/dex"
-  # 1. Resources, R.java and the binary manifest.
-  aapt package -f -m -J "$out/gen" -M "$src/AndroidManifest.xml" -S "$src/res" -I "$FRAMEWORK_RES" \
+  mkdir -p "$out/gen" "$out/classes" "$out/dex" "$out/manifest"
+  # 1. Resources, R.java and the binary manifest. The source manifest has no
+  #    package or SDK levels (Gradle takes them from build.gradle); add them.
+  sed 's|<manifest xmlns:android="http://schemas.android.com/apk/res/android">|<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.pushlab.'"$app"'">|' \
+    "$src/AndroidManifest.xml" >"$out/manifest/AndroidManifest.xml"
+  grep -q "package=\"com.pushlab.$app\"" "$out/manifest/AndroidManifest.xml" || die "$app: cannot set the package"
+  aapt package -f -m -J "$out/gen" -M "$out/manifest/AndroidManifest.xml" -S "$src/res" -I "$FRAMEWORK_RES" \
+    --min-sdk-version $MIN_SDK --target-sdk-version $TARGET_SDK --version-code 1 --version-name 0.1.0 \
     -F "$out/res.apk"
   # 2. Java 8 class files (dx reads no newer ones); the app's sources plus the shared core.
   # shellcheck disable=SC2046

@@ -40,6 +40,11 @@ final class AndroidFacts {
         return DeviceInfo.fromProperties(props, hmsVersion, gms);
     }
 
+    /** Whether this device is set to lose Huawei notification data on tap. */
+    static boolean dropsHuaweiPassthrough() {
+        return "true".equals(getprop("debug.pushlab.drops_huawei_passthrough"));
+    }
+
     @SuppressWarnings("deprecation")
     private static int versionCode(PackageInfo p) {
         return p.versionCode;

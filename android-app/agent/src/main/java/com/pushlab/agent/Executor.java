@@ -42,7 +42,7 @@ final class Executor {
     void display(DisplayInstruction d) {
         String device = agent.device();
         agent.report(DeviceEvent.received(d.messageId, device));
-        boolean drops = AndroidFacts.deviceInfo(ctx).dropsHuaweiPassthrough;
+        boolean drops = AndroidFacts.dropsHuaweiPassthrough();
         DisplayPlan plan = DisplayPlan.plan(d, Build.VERSION.SDK_INT, drops);
         for (DisplayPlan.Callback cb : plan.arrived) {
             Intents.sendCallback(ctx, cb);

@@ -46,7 +46,7 @@ public class TapActivity extends Activity {
             return;
         }
         agent.report(DeviceEvent.clicked(d.messageId, device));
-        boolean drops = AndroidFacts.deviceInfo(this).dropsHuaweiPassthrough;
+        boolean drops = AndroidFacts.dropsHuaweiPassthrough();
         DisplayPlan plan = DisplayPlan.plan(d, Build.VERSION.SDK_INT, drops);
         // A tap through a host command does not auto-cancel: remove it here.
         getSystemService(NotificationManager.class).cancel(plan.targetPackage, plan.notifyId);
