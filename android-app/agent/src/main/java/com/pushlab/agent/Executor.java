@@ -115,8 +115,18 @@ final class Executor {
                     "no notification for message " + messageId));
             return;
         }
+        boolean own = sbn.getPackageName().equals(ctx.getPackageName());
         try {
+            if (!own) {
+                // An app's own notification (FCM): its tap goes straight to the
+                // app, so the click is reported here, and the shade tidied as
+                // auto-cancel would.
+                agent.report(DeviceEvent.clicked(messageId, agent.device()));
+            }
             sbn.getNotification().contentIntent.send();
+            if (!own) {
+                ListenerService.cancelOthers(sbn.getKey());
+            }
         } catch (PendingIntent.CanceledException e) {
             agent.report(DeviceEvent.clickFailed(messageId, agent.device(), "device.activity_not_found",
                     "the tap's PendingIntent was cancelled"));
