@@ -123,22 +123,22 @@ expect() {
 }
 
 check_apk() {
-  local apk="$BUILD/$1.apk" pkg="$2" launchable="$3"
+  local name="$1" apk="$BUILD/$1.apk" pkg="$2" launchable="$3"
   shift 3
   [ -f "$apk" ] || die "missing $apk (run: android-app/build.sh apks)"
   apksigner verify "$apk" || die "$apk: signature does not verify"
   zipalign -c -p 4 "$apk" || die "$apk: not aligned"
   local badging dex tree
   badging="$(aapt dump badging "$apk")"
-  expect "$1 badging" "$badging" "package: name='$pkg'"
-  expect "$1 badging" "$badging" "targetSdkVersion:'33'"
-  expect "$1 badging" "$badging" "sdkVersion:'26'"
-  expect "$1 badging" "$badging" "launchable-activity: name='$launchable'"
-  expect "$1 badging" "$badging" "uses-permission: name='android.permission.POST_NOTIFICATIONS'"
+  expect "$name badging" "$badging" "package: name='$pkg'"
+  expect "$name badging" "$badging" "targetSdkVersion:'33'"
+  expect "$name badging" "$badging" "sdkVersion:'26'"
+  expect "$name badging" "$badging" "launchable-activity: name='$launchable'"
+  expect "$name badging" "$badging" "uses-permission: name='android.permission.POST_NOTIFICATIONS'"
   tree="$(aapt dump xmltree "$apk" AndroidManifest.xml)"
   dex="$(dexdump "$apk" 2>/dev/null | grep "Class descriptor" || true)"
   for cls in "$@"; do
-    expect "$1 dex" "$dex" "'L${cls//.//};'"
+    expect "$name dex" "$dex" "'L${cls//.//};'"
   done
   echo "$tree"
 }
