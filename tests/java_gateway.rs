@@ -12,6 +12,7 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -29,8 +30,14 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Compiles the Java core and its probe; fails loudly without a JDK.
+/// Compiles the Java core and its probe once per test run (the tests run in
+/// parallel and must not rebuild under each other); fails loudly without a JDK.
 fn build_java() -> PathBuf {
+    static CLASSES: OnceLock<PathBuf> = OnceLock::new();
+    CLASSES.get_or_init(compile_java).clone()
+}
+
+fn compile_java() -> PathBuf {
     let script = repo().join("android-app/build.sh");
     let out = std::process::Command::new(&script)
         .arg("core")
@@ -132,10 +139,18 @@ async fn chain_with(base: &str, id: &str, kinds: &[&str]) -> Vec<Value> {
     records
 }
 
-#[tokio::test]
-async fn the_java_gateway_client_carries_a_xiaomi_push_through_a_live_hub() {
+/// A hub with a Xiaomi certificate for the demo app (clicking as `click`),
+/// the Java probe registered and streaming, and the user logged in with the
+/// probe's token reported, offline, after the certificate took effect.
+struct Setup {
+    _hub: Child,
+    base: String,
+    probe: Probe,
+}
+
+async fn setup(click: Value) -> Setup {
     let classes = build_java();
-    let (_hub, base) = serve().await;
+    let (hub, base) = serve().await;
 
     let (status, cert) = post(
         &base,
@@ -143,7 +158,7 @@ async fn the_java_gateway_client_carries_a_xiaomi_push_through_a_live_hub() {
         json!({
             "package": PKG,
             "credentials": {"vendor": "xiaomi", "app_id": "2882303761517", "app_key": "5601759", "app_secret": "s3cret"},
-            "click": {"type": "open_app"},
+            "click": click,
             "channel_id": "im"
         }),
     )
@@ -179,9 +194,17 @@ async fn the_java_gateway_client_carries_a_xiaomi_push_through_a_live_hub() {
     assert_eq!(reported["ActionStatus"], "OK", "{reported}");
     let (status, _) = post(&base, "/admin/v1/clock/advance", json!({"seconds": 600})).await;
     assert_eq!(status, 200);
+    Setup {
+        _hub: hub,
+        base,
+        probe,
+    }
+}
 
+/// Sends denny's message to vinson; returns its message id.
+async fn send(base: &str) -> String {
     let (_, sent) = post(
-        &base,
+        base,
         "/v4/openim/sendmsg",
         json!({"From_Account": "denny", "To_Account": "vinson", "MsgRandom": 1,
                "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi vinson"}}],
@@ -189,27 +212,49 @@ async fn the_java_gateway_client_carries_a_xiaomi_push_through_a_live_hub() {
     )
     .await;
     assert_eq!(sent["ActionStatus"], "OK", "{sent}");
-    let id = sent["MessageId"].as_str().expect("message id").to_string();
+    sent["MessageId"].as_str().expect("message id").to_string()
+}
+
+/// Taps the message's notification through the hub's command endpoint.
+async fn tap(base: &str, id: &str) {
+    let (status, _) = post(
+        base,
+        &format!("/gateway/v1/devices/{DEVICE}/commands"),
+        json!({"type": "tap", "message_id": id}),
+    )
+    .await;
+    assert_eq!(status, 202);
+}
+
+fn record<'a>(chain: &'a [Value], kind: &str) -> &'a Value {
+    chain
+        .iter()
+        .find(|r| r["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {chain:?}"))
+}
+
+#[tokio::test]
+async fn the_java_gateway_client_carries_a_xiaomi_push_through_a_live_hub() {
+    let Setup {
+        _hub,
+        base,
+        mut probe,
+    } = setup(json!({"type": "open_app"})).await;
+    let id = send(&base).await;
 
     // The Java side parsed the DisplayInstruction and planned it.
     let display = probe.expect("display ").await;
     assert_eq!(display, format!("{id} launcher POST"));
     assert_eq!(probe.expect(&format!("reported {id}")).await, "2");
     let chain = chain_with(&base, &id, &["received", "posted"]).await;
-    let posted = chain.iter().find(|r| r["kind"] == "posted").unwrap();
+    let posted = record(&chain, "posted");
     assert_eq!(posted["detail"]["title"], "Denny");
     assert_eq!(posted["detail"]["text"], "hi vinson");
     assert_eq!(posted["detail"]["channel_id"], "im");
     assert_eq!(posted["link"], "device");
 
     // A host tap through the hub reaches the Java side on its stream.
-    let (status, _) = post(
-        &base,
-        &format!("/gateway/v1/devices/{DEVICE}/commands"),
-        json!({"type": "tap", "message_id": id}),
-    )
-    .await;
-    assert_eq!(status, 202);
+    tap(&base, &id).await;
     assert_eq!(probe.expect(&format!("tapped {id}")).await, "3");
     let chain = chain_with(
         &base,
@@ -228,16 +273,41 @@ async fn the_java_gateway_client_carries_a_xiaomi_push_through_a_live_hub() {
     ] {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
-    let callback = chain
-        .iter()
-        .find(|r| r["kind"] == "callback_received")
-        .unwrap();
+    let callback = record(&chain, "callback_received");
     assert_eq!(
         callback["detail"]["action"],
         "com.xiaomi.mipush.RECEIVE_MESSAGE"
     );
     assert_eq!(callback["link"], "app");
-    let ext = chain.iter().find(|r| r["kind"] == "ext_received").unwrap();
+    let ext = record(&chain, "ext_received");
     assert_eq!(ext["detail"]["via"], "callback_params");
     assert_eq!(ext["detail"]["value"], EXT);
+}
+
+#[tokio::test]
+async fn an_intent_uri_from_the_hub_opens_the_chat_page_with_the_mi_message() {
+    let uri = "intent://com.pushlab.demo/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.pushlab.demo/.chat.ChatActivity;end";
+    let Setup {
+        _hub,
+        base,
+        mut probe,
+    } = setup(json!({"type": "open_page", "page": {"intent_uri": uri}})).await;
+    let id = send(&base).await;
+
+    assert_eq!(
+        probe.expect("display ").await,
+        format!("{id} intent_uri POST")
+    );
+    assert_eq!(probe.expect(&format!("reported {id}")).await, "2");
+    tap(&base, &id).await;
+    assert_eq!(probe.expect(&format!("tapped {id}")).await, "3");
+    let chain = chain_with(&base, &id, &["clicked", "activity_started", "ext_received"]).await;
+    assert_eq!(
+        record(&chain, "activity_started")["detail"]["component"],
+        "com.pushlab.demo/com.pushlab.demo.chat.ChatActivity"
+    );
+    let ext = record(&chain, "ext_received");
+    assert_eq!(ext["detail"]["via"], "mipush_message");
+    assert_eq!(ext["detail"]["value"], EXT);
+    assert!(chain.iter().all(|r| r["kind"] != "callback_received"));
 }

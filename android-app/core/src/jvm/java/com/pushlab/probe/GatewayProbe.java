@@ -1,12 +1,14 @@
 package com.pushlab.probe;
 
 import com.pushlab.core.Backoff;
+import com.pushlab.core.ClickRoute;
 import com.pushlab.core.DeviceEvent;
 import com.pushlab.core.DeviceInfo;
 import com.pushlab.core.DisplayPlan;
 import com.pushlab.core.ExtExtractor;
 import com.pushlab.core.Extra;
 import com.pushlab.core.GatewayClient;
+import com.pushlab.core.IntentUri;
 import com.pushlab.core.JsonException;
 import com.pushlab.core.RegisterRequest;
 import com.pushlab.core.RegisterResult;
@@ -116,10 +118,38 @@ public final class GatewayProbe {
         return out;
     }
 
-    /** A tap: the push service's click, then the app's callback and ext reports. */
+    /**
+     * A tap: the push service's click, the activity the route opens with the
+     * ext the app finds on it (intent URIs read with the core's IntentUri,
+     * as Intent.parseUri would on a device), then the callbacks.
+     */
     static List<DeviceEvent> tapped(DisplayPlan p, String device) {
         List<DeviceEvent> out = new ArrayList<DeviceEvent>();
         out.add(DeviceEvent.clicked(p.messageId, device));
+        Map<String, Object> intentExtras = new LinkedHashMap<String, Object>();
+        String component = null;
+        if (p.tap.kind == ClickRoute.Kind.INTENT_URI) {
+            try {
+                IntentUri.Parsed parsed = IntentUri.parse(p.tap.uri, IntentUri.URI_INTENT_SCHEME);
+                if (parsed.componentPackage != null) {
+                    component = parsed.componentPackage + "/" + parsed.componentClass;
+                }
+                intentExtras.putAll(parsed.extras);
+            } catch (IntentUri.ParseException e) {
+                out.add(DeviceEvent.clickFailed(p.messageId, device, "device.activity_not_found", e.getMessage()));
+            }
+        } else if (p.tap.kind == ClickRoute.Kind.COMPONENT && p.tap.invalidCode == null) {
+            component = p.tap.componentPackage + "/" + p.tap.componentClass;
+        }
+        if (component != null) {
+            for (Extra e : p.tap.extras) {
+                intentExtras.put(e.key, e.value);
+            }
+            out.add(DeviceEvent.activityStarted(p.messageId, device, component));
+            for (ExtExtractor.Found f : ExtExtractor.fromActivity(intentExtras)) {
+                out.add(DeviceEvent.extReceived(p.messageId, device, f.via, f.value));
+            }
+        }
         for (DisplayPlan.Callback cb : p.clicked) {
             out.add(DeviceEvent.callbackReceived(p.messageId, device, cb.action));
             Map<String, Object> extras = new LinkedHashMap<String, Object>();
