@@ -135,6 +135,14 @@ check_apk() {
   expect "$name badging" "$badging" "sdkVersion:'26'"
   expect "$name badging" "$badging" "launchable-activity: name='$launchable'"
   expect "$name badging" "$badging" "uses-permission: name='android.permission.POST_NOTIFICATIONS'"
+  # targetSdk 30+ installs only with resources.arsc stored (and aligned, checked above).
+  local listing
+  listing="$(unzip -v "$apk" resources.arsc)"
+  expect "$name resources.arsc" "$listing" " Stored "
+  # No lambdas or indy string concatenation: ART is not given invoke-custom to run.
+  local indy
+  indy="$(dexdump -d "$apk" 2>/dev/null | grep -c "invoke-custom" || true)"
+  [ "$indy" = "0" ] || die "$name: classes.dex uses invoke-custom (a lambda or Java 9+ string concatenation)"
   tree="$(aapt dump xmltree "$apk" AndroidManifest.xml)"
   dex="$(dexdump "$apk" 2>/dev/null | grep "Class descriptor" || true)"
   for cls in "$@"; do
@@ -144,7 +152,7 @@ check_apk() {
 }
 
 check_apks() {
-  need apksigner zipalign aapt dexdump
+  need apksigner zipalign aapt dexdump unzip
   local tree
   tree="$(check_apk agent com.pushlab.agent com.pushlab.agent.StatusActivity \
     com.pushlab.agent.AgentService com.pushlab.agent.RegisterReceiver com.pushlab.agent.CommandReceiver \
@@ -162,7 +170,7 @@ check_apks() {
     '"com.google.android.c2dm.intent.RECEIVE"' '"com.pushlab.agent.TOKEN"'; do
     expect "demo manifest" "$tree" "$needle"
   done
-  echo "build.sh: agent.apk and demo.apk verified (signature, alignment, badging, manifest, dex classes)"
+  echo "build.sh: agent.apk and demo.apk verified (signature, alignment, stored resources.arsc, badging, manifest, dex classes, no invoke-custom)"
 }
 
 run_tests() {
