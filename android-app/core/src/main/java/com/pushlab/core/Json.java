@@ -314,13 +314,8 @@ public final class Json {
             b.append(v.toString());
         } else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
-            if (Double.isNaN(d) || Double.isInfinite(d)) {
-                b.append("null");
-            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-                b.append(v.toString());
-            } else {
-                b.append(v.toString());
-            }
+            // Java's own notation (1.5, 1.0E10) is valid JSON; JSON has no NaN or infinities.
+            b.append(Double.isNaN(d) || Double.isInfinite(d) ? "null" : v.toString());
         } else if (v instanceof Number) {
             b.append(((Number) v).longValue());
         } else if (v instanceof Map) {
