@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * <li>{@code intent_extra}: the {@code ext} extra of the opened activity;</li>
  * <li>{@code mipush_message}: {@code extra.ext} of the MiPushMessage under {@code key_message};</li>
  * <li>{@code intent_extras}: OPPO and Huawei put each key of a JSON ext as its
- * own extra; reported as the JSON object of them;</li>
+ * own string extra; reported as the JSON object of them (sorted keys);</li>
  * <li>{@code callback_params}: the params map of a vendor SDK callback (vivo,
  * Mi's click callback, Huawei and FCM data);</li>
  * <li>{@code self_define_content}: Meizu's {@code selfDefineContentString}.</li>
@@ -74,10 +74,11 @@ public final class ExtExtractor {
         }
         if (out.isEmpty()) {
             Map<String, Object> own = new TreeMap<String, Object>();
+            // The vendors spread a JSON ext as string extras; other typed
+            // extras are the app's own, not the sender's ext.
             for (Map.Entry<String, Object> e : extras.entrySet()) {
-                if (!reserved(e.getKey()) && e.getValue() != null) {
-                    Object v = e.getValue();
-                    own.put(e.getKey(), v instanceof Character ? String.valueOf(v) : v);
+                if (!reserved(e.getKey()) && e.getValue() instanceof String) {
+                    own.put(e.getKey(), e.getValue());
                 }
             }
             if (!own.isEmpty()) {

@@ -56,7 +56,7 @@ public class ExtExtractorTest {
         assertEquals(found("intent_extras", "{\"action\":\"jump to denny\",\"n\":\"1\"}"),
                 ExtExtractor.fromActivity(extras("n", "1", "action", "jump to denny", "pushlab.message_id", "m1",
                         "google.message_id", "0:1")));
-        assertEquals(found("intent_extras", "{\"count\":3}"), ExtExtractor.fromActivity(extras("count", 3)));
+        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(extras("count", 3)));
     }
 
     @Test
@@ -96,5 +96,40 @@ public class ExtExtractorTest {
         assertEquals(found("self_define_content", "{\"k\":1}"),
                 ExtExtractor.fromCallback("com.meizu.flyme.push.intent.MESSAGE",
                         extras("selfDefineContentString", "{\"ext\":{\"k\":1}}")));
+    }
+
+    private static Map<String, Object> asExtras(List<Extra> list) {
+        Map<String, Object> m = new LinkedHashMap<String, Object>();
+        for (Extra e : list) {
+            m.put(e.key, e.value);
+        }
+        return m;
+    }
+
+    private static DisplayPlan plan(String vector) throws Exception {
+        DisplayInstruction d = StreamItem.fromJson(Fixtures.gateway("stream-items.json").get(vector)).instruction;
+        return DisplayPlan.plan(d, 33, false);
+    }
+
+    @Test
+    public void theGatewayVectorsExtReachesTheAppWhereItsVendorPutsIt() throws Exception {
+        DisplayPlan mi = plan("display: open app, Mi callback with ext");
+        assertEquals(found("callback_params", EXT), ExtExtractor.fromCallback(mi.clicked.get(0).action,
+                asExtras(mi.clicked.get(0).extras)));
+        assertEquals(found("intent_extra", "{\"a\":\"b\"}"),
+                ExtExtractor.fromActivity(asExtras(plan("display: in-app page by intent URI").tap.extras)));
+        // A device that loses Huawei data on tap: the ext is gone, nothing to report.
+        DisplayInstruction hw = StreamItem.fromJson(
+                Fixtures.gateway("stream-items.json").get("display: in-app page by intent URI")).instruction;
+        assertEquals(Collections.emptyList(),
+                ExtExtractor.fromActivity(asExtras(DisplayPlan.plan(hw, 29, true).tap.extras)));
+        assertEquals(found("intent_extra", "{}"),
+                ExtExtractor.fromActivity(asExtras(plan("display: activity class").tap.extras)));
+        assertEquals(found("intent_extras", EXT),
+                ExtExtractor.fromActivity(asExtras(plan("display: intent action").tap.extras)));
+        assertEquals(Collections.emptyList(),
+                ExtExtractor.fromActivity(asExtras(plan("display: URL").tap.extras)));
+        assertEquals(found("intent_extra", "{\"k\":\"v\"}"),
+                ExtExtractor.fromActivity(asExtras(plan("display: FCM, posted by the app's SDK").tap.extras)));
     }
 }
