@@ -1,0 +1,135 @@
+package com.pushlab.core;
+
+import static org.junit.Assert.assertEquals;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.Test;
+
+/** Where the demo app finds ext on each vendor's path, and how it reports it. */
+public class ExtExtractorTest {
+    private static final String EXT = "{\"action\":\"jump to denny\"}";
+
+    private static Map<String, Object> extras(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    private static List<ExtExtractor.Found> found(String via, String value) {
+        return Collections.singletonList(new ExtExtractor.Found(via, value));
+    }
+
+    /** The MiPushMessage JSON the hub's Mi model puts under key_message. */
+    private static String miMessage(String ext) {
+        Map<String, Object> extra = new LinkedHashMap<String, Object>();
+        extra.put("ext", ext);
+        Map<String, Object> m = new LinkedHashMap<String, Object>();
+        m.put("messageId", "sdm1");
+        m.put("description", "hi vinson");
+        m.put("title", "Denny");
+        m.put("category", Json.NULL);
+        m.put("extra", extra);
+        return Json.write(m);
+    }
+
+    @Test
+    public void theExtExtraOnTheOpenedActivity() {
+        assertEquals(found("intent_extra", EXT),
+                ExtExtractor.fromActivity(extras("ext", EXT, "pushlab.message_id", "m1")));
+    }
+
+    @Test
+    public void miMessagesOnTheOpenedActivity() {
+        assertEquals(found("mipush_message", EXT),
+                ExtExtractor.fromActivity(extras("key_message", miMessage(EXT), "pushlab.message_id", "m1")));
+    }
+
+    @Test
+    public void oppoAndHuaweiSpreadJsonExtIntoExtras() {
+        assertEquals(found("intent_extras", "{\"action\":\"jump to denny\",\"n\":\"1\"}"),
+                ExtExtractor.fromActivity(extras("n", "1", "action", "jump to denny", "pushlab.message_id", "m1",
+                        "google.message_id", "0:1")));
+        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(extras("count", 3)));
+    }
+
+    @Test
+    public void nothingToReportWithoutExt() {
+        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(extras("pushlab.message_id", "m1")));
+        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(extras("key_message", "not json")));
+        assertEquals(Collections.emptyList(),
+                ExtExtractor.fromCallback("com.vivo.pushclient.action.RECEIVE", extras("pushlab.message_id", "m")));
+    }
+
+    @Test
+    public void miClickCallbackReadsTheMessagesExtraMap() {
+        assertEquals(found("callback_params", EXT), ExtExtractor.fromCallback("com.xiaomi.mipush.RECEIVE_MESSAGE",
+                extras("key_message", miMessage(EXT), "pushlab.message_id", "m1")));
+        // The vector's shape: ext as a plain callback extra.
+        assertEquals(found("callback_params", EXT),
+                ExtExtractor.fromCallback("com.xiaomi.mipush.RECEIVE_MESSAGE", extras("ext", EXT)));
+    }
+
+    @Test
+    public void vivoHuaweiAndFcmCallbacksCarryParams() {
+        for (String action : Arrays.asList("com.vivo.pushclient.action.RECEIVE",
+                "com.huawei.push.action.MESSAGING_EVENT", "com.google.android.c2dm.intent.RECEIVE")) {
+            assertEquals(action, found("callback_params", EXT), ExtExtractor.fromCallback(action, extras("ext", EXT)));
+        }
+    }
+
+    @Test
+    public void meizuSelfDefineContent() {
+        String sd = "{\"ext\":\"{\\\"extKey\\\":\\\"ext content\\\"}\"}";
+        assertEquals(found("self_define_content", "{\"extKey\":\"ext content\"}"),
+                ExtExtractor.fromCallback("com.meizu.flyme.push.intent.MESSAGE",
+                        extras("method", "private", "selfDefineContentString", sd)));
+        assertEquals(found("self_define_content", "plain text"),
+                ExtExtractor.fromCallback("com.meizu.flyme.push.intent.MESSAGE",
+                        extras("selfDefineContentString", "plain text")));
+        assertEquals(found("self_define_content", "{\"k\":1}"),
+                ExtExtractor.fromCallback("com.meizu.flyme.push.intent.MESSAGE",
+                        extras("selfDefineContentString", "{\"ext\":{\"k\":1}}")));
+    }
+
+    private static Map<String, Object> asExtras(List<Extra> list) {
+        Map<String, Object> m = new LinkedHashMap<String, Object>();
+        for (Extra e : list) {
+            m.put(e.key, e.value);
+        }
+        return m;
+    }
+
+    private static DisplayPlan plan(String vector) throws Exception {
+        DisplayInstruction d = StreamItem.fromJson(Fixtures.gateway("stream-items.json").get(vector)).instruction;
+        return DisplayPlan.plan(d, 33, false);
+    }
+
+    @Test
+    public void theGatewayVectorsExtReachesTheAppWhereItsVendorPutsIt() throws Exception {
+        DisplayPlan mi = plan("display: open app, Mi callback with ext");
+        assertEquals(found("callback_params", EXT), ExtExtractor.fromCallback(mi.clicked.get(0).action,
+                asExtras(mi.clicked.get(0).extras)));
+        assertEquals(found("intent_extra", "{\"a\":\"b\"}"),
+                ExtExtractor.fromActivity(asExtras(plan("display: in-app page by intent URI").tap.extras)));
+        // A device that loses Huawei data on tap: the ext is gone, nothing to report.
+        DisplayInstruction hw = StreamItem.fromJson(
+                Fixtures.gateway("stream-items.json").get("display: in-app page by intent URI")).instruction;
+        assertEquals(Collections.emptyList(),
+                ExtExtractor.fromActivity(asExtras(DisplayPlan.plan(hw, 29, true).tap.extras)));
+        assertEquals(found("intent_extra", "{}"),
+                ExtExtractor.fromActivity(asExtras(plan("display: activity class").tap.extras)));
+        assertEquals(found("intent_extras", EXT),
+                ExtExtractor.fromActivity(asExtras(plan("display: intent action").tap.extras)));
+        assertEquals(Collections.emptyList(),
+                ExtExtractor.fromActivity(asExtras(plan("display: URL").tap.extras)));
+        assertEquals(found("intent_extra", "{\"k\":\"v\"}"),
+                ExtExtractor.fromActivity(asExtras(plan("display: FCM, posted by the app's SDK").tap.extras)));
+    }
+}
