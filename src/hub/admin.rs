@@ -89,7 +89,7 @@ async fn advance(State(hub): State<Hub>, body: Bytes) -> Response {
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("advance: {e}")),
     };
     let d = match (a.seconds, a.millis) {
-        (Some(s), None) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
+        (Some(s), None) if Duration::try_from_secs_f64(s).is_ok() => Duration::from_secs_f64(s),
         (None, Some(ms)) => Duration::from_millis(ms),
         _ => {
             return error(
