@@ -13,10 +13,16 @@
 //! - [`hub`]: the embedded server that composes the IM server, the vendor
 //!   endpoints and the device gateway, plus the journal and the clock.
 //! - [`diagnosis`]: the codes that name the first broken link of a chain.
+//! - [`scenario`]: the scenario file format, its checks and its matrix.
+//! - [`runner`]: executes scenario runs against a hub and a device.
+//! - [`report`]: results as console lines, JSON and JUnit XML.
 
 pub mod android;
 pub mod device;
 pub mod diagnosis;
 pub mod hub;
 pub mod im;
+pub mod report;
+pub mod runner;
+pub mod scenario;
 pub mod vendor;

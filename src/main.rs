@@ -22,6 +22,14 @@ enum Command {
     Serve(cli::serve::Args),
     /// Show what pushlab reads from a captured device output, as JSON.
     Parse(cli::parse::Args),
+    /// Run scenario files against the simulated device or a real one.
+    Run(cli::run::Args),
+    /// Check scenario files without running them.
+    Check(cli::check::Args),
+    /// Print the JSON Schema of scenario files.
+    Schema(cli::schema::Args),
+    /// Run the built-in suites several times and print timings.
+    Bench(cli::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +44,10 @@ fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Serve(args) => cli::serve::run(args),
         Command::Parse(args) => cli::parse::run(args),
+        Command::Run(args) => cli::run::run(args),
+        Command::Check(args) => cli::check::run(args),
+        Command::Schema(args) => cli::schema::run(args),
+        Command::Bench(args) => cli::bench::run(args),
     };
     match result {
         Ok(code) => code,

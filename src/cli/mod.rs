@@ -1,4 +1,8 @@
 //! The command line's subcommands, one module each: `Args` (clap) and `run`.
 
+pub mod bench;
+pub mod check;
 pub mod parse;
+pub mod run;
+pub mod schema;
 pub mod serve;

@@ -114,6 +114,23 @@ pub enum Event {
     InstructionDelivered { device: String },
     /// A push could not reach a device at all.
     InstructionDropped { code: Diagnosis, detail: String },
+    /// A device's push service registered an app with a vendor.
+    Registered {
+        device: String,
+        vendor: VendorId,
+        package: String,
+    },
+    /// A vendor's device SDK refused to register an app (vivo state 101,
+    /// HMS Core too old, no Play services...): the reason a token is never
+    /// reported.
+    RegistrationRefused {
+        device: String,
+        vendor: VendorId,
+        package: String,
+        vendor_code: String,
+        message: String,
+        code: Diagnosis,
+    },
     // ---- device and app, as reported through the gateway ----
     /// The device side reported something about this message; recorded
     /// under the device event's own kind (`posted`, `clicked`...).
@@ -135,9 +152,11 @@ impl Event {
             | PushRejected { .. }
             | EndpointAccepted { .. }
             | EndpointRejected { .. } => Link::Vendor,
-            InstructionQueued { .. } | InstructionDelivered { .. } | InstructionDropped { .. } => {
-                Link::Gateway
-            }
+            InstructionQueued { .. }
+            | InstructionDelivered { .. }
+            | InstructionDropped { .. }
+            | Registered { .. }
+            | RegistrationRefused { .. } => Link::Gateway,
             Device(e) => e.link(),
         }
     }
@@ -148,7 +167,8 @@ impl Event {
             Event::NotPushed { code, .. }
             | Event::PushRejected { code, .. }
             | Event::EndpointRejected { code, .. }
-            | Event::InstructionDropped { code, .. } => Some(*code),
+            | Event::InstructionDropped { code, .. }
+            | Event::RegistrationRefused { code, .. } => Some(*code),
             Event::DeliveredOnline { .. } => Some(Diagnosis::ImOnline),
             Event::Device(e) => e.diagnosis(),
             _ => None,

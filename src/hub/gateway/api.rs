@@ -59,7 +59,10 @@ async fn register(State(st): State<GatewayState>, body: Bytes) -> Response {
     let Some(vendor) = st.vendors.get(&req.vendor) else {
         return bad_request(format!("register: vendor {} is not served", req.vendor));
     };
-    match vendor.register(&req.device_info, &req.package) {
+    let outcome = vendor.register(&req.device_info, &req.package);
+    st.gateway
+        .record_registration(&req, outcome.as_ref().map(|_| ()));
+    match outcome {
         Ok(token) => {
             st.gateway.add_registration(Registration {
                 device: req.device,

@@ -94,6 +94,31 @@ impl Gateway {
         s.registrations.push(reg);
     }
 
+    /// Journals a registration's outcome, so that a token that never
+    /// reaches the IM server can be explained by the refusal.
+    pub fn record_registration(
+        &self,
+        req: &self::protocol::RegisterRequest,
+        outcome: Result<(), &self::protocol::RegisterError>,
+    ) {
+        let event = match outcome {
+            Ok(()) => Event::Registered {
+                device: req.device.clone(),
+                vendor: req.vendor,
+                package: req.package.clone(),
+            },
+            Err(e) => Event::RegistrationRefused {
+                device: req.device.clone(),
+                vendor: req.vendor,
+                package: req.package.clone(),
+                vendor_code: e.code.clone(),
+                message: e.message.clone(),
+                code: e.diagnosis,
+            },
+        };
+        self.journal.append(None, None, event);
+    }
+
     /// Who a vendor token belongs to.
     pub fn lookup(&self, vendor: VendorId, token: &str) -> Option<Registration> {
         self.state
