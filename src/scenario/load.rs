@@ -320,6 +320,24 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
         if let Some(d) = &case.device {
             check_profile(d, path_with(&cp, "device"), &mut out);
         }
+        let vendor = case.vendor.unwrap_or(file.vendor);
+        let own_credentials = case
+            .certificate
+            .as_ref()
+            .is_some_and(|o| o.credentials.is_some());
+        if vendor != file.vendor && !own_credentials {
+            out.push(problem(
+                path_with(&cp, "vendor"),
+                format!(
+                    "a case that goes through {} needs its own `certificate.credentials`",
+                    vendor.display_name()
+                ),
+            ));
+        }
+        let click_overridden = case.certificate.as_ref().is_some_and(|o| o.click.is_some());
+        if vendor != file.vendor && !click_overridden {
+            check_click(vendor, &file.certificate.click, path_with(&cp, "vendor"), &mut out);
+        }
         if let Some(o) = &case.certificate {
             let op = path_with(&cp, "certificate");
             if let Some(c) = &o.credentials {

@@ -73,6 +73,10 @@ fn vendor_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string", "enum": names })
 }
 
+fn optional_vendor_schema(g: &mut SchemaGenerator) -> Schema {
+    vendor_schema(g)
+}
+
 fn diagnosis_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string", "enum": *DIAGNOSIS_CODES })
 }
@@ -103,7 +107,7 @@ pub struct CertificateSpec {
     /// `private_key`: a throwaway test key is generated for the run.
     pub credentials: serde_json::Map<String, serde_json::Value>,
     /// The click event (default `open_app`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_enum")]
     pub click: ClickSpec,
     /// The console's channel id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,7 +123,11 @@ pub struct CertificateSpec {
 pub struct CertificateOverride {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_enum_some",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub click: Option<ClickSpec>,
     #[serde(
         default,
@@ -150,7 +158,33 @@ pub enum ClickSpec {
     /// Open a web page.
     OpenUrl(String),
     /// Open an in-app page, named the way the vendor names it.
-    OpenPage(PageSpec),
+    OpenPage(#[serde(deserialize_with = "de_enum")] PageSpec),
+}
+
+/// Reads an externally tagged enum written as YAML people write it: a bare
+/// name for a unit variant (`open_app`) or a one-key map (`open_url: …`),
+/// rather than the YAML tags (`!open_url …`) the YAML crate expects.
+fn de_enum<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a name or a one-key map")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+            T::deserialize(de::value::StrDeserializer::<E>::new(s))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+fn de_enum_some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    de_enum(d).map(Some)
 }
 
 /// How an in-app page is named.
@@ -347,6 +381,11 @@ pub struct Case {
     /// Runs only on this profile instead of the file's `devices`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// Goes through another vendor than the file's (the case's
+    /// `certificate` must then give that vendor's `credentials`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "optional_vendor_schema")]
+    pub vendor: Option<VendorId>,
     /// Changes to the file's certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateOverride>,

@@ -166,7 +166,8 @@ pub fn expand(s: &Scenario) -> Vec<CaseRun> {
         let o = case.certificate.clone().unwrap_or_default();
         let creds_map = o.credentials.as_ref().unwrap_or(&f.certificate.credentials);
         // Checked at load time; a failure here cannot happen for a loaded file.
-        let Ok(creds) = credentials(f.vendor, creds_map) else {
+        let vendor = case.vendor.unwrap_or(f.vendor);
+        let Ok(creds) = credentials(vendor, creds_map) else {
             continue;
         };
         let certificate = CertificateInput {
@@ -196,7 +197,7 @@ pub fn expand(s: &Scenario) -> Vec<CaseRun> {
                 file: s.path.clone(),
                 case: case.name.clone(),
                 device,
-                vendor: f.vendor,
+                vendor,
                 certificate: certificate.clone(),
                 certificate_effective: case.certificate_effective,
                 limits: merge_limits(&f.limits, &case.limits),
