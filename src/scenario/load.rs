@@ -175,8 +175,18 @@ fn from_serde(name: &str, e: &serde_yaml_ng::Error) -> Diagnostic {
             }
         }
     }
-    if message.starts_with("unknown variant") && field.is_empty() {
-        // Keep the message as is; the field is the document root.
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        // Name what the closed set is, rather than serde's word for it.
+        let what = if field.ends_with(']') && field.contains("steps[") {
+            "unknown step"
+        } else if field == "vendor" || field.ends_with(".vendor") {
+            "unknown vendor"
+        } else if allowed.iter().any(|a| a == "im.logged_out") {
+            "unknown diagnosis code"
+        } else {
+            "unknown value"
+        };
+        message = format!("{what} {rest}");
     }
     Diagnostic {
         file: name.to_string(),
