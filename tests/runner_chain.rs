@@ -13,9 +13,7 @@ use pushlab::hub::journal::{Event, Journal, MessageId, Record};
 use pushlab::im::model::{MsgElem, SendMsg};
 use pushlab::report::Failure;
 use pushlab::runner::chain::{first_broken_link, render, summary, Stage};
-use pushlab::runner::{
-    same_ext, sendmsg_body, with_retries, CaseError, DeviceSpec, RetryPolicy,
-};
+use pushlab::runner::{same_ext, sendmsg_body, with_retries, CaseError, DeviceSpec, RetryPolicy};
 use pushlab::scenario::{expand, parse_str};
 use pushlab::vendor::VendorId;
 
@@ -92,8 +90,16 @@ fn decided() -> Event {
 }
 
 fn split(records: &[Arc<Record>]) -> (Vec<&Record>, Vec<&Record>) {
-    let chain = records.iter().map(|r| &**r).filter(|r| r.message_id.is_some()).collect();
-    let regs = records.iter().map(|r| &**r).filter(|r| r.message_id.is_none()).collect();
+    let chain = records
+        .iter()
+        .map(|r| &**r)
+        .filter(|r| r.message_id.is_some())
+        .collect();
+    let regs = records
+        .iter()
+        .map(|r| &**r)
+        .filter(|r| r.message_id.is_none())
+        .collect();
     (chain, regs)
 }
 
@@ -185,7 +191,11 @@ fn the_device_dropping_it_is_found_after_a_healthy_start() {
     );
     let lines = render(&chain);
     assert_eq!(lines.len(), 6);
-    assert!(lines[0].starts_with("#1    IM       message_sent"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("#1    IM       message_sent"),
+        "{}",
+        lines[0]
+    );
     assert!(lines[5].contains("dropped"), "{}", lines[5]);
 }
 
@@ -239,14 +249,14 @@ fn an_online_recipient_is_diagnosed_as_online() {
 // ---- retries ----
 
 fn assertion() -> CaseError {
-    CaseError::Assertion(Failure {
+    CaseError::Assertion(Box::new(Failure {
         step: Some(4),
         step_name: Some("expect_notification".into()),
         message: "no notification within 10s".into(),
         diagnosis: None,
         advice: None,
         chain: vec![],
-    })
+    }))
 }
 
 #[tokio::test]
@@ -271,8 +281,10 @@ async fn infrastructure_failures_are_retried_and_assertions_never() {
     assert_eq!(attempts, 1);
     assert_eq!(r, Err(assertion()));
     // Retries run out.
-    let (r, attempts) =
-        with_retries(policy, |_| async { Err(CaseError::Infrastructure("x".into())) }).await;
+    let (r, attempts) = with_retries(policy, |_| async {
+        Err(CaseError::Infrastructure("x".into()))
+    })
+    .await;
     assert_eq!(attempts, 3);
     assert!(matches!(r, Err(CaseError::Infrastructure(_))));
     assert!(!RetryPolicy { retries: 0 }.should_retry(&CaseError::Infrastructure("x".into()), 1));
@@ -282,14 +294,20 @@ async fn infrastructure_failures_are_retried_and_assertions_never() {
 
 #[test]
 fn device_arguments() {
-    assert_eq!("sim".parse::<DeviceSpec>(), Ok(DeviceSpec::Sim { profile: None }));
+    assert_eq!(
+        "sim".parse::<DeviceSpec>(),
+        Ok(DeviceSpec::Sim { profile: None })
+    );
     assert_eq!(
         "sim:emui-hms-old".parse::<DeviceSpec>(),
         Ok(DeviceSpec::Sim {
             profile: Some("emui-hms-old".into())
         })
     );
-    assert!("sim:nokia".parse::<DeviceSpec>().unwrap_err().contains("allowed"));
+    assert!("sim:nokia"
+        .parse::<DeviceSpec>()
+        .unwrap_err()
+        .contains("allowed"));
     assert!(matches!(
         "tcp:127.0.0.1:5555".parse::<DeviceSpec>(),
         Ok(DeviceSpec::Target(pushlab::device::Target::Tcp { .. }))
@@ -330,7 +348,10 @@ cases:
     assert!(matches!(&msg.body[0], MsgElem::Custom { desc, .. } if desc == "You have a new order"));
     assert_eq!(msg.offline_push.title.as_deref(), Some("Shop"));
     assert_eq!(msg.offline_push.ext.as_deref(), Some(r#"{"a":1}"#));
-    assert_eq!(msg.offline_push.android.oppo_channel_id.as_deref(), Some("orders"));
+    assert_eq!(
+        msg.offline_push.android.oppo_channel_id.as_deref(),
+        Some("orders")
+    );
 }
 
 #[test]

@@ -30,7 +30,15 @@ fn every_builtin_suite_loads() {
         .collect();
     assert_eq!(
         names,
-        ["faq.yaml", "fcm.yaml", "huawei.yaml", "meizu.yaml", "oppo.yaml", "vivo.yaml", "xiaomi.yaml"]
+        [
+            "faq.yaml",
+            "fcm.yaml",
+            "huawei.yaml",
+            "meizu.yaml",
+            "oppo.yaml",
+            "vivo.yaml",
+            "xiaomi.yaml"
+        ]
     );
     for f in &files {
         let s = load_file(f).unwrap_or_else(|e| panic!("{e}"));
@@ -45,19 +53,29 @@ fn each_vendor_suite_covers_its_click_events_and_ext() {
         assert_eq!(s.file.vendor.name(), vendor);
         let runs = expand(&s);
         let clicks: Vec<&ClickAction> = runs.iter().map(|r| &r.certificate.click).collect();
-        assert!(clicks.contains(&&ClickAction::OpenApp), "{vendor}: open app");
         assert!(
-            clicks.iter().any(|c| matches!(c, ClickAction::OpenPage { .. })),
+            clicks.contains(&&ClickAction::OpenApp),
+            "{vendor}: open app"
+        );
+        assert!(
+            clicks
+                .iter()
+                .any(|c| matches!(c, ClickAction::OpenPage { .. })),
             "{vendor}: open page"
         );
         if vendor != "fcm" {
             assert!(
-                clicks.iter().any(|c| matches!(c, ClickAction::OpenUrl { .. })),
+                clicks
+                    .iter()
+                    .any(|c| matches!(c, ClickAction::OpenUrl { .. })),
                 "{vendor}: open url"
             );
         }
         let steps: Vec<&Step> = runs.iter().flat_map(|r| &r.steps).collect();
-        assert!(steps.iter().any(|s| matches!(s, Step::ExpectExt(_))), "{vendor}: ext");
+        assert!(
+            steps.iter().any(|s| matches!(s, Step::ExpectExt(_))),
+            "{vendor}: ext"
+        );
         assert!(
             steps.iter().any(|s| matches!(s, Step::ExpectNotification(e) if e.title.as_deref() == Some("a new message"))),
             "{vendor}: default title"
@@ -101,9 +119,15 @@ fn the_faq_suite_names_every_answer() {
         assert!(reasons.contains(&d), "faq.yaml proves {code}");
     }
     let runs = expand(&s);
-    let oppo = runs.iter().find(|r| r.case.starts_with("OPPO without")).unwrap();
+    let oppo = runs
+        .iter()
+        .find(|r| r.case.starts_with("OPPO without"))
+        .unwrap();
     assert_eq!(oppo.vendor, VendorId::Oppo);
-    assert_eq!(oppo.certificate.channel_id, None, "channel_id: null removes it");
+    assert_eq!(
+        oppo.certificate.channel_id, None,
+        "channel_id: null removes it"
+    );
     assert_eq!(oppo.device, "coloros-android10");
     let delay = runs.iter().find(|r| r.case.contains("10 minutes")).unwrap();
     assert!(!delay.certificate_effective);
@@ -116,7 +140,9 @@ fn the_faq_suite_names_every_answer() {
 /// additionalProperties, items, anyOf/oneOf, minimum, minItems, pattern
 /// is not checked).
 fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
-    let Some(obj) = schema.as_object() else { return };
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
     if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/$defs/");
         validate(&root["$defs"][name], root, v, path, errors);
@@ -163,11 +189,16 @@ fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Ve
                 })
                 .count();
             if matching == 0 || (key == "oneOf" && matching > 1) {
-                errors.push(format!("{path}: {matching} alternatives of {key} match {v}"));
+                errors.push(format!(
+                    "{path}: {matching} alternatives of {key} match {v}"
+                ));
             }
         }
     }
-    if let (Some(props), Some(map)) = (obj.get("properties").and_then(Value::as_object), v.as_object()) {
+    if let (Some(props), Some(map)) = (
+        obj.get("properties").and_then(Value::as_object),
+        v.as_object(),
+    ) {
         for (k, val) in map {
             match props.get(k) {
                 Some(s) => validate(s, root, val, &format!("{path}.{k}"), errors),
@@ -212,10 +243,22 @@ fn the_json_schema_accepts_every_builtin_suite() {
 fn the_json_schema_rejects_what_the_loader_rejects() {
     let schema = json_schema();
     for (name, doc) in [
-        ("unknown step", serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [{"name": "a", "steps": [{"sned": {}}]}]})),
-        ("unknown key", serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [], "extra": 1})),
-        ("bad vendor", serde_json::json!({"vendor": "honor", "certificate": {"credentials": {}}, "cases": []})),
-        ("bad reason", serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [{"name": "a", "steps": [{"expect_no_notification": {"reason": "im.nope"}}]}]})),
+        (
+            "unknown step",
+            serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [{"name": "a", "steps": [{"sned": {}}]}]}),
+        ),
+        (
+            "unknown key",
+            serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [], "extra": 1}),
+        ),
+        (
+            "bad vendor",
+            serde_json::json!({"vendor": "honor", "certificate": {"credentials": {}}, "cases": []}),
+        ),
+        (
+            "bad reason",
+            serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [{"name": "a", "steps": [{"expect_no_notification": {"reason": "im.nope"}}]}]}),
+        ),
     ] {
         let mut errors = Vec::new();
         validate(&schema, &schema, &doc, "$", &mut errors);
@@ -304,7 +347,12 @@ fn a_device_list_runs_every_case_on_every_profile() {
     assert_eq!(runs[0].within, std::time::Duration::from_secs(3));
     assert_eq!(runs[0].certificate.package, "com.pushlab.demo");
     assert!(matches!(runs[2].steps[1], Step::AdvanceTime(w) if w.0.as_secs() == 600));
-    assert_eq!(s.file.certificate.click.clone(), ClickSpec::OpenPage(pushlab::scenario::model::PageSpec::IntentUri("intent://x#Intent;scheme=s;end".into())));
+    assert_eq!(
+        s.file.certificate.click.clone(),
+        ClickSpec::OpenPage(pushlab::scenario::model::PageSpec::IntentUri(
+            "intent://x#Intent;scheme=s;end".into()
+        ))
+    );
 }
 
 fn id(file: &str, case: &str, device: &str) -> RunId {
@@ -325,11 +373,25 @@ fn shards_partition_the_runs_and_adding_a_case_moves_no_other() {
     let n = 4;
     let shard_of = |r: &RunId| {
         (1..=n)
-            .find(|k| Shard { index: *k, count: n }.contains(r))
+            .find(|k| {
+                Shard {
+                    index: *k,
+                    count: n,
+                }
+                .contains(r)
+            })
             .expect("every run is in exactly one shard")
     };
     for r in &before {
-        let owners = (1..=n).filter(|k| Shard { index: *k, count: n }.contains(r)).count();
+        let owners = (1..=n)
+            .filter(|k| {
+                Shard {
+                    index: *k,
+                    count: n,
+                }
+                .contains(r)
+            })
+            .count();
         assert_eq!(owners, 1);
         let moved = after.iter().find(|x| *x == r).map(shard_of);
         assert_eq!(moved, Some(shard_of(r)), "{r} stays in its shard");
@@ -355,7 +417,11 @@ fn shard_and_filter_arguments() {
         filter: Some("faq.yaml::kicked, MIUI".into()),
         shard: None,
     };
-    assert!(sel.keeps(&id("scenarios/faq.yaml", "kicked by a login elsewhere", "x")));
+    assert!(sel.keeps(&id(
+        "scenarios/faq.yaml",
+        "kicked by a login elsewhere",
+        "x"
+    )));
     assert!(sel.keeps(&id("scenarios/x.yaml", "only on MIUI", "x")));
     assert!(!sel.keeps(&id("scenarios/faq.yaml", "logged out", "x")));
 }

@@ -46,9 +46,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("{bad} of {} files have errors", files.len());
         return Ok(ExitCode::from(2));
     }
-    println!(
-        "ok: {} files, {cases} cases, {runs} runs",
-        files.len()
-    );
+    println!("ok: {} files, {cases} cases, {runs} runs", files.len());
     Ok(ExitCode::SUCCESS)
 }

@@ -180,6 +180,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("no runs selected");
         return Ok(ExitCode::from(2));
     }
+    // A simulated device that cannot be had at all is a usage error, said
+    // once rather than once per run.
+    if let (DeviceSpec::Sim { .. }, Some(first)) = (&args.device, runs.first()) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        if let Err(ProviderError::Unavailable(m)) = rt.block_on(spawn_sim(&first.device)) {
+            eprintln!("error: {m}");
+            return Ok(ExitCode::from(2));
+        }
+    }
     let mut options = RunOptions {
         retry: RetryPolicy {
             retries: args.retries,
@@ -197,17 +208,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(p) = &args.json {
         std::fs::write(p, report.to_json())?;
     }
-    // A device that cannot be had at all is a usage error.
-    let unavailable = report.cases.iter().all(|c| {
-        c.status == Status::Failed
-            && c.failure
-                .as_ref()
-                .is_some_and(|f| f.step.is_none() && f.message.contains("not available in this build"))
-    });
     Ok(if report.all_passed() {
         ExitCode::SUCCESS
-    } else if unavailable {
-        ExitCode::from(2)
     } else {
         ExitCode::from(1)
     })

@@ -178,18 +178,11 @@ pub fn render(records: &[&Record]) -> Vec<String> {
                 .and_then(|k| k.as_str())
                 .unwrap_or("?")
                 .to_string();
-            let detail = v
-                .get("detail")
-                .map(|d| d.to_string())
-                .unwrap_or_default();
+            let detail = v.get("detail").map(|d| d.to_string()).unwrap_or_default();
             let stage = stage_of(&r.event).0;
-            format!(
-                "#{:<4} {:<8} {kind} {detail}",
-                r.seq,
-                stage.name()
-            )
-            .trim_end()
-            .to_string()
+            format!("#{:<4} {:<8} {kind} {detail}", r.seq, stage.name())
+                .trim_end()
+                .to_string()
         })
         .collect()
 }

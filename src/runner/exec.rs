@@ -43,14 +43,14 @@ fn device_error(step: Option<(usize, &'static str)>, e: DeviceError) -> CaseErro
     if e.is_infrastructure() {
         CaseError::Infrastructure(e.to_string())
     } else {
-        CaseError::Assertion(Failure {
+        CaseError::Assertion(Box::new(Failure {
             step: step.map(|s| s.0),
             step_name: step.map(|s| s.1.to_string()),
             message: e.to_string(),
             diagnosis: None,
             advice: None,
             chain: Vec::new(),
-        })
+        }))
     }
 }
 
@@ -125,7 +125,10 @@ pub(super) async fn execute(run: &CaseRun, provided: &ProvidedDevice) -> Result<
         .map_err(|e| infra(format!("cannot serve the hub on 127.0.0.1: {e}")))?;
     let port = running.addr.port();
     let dev = &provided.device;
-    match dev.reverse(&format!("tcp:{port}"), &format!("tcp:{port}")).await {
+    match dev
+        .reverse(&format!("tcp:{port}"), &format!("tcp:{port}"))
+        .await
+    {
         Ok(()) => {}
         Err(e) if e.kind() == DeviceErrorKind::Unsupported => {}
         Err(e) => return Err(device_error(None, e)),
@@ -169,7 +172,11 @@ impl Exec<'_> {
         let chain: Vec<&Record> = records
             .iter()
             .map(|r| &**r)
-            .filter(|r| r.message_id.as_ref().is_some_and(|m| self.messages.contains(m)))
+            .filter(|r| {
+                r.message_id
+                    .as_ref()
+                    .is_some_and(|m| self.messages.contains(m))
+            })
             .collect();
         let regs = self.registrations(&records);
         let finding = chain::first_broken_link(&chain, &regs, reached);
@@ -181,14 +188,14 @@ impl Exec<'_> {
         shown.extend(chain.iter().copied());
         shown.sort_by_key(|r| r.seq);
         lines.extend(chain::render(&shown));
-        CaseError::Assertion(Failure {
+        CaseError::Assertion(Box::new(Failure {
             step: self.step.map(|s| s.0),
             step_name: self.step.map(|s| s.1.to_string()),
             message: message.into(),
             diagnosis: finding.as_ref().map(|f| f.diagnosis.code().to_string()),
             advice: finding.as_ref().map(|f| f.advice().to_string()),
             chain: lines,
-        })
+        }))
     }
 
     fn registrations<'r>(&self, records: &'r [Arc<Record>]) -> Vec<&'r Record> {
@@ -310,7 +317,12 @@ impl Exec<'_> {
         Ok(())
     }
 
-    async fn login_state(&self, user: &str, within: Duration, want: fn(&LoginState, &str) -> bool) -> Result<(), CaseError> {
+    async fn login_state(
+        &self,
+        user: &str,
+        within: Duration,
+        want: fn(&LoginState, &str) -> bool,
+    ) -> Result<(), CaseError> {
         let im = self.hub.im.clone();
         let serial = self.serial.clone();
         let u = user.to_string();
@@ -343,11 +355,18 @@ impl Exec<'_> {
         let run = self.run;
         match step {
             Step::Login(a) => {
-                let user = a.as_ref().and_then(|a| a.user.clone()).unwrap_or_else(|| run.user.clone());
+                let user = a
+                    .as_ref()
+                    .and_then(|a| a.user.clone())
+                    .unwrap_or_else(|| run.user.clone());
                 let (hub, serial) = (self.hub_url.clone(), self.serial.clone());
                 self.app_command(
                     "login",
-                    &[("pushlab.hub", &hub), ("pushlab.device", &serial), ("pushlab.user", &user)],
+                    &[
+                        ("pushlab.hub", &hub),
+                        ("pushlab.device", &serial),
+                        ("pushlab.user", &user),
+                    ],
                 )
                 .await?;
                 self.login_state(&user, run.within, |s, serial| {
@@ -356,7 +375,10 @@ impl Exec<'_> {
                 .await
             }
             Step::Logout(a) => {
-                let user = a.as_ref().and_then(|a| a.user.clone()).unwrap_or_else(|| run.user.clone());
+                let user = a
+                    .as_ref()
+                    .and_then(|a| a.user.clone())
+                    .unwrap_or_else(|| run.user.clone());
                 self.app_command("logout", &[]).await?;
                 self.login_state(&user, run.within, |s, _| matches!(s, LoginState::LoggedOut))
                     .await
@@ -366,8 +388,10 @@ impl Exec<'_> {
                 let user = a.user.unwrap_or_else(|| run.user.clone());
                 let by = a.by_device.unwrap_or_else(|| "other-phone".into());
                 self.hub.im.kick(&user, &by);
-                self.login_state(&user, run.within, |s, _| matches!(s, LoginState::Kicked { .. }))
-                    .await
+                self.login_state(&user, run.within, |s, _| {
+                    matches!(s, LoginState::Kicked { .. })
+                })
+                .await
             }
             Step::ReportToken(a) => {
                 let cert = a
@@ -394,17 +418,23 @@ impl Exec<'_> {
                         .hub
                         .journal()
                         .wait_for(since, run.within, |r| match &r.event {
-                            Event::Registered { device, vendor: v, .. }
-                            | Event::RegistrationRefused { device, vendor: v, .. } => {
-                                *device == serial && *v == vendor
+                            Event::Registered {
+                                device, vendor: v, ..
                             }
+                            | Event::RegistrationRefused {
+                                device, vendor: v, ..
+                            } => *device == serial && *v == vendor,
                             _ => false,
                         })
                         .await;
                     match outcome.as_deref().map(|r| &r.event) {
                         None => {
                             return Err(self.fail(
-                                format!("the app did not register with {} within {:?}", run.vendor.display_name(), run.within),
+                                format!(
+                                    "the app did not register with {} within {:?}",
+                                    run.vendor.display_name(),
+                                    run.within
+                                ),
                                 None,
                             ))
                         }
@@ -418,7 +448,10 @@ impl Exec<'_> {
                 let user = run.user.clone();
                 let hit = poll_until(run.within, || {
                     let ok = im.accounts().into_iter().any(|a| {
-                        a.user == user && a.push_token.as_ref().is_some_and(|t| t.certificate_id == cert)
+                        a.user == user
+                            && a.push_token
+                                .as_ref()
+                                .is_some_and(|t| t.certificate_id == cert)
                     });
                     async move { ok.then_some(()) }
                 })
@@ -443,24 +476,42 @@ impl Exec<'_> {
                 let (dev, pkg) = (self.dev, self.package.clone());
                 let gone = poll_until(run.within, || {
                     let pkg = pkg.clone();
-                    async move { dev.pidof(&pkg).await.ok().filter(|p| p.is_empty()).map(|_| ()) }
+                    async move {
+                        dev.pidof(&pkg)
+                            .await
+                            .ok()
+                            .filter(|p| p.is_empty())
+                            .map(|_| ())
+                    }
                 })
                 .await;
                 if gone.is_none() {
-                    return Err(self.fail(format!("`{}` still runs after kill_app", self.package), None));
+                    return Err(self.fail(
+                        format!("`{}` still runs after kill_app", self.package),
+                        None,
+                    ));
                 }
                 // Its IM connection goes with the process.
                 let im = self.hub.im.clone();
                 let user = run.user.clone();
                 poll_until(run.within, || {
-                    let ok = im.accounts().into_iter().all(|a| a.user != user || !a.online);
+                    let ok = im
+                        .accounts()
+                        .into_iter()
+                        .all(|a| a.user != user || !a.online);
                     async move { ok.then_some(()) }
                 })
                 .await
-                .ok_or_else(|| self.fail("the IM server still shows the user online after kill_app", None))
+                .ok_or_else(|| {
+                    self.fail(
+                        "the IM server still shows the user online after kill_app",
+                        None,
+                    )
+                })
             }
             Step::LaunchApp(_) => {
-                self.sh(&format!("am start -W -n {}/.SplashActivity", self.package)).await?;
+                self.sh(&format!("am start -W -n {}/.SplashActivity", self.package))
+                    .await?;
                 let (dev, pkg) = (self.dev, self.package.clone());
                 poll_until(run.within, || {
                     let pkg = pkg.clone();
@@ -509,8 +560,12 @@ impl Exec<'_> {
     /// `sendmsg` through the IM server, as a backend would call it.
     fn send(&self, s: &SendArgs, random: u32) -> Result<MessageId, CaseError> {
         let body = sendmsg_body(self.run, s, random);
-        let msg = SendMsg::parse(body.to_string().as_bytes(), &self.run.sender)
-            .map_err(|e| self.fail(format!("sendmsg refused the request: {} {}", e.code, e.info), None))?;
+        let msg = SendMsg::parse(body.to_string().as_bytes(), &self.run.sender).map_err(|e| {
+            self.fail(
+                format!("sendmsg refused the request: {} {}", e.code, e.info),
+                None,
+            )
+        })?;
         self.hub
             .im
             .send(msg)
@@ -519,7 +574,9 @@ impl Exec<'_> {
     }
 
     fn is_ours(&self, r: &Record) -> bool {
-        r.message_id.as_ref().is_some_and(|m| self.messages.contains(m))
+        r.message_id
+            .as_ref()
+            .is_some_and(|m| self.messages.contains(m))
     }
 
     async fn expect_notification(&self, e: &ExpectNotificationArgs) -> Result<(), CaseError> {
@@ -535,12 +592,21 @@ impl Exec<'_> {
             })
             .await;
         let Some(rec) = rec else {
-            return Err(self.fail(format!("no notification within {within:?}"), Some(Stage::Device)));
+            return Err(self.fail(
+                format!("no notification within {within:?}"),
+                Some(Stage::Device),
+            ));
         };
         let Event::Device(d) = &rec.event else {
             return Err(self.fail("the message did not reach the shade", Some(Stage::Device)));
         };
-        let DeviceEventKind::Posted { title, text, channel_id, .. } = &d.kind else {
+        let DeviceEventKind::Posted {
+            title,
+            text,
+            channel_id,
+            ..
+        } = &d.kind
+        else {
             return Err(self.fail("the message did not reach the shade", Some(Stage::Device)));
         };
         let mut wrong = Vec::new();
@@ -560,10 +626,17 @@ impl Exec<'_> {
             }
         }
         if !wrong.is_empty() {
-            return Err(self.fail(format!("the notification was posted with {}", wrong.join(", ")), None));
+            return Err(self.fail(
+                format!("the notification was posted with {}", wrong.join(", ")),
+                None,
+            ));
         }
         // On-device truth: the shade has it.
-        let shade = self.dev.notifications().await.map_err(|e| self.dev_err(e))?;
+        let shade = self
+            .dev
+            .notifications()
+            .await
+            .map_err(|e| self.dev_err(e))?;
         let found = shade.iter().any(|n| {
             n.pkg == self.package
                 && n.title.as_ref().and_then(|t| t.plain()) == Some(title.as_str())
@@ -598,11 +671,18 @@ impl Exec<'_> {
             })
             .await;
         let records = self.hub.journal().all();
-        let chain: Vec<&Record> = records.iter().map(|r| &**r).filter(|r| self.is_ours(r)).collect();
+        let chain: Vec<&Record> = records
+            .iter()
+            .map(|r| &**r)
+            .filter(|r| self.is_ours(r))
+            .collect();
         let regs = self.registrations(&records);
         let posted = chain.iter().any(|r| matches!(&r.event, Event::Device(x) if matches!(x.kind, DeviceEventKind::Posted { .. })));
         if single && posted {
-            return Err(self.fail(format!("a notification was posted (expected none: {reason})"), None));
+            return Err(self.fail(
+                format!("a notification was posted (expected none: {reason})"),
+                None,
+            ));
         }
         let finding = match rec {
             None if reason == Diagnosis::DeliveryTimeout => return Ok(()),
@@ -613,10 +693,16 @@ impl Exec<'_> {
         match finding {
             Some(f) if f.diagnosis == reason || f.explains == Some(reason) => {}
             Some(f) => {
-                return Err(self.fail(format!("expected {reason}, but the first broken link is {f}"), None))
+                return Err(self.fail(
+                    format!("expected {reason}, but the first broken link is {f}"),
+                    None,
+                ))
             }
             None => {
-                return Err(self.fail(format!("expected {reason}, but nothing said so within {within:?}"), None))
+                return Err(self.fail(
+                    format!("expected {reason}, but nothing said so within {within:?}"),
+                    None,
+                ))
             }
         }
         // On-device truth: nothing for this message in the shade.
@@ -624,7 +710,11 @@ impl Exec<'_> {
             Event::PushDecided { title, desc, .. } => Some((title.clone(), desc.clone())),
             _ => None,
         }) {
-            let shade = self.dev.notifications().await.map_err(|e| self.dev_err(e))?;
+            let shade = self
+                .dev
+                .notifications()
+                .await
+                .map_err(|e| self.dev_err(e))?;
             if shade.iter().any(|n| {
                 n.pkg == self.package
                     && n.title.as_ref().and_then(|t| t.plain()) == Some(title.as_str())
@@ -641,18 +731,28 @@ impl Exec<'_> {
 
     /// The newest posted notification among the current messages.
     fn posted(&self) -> Option<(MessageId, String)> {
-        self.hub.journal().all().iter().rev().find_map(|r| match &r.event {
-            Event::Device(d) if self.is_ours(r) => match &d.kind {
-                DeviceEventKind::Posted { title, .. } => r.message_id.clone().map(|m| (m, title.clone())),
+        self.hub
+            .journal()
+            .all()
+            .iter()
+            .rev()
+            .find_map(|r| match &r.event {
+                Event::Device(d) if self.is_ours(r) => match &d.kind {
+                    DeviceEventKind::Posted { title, .. } => {
+                        r.message_id.clone().map(|m| (m, title.clone()))
+                    }
+                    _ => None,
+                },
                 _ => None,
-            },
-            _ => None,
-        })
+            })
     }
 
     async fn tap(&mut self, how: TapMode) -> Result<(), CaseError> {
         let Some((id, title)) = self.posted() else {
-            return Err(self.fail("there is no posted notification to tap", Some(Stage::Device)));
+            return Err(self.fail(
+                "there is no posted notification to tap",
+                Some(Stage::Device),
+            ));
         };
         self.tap_since = self.hub.journal().last_seq();
         match how {
@@ -664,7 +764,10 @@ impl Exec<'_> {
                 .await?;
             }
             TapMode::Ui => {
-                self.dev.notification_shade(true).await.map_err(|e| self.dev_err(e))?;
+                self.dev
+                    .notification_shade(true)
+                    .await
+                    .map_err(|e| self.dev_err(e))?;
                 let ui = self
                     .dev
                     .ui_dump()
@@ -678,7 +781,9 @@ impl Exec<'_> {
                     .and_then(|i| ui.clickable_ancestor(i))
                     .and_then(|n| n.bounds);
                 let Some(b) = target else {
-                    return Err(self.fail(format!("no notification titled `{title}` on screen"), None));
+                    return Err(
+                        self.fail(format!("no notification titled `{title}` on screen"), None)
+                    );
                 };
                 let (x, y) = b.center();
                 self.dev.tap(x, y).await.map_err(|e| self.dev_err(e))?;
@@ -695,7 +800,10 @@ impl Exec<'_> {
             .await;
         match rec {
             Some(_) => Ok(()),
-            None => Err(self.fail(format!("the tap was not reported within {:?}", self.run.within), Some(Stage::Tap))),
+            None => Err(self.fail(
+                format!("the tap was not reported within {:?}", self.run.within),
+                Some(Stage::Tap),
+            )),
         }
     }
 
@@ -721,17 +829,26 @@ impl Exec<'_> {
             .map_err(|_| self.fail(format!("`{}` is not a component", a.component), None))?;
         let rec = self.click_outcome(within).await;
         let Some(rec) = rec else {
-            return Err(self.fail(format!("no activity opened within {within:?}"), Some(Stage::Activity)));
+            return Err(self.fail(
+                format!("no activity opened within {within:?}"),
+                Some(Stage::Activity),
+            ));
         };
         match &rec.event {
             Event::Device(d) => match &d.kind {
                 DeviceEventKind::ActivityStarted { component } => {
                     if component.parse::<ComponentName>().ok().as_ref() != Some(&want) {
-                        return Err(self.fail(format!("the tap opened {component}, expected {}", a.component), None));
+                        return Err(self.fail(
+                            format!("the tap opened {component}, expected {}", a.component),
+                            None,
+                        ));
                     }
                 }
                 DeviceEventKind::UrlOpened { url, .. } => {
-                    return Err(self.fail(format!("the tap opened the URL {url}, expected {}", a.component), None))
+                    return Err(self.fail(
+                        format!("the tap opened the URL {url}, expected {}", a.component),
+                        None,
+                    ))
                 }
                 _ => return Err(self.fail("the tap failed to open anything", None)),
             },
@@ -742,7 +859,14 @@ impl Exec<'_> {
         let w = want.clone();
         let seen = poll_until(within, || {
             let w = w.clone();
-            async move { dev.resumed_activity().await.ok().flatten().filter(|c| *c == w).map(|_| ()) }
+            async move {
+                dev.resumed_activity()
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|c| *c == w)
+                    .map(|_| ())
+            }
         })
         .await;
         seen.ok_or_else(|| {
@@ -756,7 +880,10 @@ impl Exec<'_> {
     async fn expect_url(&self, u: &ExpectUrlArgs) -> Result<(), CaseError> {
         let within = self.within(&u.within);
         let Some(rec) = self.click_outcome(within).await else {
-            return Err(self.fail(format!("no page opened within {within:?}"), Some(Stage::Activity)));
+            return Err(self.fail(
+                format!("no page opened within {within:?}"),
+                Some(Stage::Activity),
+            ));
         };
         let Event::Device(d) = &rec.event else {
             return Err(self.fail("the tap failed to open anything", None));
@@ -767,7 +894,10 @@ impl Exec<'_> {
                 return Err(self.fail(format!("the tap opened {url}, expected {}", u.url), None))
             }
             DeviceEventKind::ActivityStarted { component } => {
-                return Err(self.fail(format!("the tap opened {component}, expected the URL {}", u.url), None))
+                return Err(self.fail(
+                    format!("the tap opened {component}, expected the URL {}", u.url),
+                    None,
+                ))
             }
             _ => return Err(self.fail("the tap failed to open anything", None)),
         }
@@ -775,10 +905,22 @@ impl Exec<'_> {
         let (dev, pkg) = (self.dev, self.package.clone());
         poll_until(within, || {
             let pkg = pkg.clone();
-            async move { dev.resumed_activity().await.ok().flatten().filter(|c| c.package != pkg).map(|_| ()) }
+            async move {
+                dev.resumed_activity()
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|c| c.package != pkg)
+                    .map(|_| ())
+            }
         })
         .await
-        .ok_or_else(|| self.fail("the URL was reported opened, but no browser is resumed", Some(Stage::Activity)))
+        .ok_or_else(|| {
+            self.fail(
+                "the URL was reported opened, but no browser is resumed",
+                Some(Stage::Activity),
+            )
+        })
     }
 
     async fn expect_ext(&self, x: &ExpectExtArgs) -> Result<(), CaseError> {
@@ -804,16 +946,25 @@ impl Exec<'_> {
             .filter(|r| self.is_ours(r))
             .filter_map(|r| match &r.event {
                 Event::Device(d) => match &d.kind {
-                    DeviceEventKind::ExtReceived { via, value } => Some(format!("{value} via {via}")),
+                    DeviceEventKind::ExtReceived { via, value } => {
+                        Some(format!("{value} via {via}"))
+                    }
                     _ => None,
                 },
                 _ => None,
             })
             .collect();
         let msg = if got.is_empty() {
-            format!("the app received no ext within {within:?} (expected {} via {via})", x.value)
+            format!(
+                "the app received no ext within {within:?} (expected {} via {via})",
+                x.value
+            )
         } else {
-            format!("the app received {} (expected {} via {via})", got.join("; "), x.value)
+            format!(
+                "the app received {} (expected {} via {via})",
+                got.join("; "),
+                x.value
+            )
         };
         Err(self.fail(msg, Some(Stage::Ext)))
     }
@@ -836,8 +987,12 @@ pub fn sendmsg_body(run: &CaseRun, s: &SendArgs, random: u32) -> Value {
     let from = s.from.clone().unwrap_or_else(|| run.sender.clone());
     let to = s.to.clone().unwrap_or_else(|| run.user.clone());
     let elem = match (&s.text, &s.custom) {
-        (_, Some(c)) => json!({"MsgType": "TIMCustomElem", "MsgContent": {"Data": c.data, "Desc": c.desc, "Ext": c.ext}}),
-        (t, None) => json!({"MsgType": "TIMTextElem", "MsgContent": {"Text": t.clone().unwrap_or_default()}}),
+        (_, Some(c)) => {
+            json!({"MsgType": "TIMCustomElem", "MsgContent": {"Data": c.data, "Desc": c.desc, "Ext": c.ext}})
+        }
+        (t, None) => {
+            json!({"MsgType": "TIMTextElem", "MsgContent": {"Text": t.clone().unwrap_or_default()}})
+        }
     };
     let mut body = json!({
         "SyncOtherMachine": 2,

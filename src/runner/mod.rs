@@ -62,7 +62,7 @@ pub trait DeviceProvider: Send + Sync {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseError {
     /// The product did not do what the case expects: never retried.
-    Assertion(Failure),
+    Assertion(Box<Failure>),
     /// The link to the device or the hub failed: retried.
     Infrastructure(String),
 }
@@ -108,7 +108,10 @@ impl Default for RunOptions {
 
 /// Runs one attempt after another until it passes, fails an assertion, or
 /// the policy stops retrying. `attempt` is the work of one attempt.
-pub async fn with_retries<F, Fut>(policy: RetryPolicy, mut attempt: F) -> (Result<(), CaseError>, u32)
+pub async fn with_retries<F, Fut>(
+    policy: RetryPolicy,
+    mut attempt: F,
+) -> (Result<(), CaseError>, u32)
 where
     F: FnMut(u32) -> Fut,
     Fut: std::future::Future<Output = Result<(), CaseError>>,
@@ -124,18 +127,22 @@ where
 }
 
 /// One run on a device from `provider`, with retries.
-pub async fn run_one(run: &CaseRun, provider: &dyn DeviceProvider, retry: RetryPolicy) -> CaseReport {
+pub async fn run_one(
+    run: &CaseRun,
+    provider: &dyn DeviceProvider,
+    retry: RetryPolicy,
+) -> CaseReport {
     let started = Instant::now();
     let (result, attempts) = with_retries(retry, |_| async {
         let provided = provider.acquire(&run.device).await.map_err(|e| match e {
-            ProviderError::Unavailable(m) => CaseError::Assertion(Failure {
+            ProviderError::Unavailable(m) => CaseError::Assertion(Box::new(Failure {
                 step: None,
                 step_name: None,
                 message: m,
                 diagnosis: None,
                 advice: None,
                 chain: Vec::new(),
-            }),
+            })),
             ProviderError::Transient(m) => CaseError::Infrastructure(m),
         })?;
         exec::execute(run, &provided).await
@@ -143,7 +150,7 @@ pub async fn run_one(run: &CaseRun, provider: &dyn DeviceProvider, retry: RetryP
     .await;
     let (status, failure) = match result {
         Ok(()) => (Status::Passed, None),
-        Err(CaseError::Assertion(f)) => (Status::Failed, Some(f)),
+        Err(CaseError::Assertion(f)) => (Status::Failed, Some(*f)),
         Err(CaseError::Infrastructure(m)) => (
             Status::Error,
             Some(Failure {

@@ -90,10 +90,7 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
                     source,
                 })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.extension()
-                        .is_some_and(|e| e == "yaml" || e == "yml")
-                })
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
                 .collect();
             found.sort();
             out.extend(found);
@@ -111,8 +108,8 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Parses and checks a file's text; `name` is how errors name the file.
 pub fn parse_str(name: &str, text: &str) -> Result<Scenario, LoadError> {
-    let file: ScenarioFile =
-        serde_yaml_ng::from_str(text).map_err(|e| LoadError::Invalid(vec![from_serde(name, &e)]))?;
+    let file: ScenarioFile = serde_yaml_ng::from_str(text)
+        .map_err(|e| LoadError::Invalid(vec![from_serde(name, &e)]))?;
     let problems = check(&file);
     if problems.is_empty() {
         Ok(Scenario {
@@ -278,7 +275,10 @@ pub fn credentials(
     map: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<Credentials, String> {
     let mut m = map.clone();
-    m.insert("vendor".into(), serde_json::Value::String(vendor.name().into()));
+    m.insert(
+        "vendor".into(),
+        serde_json::Value::String(vendor.name().into()),
+    );
     serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| e.to_string())
 }
 
@@ -304,7 +304,12 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
             format!("not {} credentials: {e}", vendor.display_name()),
         ));
     }
-    check_click(vendor, &file.certificate.click, path_with(&cert_path, "click"), &mut out);
+    check_click(
+        vendor,
+        &file.certificate.click,
+        path_with(&cert_path, "click"),
+        &mut out,
+    );
     for (i, d) in file.devices.0.iter().enumerate() {
         let path = if file.devices.0.len() == 1 {
             vec![Seg::key("devices")]
@@ -314,7 +319,10 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
         check_profile(d, path, &mut out);
     }
     if file.cases.is_empty() {
-        out.push(problem(vec![Seg::key("cases")], "a file needs at least one case"));
+        out.push(problem(
+            vec![Seg::key("cases")],
+            "a file needs at least one case",
+        ));
     }
     let mut names = std::collections::HashSet::new();
     for (ci, case) in file.cases.iter().enumerate() {
@@ -346,7 +354,12 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
         }
         let click_overridden = case.certificate.as_ref().is_some_and(|o| o.click.is_some());
         if vendor != file.vendor && !click_overridden {
-            check_click(vendor, &file.certificate.click, path_with(&cp, "vendor"), &mut out);
+            check_click(
+                vendor,
+                &file.certificate.click,
+                path_with(&cp, "vendor"),
+                &mut out,
+            );
         }
         if let Some(o) = &case.certificate {
             let op = path_with(&cp, "certificate");
@@ -363,7 +376,10 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
             }
         }
         if case.steps.is_empty() {
-            out.push(problem(path_with(&cp, "steps"), "a case needs at least one step"));
+            out.push(problem(
+                path_with(&cp, "steps"),
+                "a case needs at least one step",
+            ));
         }
         let mut sent = false;
         let mut tapped = false;
@@ -374,7 +390,10 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
             if step.needs_message() && !sent {
                 out.push(problem(
                     here.clone(),
-                    format!("`{}` before any `send`: there is no message to check", step.name()),
+                    format!(
+                        "`{}` before any `send`: there is no message to check",
+                        step.name()
+                    ),
                 ));
             }
             match step {
@@ -385,7 +404,10 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
                 }
                 Step::Burst(b) => {
                     if b.count == 0 {
-                        out.push(problem(path_with(&here, "count"), "count must be at least 1"));
+                        out.push(problem(
+                            path_with(&here, "count"),
+                            "count must be at least 1",
+                        ));
                     }
                     check_send(&b.send, path_with(&here, "send"), &mut out);
                     sent = true;
@@ -394,9 +416,15 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
                 Step::TapNotification(_) => tapped = true,
                 Step::ExpectActivity(a) => {
                     if !tapped {
-                        out.push(problem(here.clone(), "`expect_activity` before `tap_notification`"));
+                        out.push(problem(
+                            here.clone(),
+                            "`expect_activity` before `tap_notification`",
+                        ));
                     }
-                    if a.component.parse::<crate::android::ComponentName>().is_err() {
+                    if a.component
+                        .parse::<crate::android::ComponentName>()
+                        .is_err()
+                    {
                         out.push(problem(
                             path_with(&here, "component"),
                             format!("`{}` is not a component (pkg/.Class)", a.component),
@@ -404,7 +432,10 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
                     }
                 }
                 Step::ExpectUrl(_) if !tapped => {
-                    out.push(problem(here.clone(), "`expect_url` before `tap_notification`"));
+                    out.push(problem(
+                        here.clone(),
+                        "`expect_url` before `tap_notification`",
+                    ));
                 }
                 _ => {}
             }

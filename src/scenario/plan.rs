@@ -201,10 +201,14 @@ pub fn expand(s: &Scenario) -> Vec<CaseRun> {
                 certificate: certificate.clone(),
                 certificate_effective: case.certificate_effective,
                 limits: merge_limits(&f.limits, &case.limits),
-                app: case.app.clone().or_else(|| f.app.clone()).unwrap_or(AppConfig {
-                    channel_id: None,
-                    create_channel: true,
-                }),
+                app: case
+                    .app
+                    .clone()
+                    .or_else(|| f.app.clone())
+                    .unwrap_or(AppConfig {
+                        channel_id: None,
+                        create_channel: true,
+                    }),
                 user: f.defaults.user.clone().unwrap_or_else(|| "bob".into()),
                 sender: f.defaults.sender.clone().unwrap_or_else(|| "alice".into()),
                 within: f.defaults.within.map(|w| w.0).unwrap_or(DEFAULT_WITHIN),
