@@ -156,7 +156,9 @@ pub(super) async fn execute(run: &CaseRun, provided: &ProvidedDevice) -> Result<
         Ok(())
     }
     .await;
-    let _ = running.stop().await;
+    // Dropping the hub stops serving at once; a graceful stop would wait for
+    // the device's streams, which never end on their own.
+    drop(running);
     result
 }
 
@@ -597,6 +599,12 @@ impl Exec<'_> {
                 Some(Stage::Device),
             ));
         };
+        if let Some(code) = rec.event.diagnosis() {
+            return Err(self.fail(
+                format!("no notification: the chain broke with {code}"),
+                Some(Stage::Device),
+            ));
+        }
         let Event::Device(d) = &rec.event else {
             return Err(self.fail("the message did not reach the shade", Some(Stage::Device)));
         };
