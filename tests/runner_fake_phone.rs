@@ -85,6 +85,24 @@ struct PhoneState {
     gateway_stream: Option<JoinHandle<()>>,
 }
 
+/// A notification in the phone's shade.
+#[derive(Clone)]
+struct Shown {
+    message_id: String,
+    title: String,
+    text: String,
+    channel: Option<String>,
+    click: Value,
+    ext: Option<String>,
+}
+
+/// What the screen and the shade show.
+#[derive(Default)]
+struct Screen {
+    shade: Vec<Shown>,
+    resumed: String,
+}
+
 /// A phone whose apps behave as docs/device-side.md says, minus the
 /// notification shade.
 struct Phone {
@@ -93,7 +111,107 @@ struct Phone {
     /// What the push service tells the vendor about the device.
     device_info: Value,
     state: Mutex<PhoneState>,
+    screen: Arc<Mutex<Screen>>,
     commands: Mutex<Vec<String>>,
+}
+
+/// Posts one device event to the hub's gateway.
+async fn report(
+    http: &reqwest::Client,
+    hub: &str,
+    device: &str,
+    message_id: &str,
+    reporter: &str,
+    kind: &str,
+    detail: Value,
+) {
+    let mut event =
+        json!({"message_id": message_id, "device": device, "reporter": reporter, "kind": kind});
+    if !detail.is_null() {
+        event["detail"] = detail;
+    }
+    let r = http
+        .post(format!("{hub}/gateway/v1/events"))
+        .json(&event)
+        .send()
+        .await;
+    if let Ok(r) = r {
+        if !r.status().is_success() {
+            eprintln!("event refused: {:?}", r.text().await);
+        }
+    }
+}
+
+/// The push service: reads the gateway stream and shows what it is told.
+fn push_service(
+    rt: &Handle,
+    http: &reqwest::Client,
+    hub: String,
+    device: String,
+    screen: Arc<Mutex<Screen>>,
+) -> JoinHandle<()> {
+    let http = http.clone();
+    rt.spawn(async move {
+        let Ok(mut r) = http
+            .get(format!("{hub}/gateway/v1/stream?device={device}"))
+            .send()
+            .await
+        else {
+            return;
+        };
+        let mut buf = Vec::new();
+        while let Ok(Some(chunk)) = r.chunk().await {
+            buf.extend_from_slice(&chunk);
+            while let Some(i) = buf.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = buf.drain(..=i).collect();
+                let Ok(item) = serde_json::from_slice::<Value>(&line) else {
+                    continue;
+                };
+                if item["type"] != "display" {
+                    continue;
+                }
+                let ins = &item["instruction"];
+                let shown = Shown {
+                    message_id: ins["message_id"].as_str().unwrap_or_default().to_string(),
+                    title: ins["notification"]["title"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    text: ins["notification"]["text"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    channel: ins["notification"]["channel_id"]
+                        .as_str()
+                        .map(str::to_string),
+                    click: ins["click"].clone(),
+                    ext: ins["ext"].as_str().map(str::to_string),
+                };
+                let id = shown.message_id.clone();
+                report(
+                    &http,
+                    &hub,
+                    &device,
+                    &id,
+                    "push_service",
+                    "received",
+                    Value::Null,
+                )
+                .await;
+                screen.lock().unwrap().shade.push(shown.clone());
+                report(
+                    &http,
+                    &hub,
+                    &device,
+                    &id,
+                    "push_service",
+                    "posted",
+                    json!({"title": shown.title, "text": shown.text, "channel_id": shown.channel}),
+                )
+                .await;
+            }
+        }
+    })
 }
 
 /// Holds a streaming GET open until aborted (an app's connection).
@@ -134,7 +252,115 @@ impl Phone {
                 self.stop_app();
                 String::new()
             }
-            ["pm", "clear", _] => "Success\n".into(),
+            ["pm", "clear", _] => {
+                self.screen.lock().unwrap().shade.clear();
+                "Success\n".into()
+            }
+            ["dumpsys", "notification", "--noredact"] => {
+                let screen = self.screen.lock().unwrap();
+                let mut out = String::from("  Notification List:\n");
+                for (i, n) in screen.shade.iter().enumerate() {
+                    out.push_str(&format!(
+                        "    NotificationRecord(0x0abc{i}: pkg=com.pushlab.demo user=UserHandle{{0}} id={i} tag=null importance=3 key=0|com.pushlab.demo|{i}|null|10123: Notification(channel={} shortcut=null flags=0x10 vis=PRIVATE))\n      uid=10123 userId=0\n      notification=\n            extras={{\n                android.title=String ({})\n                android.text=String ({})\n            }}\n",
+                        n.channel.clone().unwrap_or_else(|| "null".into()), n.title, n.text
+                    ));
+                }
+                out.push_str("  Snoozed notifications:\n");
+                out
+            }
+            ["dumpsys", "activity", "activities"] => {
+                let resumed = self.screen.lock().unwrap().resumed.clone();
+                if resumed.is_empty() {
+                    String::new()
+                } else {
+                    format!("ACTIVITY MANAGER ACTIVITIES (dumpsys activity activities)\n  ResumedActivity: ActivityRecord{{1f72345 u0 {resumed} t12}}\n")
+                }
+            }
+            ["am", "broadcast", "-n", "com.pushlab.agent/.CommandReceiver", rest @ ..] => {
+                let all: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+                let id = extra(&all, "message_id").unwrap_or_default();
+                let shown = self
+                    .screen
+                    .lock()
+                    .unwrap()
+                    .shade
+                    .iter()
+                    .find(|n| n.message_id == id)
+                    .cloned();
+                let (hub, serial) = {
+                    let s = self.state.lock().unwrap();
+                    (s.hub.clone(), s.serial.clone())
+                };
+                if let Some(n) = shown {
+                    let http = self.http.clone();
+                    let screen = self.screen.clone();
+                    self.rt.block_on(async move {
+                        report(
+                            &http,
+                            &hub,
+                            &serial,
+                            &id,
+                            "push_service",
+                            "clicked",
+                            Value::Null,
+                        )
+                        .await;
+                        match n.click["type"].as_str() {
+                            Some("url") => {
+                                let url = n.click["url"].as_str().unwrap_or_default().to_string();
+                                screen.lock().unwrap().resumed =
+                                    "com.android.chrome/com.google.android.apps.chrome.Main".into();
+                                report(
+                                    &http,
+                                    &hub,
+                                    &serial,
+                                    &id,
+                                    "push_service",
+                                    "url_opened",
+                                    json!({"url": url, "package": "com.android.chrome"}),
+                                )
+                                .await;
+                            }
+                            route => {
+                                let component = match route {
+                                    Some("intent_uri") => n.click["uri"]
+                                        .as_str()
+                                        .unwrap_or_default()
+                                        .split(';')
+                                        .find_map(|p| p.strip_prefix("component="))
+                                        .unwrap_or("com.pushlab.demo/.SplashActivity")
+                                        .to_string(),
+                                    _ => "com.pushlab.demo/.SplashActivity".to_string(),
+                                };
+                                screen.lock().unwrap().resumed = component.clone();
+                                report(
+                                    &http,
+                                    &hub,
+                                    &serial,
+                                    &id,
+                                    "app",
+                                    "activity_started",
+                                    json!({"component": component}),
+                                )
+                                .await;
+                                if let Some(ext) = n.ext {
+                                    report(
+                                        &http,
+                                        &hub,
+                                        &serial,
+                                        &id,
+                                        "app",
+                                        "ext_received",
+                                        json!({"via": "intent_extra", "value": ext}),
+                                    )
+                                    .await;
+                                }
+                            }
+                        }
+                    });
+                }
+                "Broadcast completed: result=0\n".into()
+            }
             ["pidof", "com.pushlab.demo"] => {
                 let running = self.state.lock().unwrap().im_connection.is_some();
                 if running {
@@ -147,10 +373,12 @@ impl Phone {
                 let all: Vec<String> = w.iter().map(|s| s.to_string()).collect();
                 let hub = extra(&all, "hub").unwrap_or_default();
                 let serial = extra(&all, "device").unwrap_or_default();
-                let stream = hold(
+                let stream = push_service(
                     &self.rt,
                     &self.http,
-                    format!("{hub}/gateway/v1/stream?device={serial}"),
+                    hub.clone(),
+                    serial.clone(),
+                    self.screen.clone(),
                 );
                 let mut s = self.state.lock().unwrap();
                 s.hub = hub;
@@ -284,6 +512,7 @@ fn phone(device_info: Value) -> (SocketAddr, Arc<Phone>) {
         http: reqwest::Client::new(),
         device_info,
         state: Mutex::default(),
+        screen: Arc::default(),
         commands: Mutex::default(),
     });
     let p = phone.clone();
@@ -432,4 +661,89 @@ async fn a_device_that_is_not_there_is_an_infrastructure_error_retried() {
     let report = run_one(run, &provider, RetryPolicy { retries: 2 }).await;
     assert_eq!(report.status, Status::Error);
     assert_eq!(report.attempts, 3);
+}
+
+const MI_TAPS: &str = r#"
+vendor: xiaomi
+certificate:
+  credentials: {app_id: "2882303761500000000", app_key: "5500000000000", app_secret: FAKE-secret}
+  channel_id: im
+devices: miui-android13
+defaults: {within: 5s}
+cases:
+  - name: open app
+    steps:
+      - login
+      - report_token
+      - kill_app
+      - send: {text: hello, offline_push: {title: Alice, desc: hello, ext: '{"conversation":"c2c_alice"}'}}
+      - expect_notification: {title: Alice, text: hello, channel: im}
+      - tap_notification
+      - expect_activity: {component: com.pushlab.demo/.SplashActivity}
+      - expect_ext: {value: '{ "conversation": "c2c_alice" }', via: intent_extra}
+  - name: open page
+    certificate:
+      click: {open_page: {intent_uri: "intent://com.pushlab.demo/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.pushlab.demo/com.pushlab.demo.chat.ChatActivity;end"}}
+    steps:
+      - login
+      - report_token
+      - kill_app
+      - send: {text: hello}
+      - expect_notification: {title: a new message, text: hello}
+      - tap_notification
+      - expect_activity: {component: com.pushlab.demo/com.pushlab.demo.chat.ChatActivity}
+  - name: open url
+    certificate:
+      click: {open_url: "https://pushlab.example/landing"}
+    steps:
+      - login
+      - report_token
+      - kill_app
+      - send: {text: hello}
+      - expect_notification: {text: hello}
+      - tap_notification
+      - expect_url: {url: "https://pushlab.example/landing"}
+  - name: wrong title
+    steps:
+      - login
+      - report_token
+      - kill_app
+      - send: {text: hello, offline_push: {title: Alice}}
+      - expect_notification: {title: Bob}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn notifications_taps_activities_urls_and_ext_through_the_whole_chain() {
+    let (addr, phone) = phone(miui());
+    let provider = PhoneProvider { addr };
+    let all = runs(MI_TAPS);
+    for run in &all[..3] {
+        let report = run_one(run, &provider, RetryPolicy::default()).await;
+        assert_eq!(
+            report.status,
+            Status::Passed,
+            "{}: {:#?}",
+            run.case,
+            report.failure
+        );
+    }
+    let commands = phone.commands.lock().unwrap().clone();
+    assert!(commands
+        .iter()
+        .any(|c| c == "dumpsys notification --noredact"));
+    assert!(commands.iter().any(|c| c == "dumpsys activity activities"));
+    assert!(commands.iter().any(|c| c.starts_with("am broadcast -n com.pushlab.agent/.CommandReceiver -a com.pushlab.agent.COMMAND --es command tap --es message_id ")));
+
+    let report = run_one(&all[3], &provider, RetryPolicy::default()).await;
+    assert_eq!(report.status, Status::Failed);
+    let f = report.failure.unwrap();
+    assert_eq!(
+        f.message,
+        "the notification was posted with title `Alice` (expected `Bob`)"
+    );
+    assert!(
+        f.chain.iter().any(|l| l.contains("posted")),
+        "{:#?}",
+        f.chain
+    );
 }
