@@ -713,6 +713,21 @@ impl Exec<'_> {
                 ))
             }
         }
+        // On-device truth: a missing channel leaves the framework's own log
+        // line.
+        if reason == Diagnosis::DeviceChannelMissing {
+            let log = self.dev.logcat_dump().await.map_err(|e| self.dev_err(e))?;
+            if !log
+                .iter()
+                .filter_map(|l| l.no_channel_found())
+                .any(|n| n.pkg == self.package)
+            {
+                return Err(self.fail(
+                    format!("the journal says {reason}, but logcat has no \"No Channel found\" line for {}", self.package),
+                    None,
+                ));
+            }
+        }
         // On-device truth: nothing for this message in the shade.
         if let Some((title, desc)) = chain.iter().find_map(|r| match &r.event {
             Event::PushDecided { title, desc, .. } => Some((title.clone(), desc.clone())),
