@@ -437,3 +437,23 @@ proptest! {
         let _ = parse_str("p.yaml", &lines.join("\n"));
     }
 }
+
+#[test]
+fn durations_read_as_people_write_them() {
+    for (text, ms) in [
+        ("500ms", 500),
+        ("10s", 10_000),
+        ("10m", 600_000),
+        ("1h", 3_600_000),
+        ("7", 7_000),
+    ] {
+        let w: pushlab::scenario::model::Wait = text.parse().unwrap();
+        assert_eq!(w.0.as_millis(), ms, "{text}");
+    }
+    let text = "vendor: xiaomi\ncertificate:\n  credentials: {app_id: '1', app_key: '2', app_secret: x}\ncases:\n  - name: a\n    steps:\n      - advance_time: 10 days\n";
+    let err = parse_str("d.yaml", text).unwrap_err().lines();
+    assert_eq!(
+        err,
+        ["d.yaml:7:23: cases[0].steps[0].advance_time: `10 days` is not a duration (allowed units: ms, s, m, h)"]
+    );
+}

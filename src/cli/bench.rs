@@ -47,6 +47,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if let Some(m) = super::run::unavailable(&args.device, &runs_planned)? {
+        eprintln!("error: {m}");
+        return Ok(ExitCode::from(2));
+    }
     let mut options = RunOptions::default();
     if let Some(j) = args.jobs {
         options.jobs = j.max(1);

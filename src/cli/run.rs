@@ -162,6 +162,21 @@ pub fn execute(
     Ok(report)
 }
 
+/// Why the simulated device cannot be had at all, if so: a usage error,
+/// said once rather than once per run.
+pub fn unavailable(device: &DeviceSpec, runs: &[CaseRun]) -> anyhow::Result<Option<String>> {
+    let (DeviceSpec::Sim { .. }, Some(first)) = (device, runs.first()) else {
+        return Ok(None);
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(match rt.block_on(spawn_sim(&first.device)) {
+        Err(ProviderError::Unavailable(m)) => Some(m),
+        _ => None,
+    })
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let selection = Selection {
         filter: args.filter.clone(),
@@ -180,16 +195,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("no runs selected");
         return Ok(ExitCode::from(2));
     }
-    // A simulated device that cannot be had at all is a usage error, said
-    // once rather than once per run.
-    if let (DeviceSpec::Sim { .. }, Some(first)) = (&args.device, runs.first()) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        if let Err(ProviderError::Unavailable(m)) = rt.block_on(spawn_sim(&first.device)) {
-            eprintln!("error: {m}");
-            return Ok(ExitCode::from(2));
-        }
+    if let Some(m) = unavailable(&args.device, &runs)? {
+        eprintln!("error: {m}");
+        return Ok(ExitCode::from(2));
     }
     let mut options = RunOptions {
         retry: RetryPolicy {
