@@ -14,6 +14,9 @@
 //!   endpoints and the device gateway, plus the journal and the clock.
 //! - [`diagnosis`]: the codes that name the first broken link of a chain.
 //! - [`sim`]: the simulated device, an adbd on loopback TCP with a shell.
+//! - [`scenario`]: the scenario file format, its checks and its matrix.
+//! - [`runner`]: executes scenario runs against a hub and a device.
+//! - [`report`]: results as console lines, JSON and JUnit XML.
 
 pub mod android;
 pub mod bench;
@@ -21,5 +24,8 @@ pub mod device;
 pub mod diagnosis;
 pub mod hub;
 pub mod im;
+pub mod report;
+pub mod runner;
+pub mod scenario;
 pub mod sim;
 pub mod vendor;

@@ -23,14 +23,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run scenario files against the simulated device or a real one.
+    Run(cli::run::Args),
+    /// Check scenario files without running them.
+    Check(cli::check::Args),
+    /// Print the JSON Schema of scenario files.
+    Schema(cli::schema::Args),
     /// Serve the hub (IM server, vendor endpoints, device gateway) until Ctrl-C.
     Serve(cli::serve::Args),
-    /// Run a benchmark and print its figures.
-    Bench(cli::bench::Args),
-    /// Show what pushlab reads from a captured device output, as JSON.
-    Parse(cli::parse::Args),
     /// Run a simulated device that speaks the adbd protocol.
     Sim(cli::sim::Args),
+    /// Show what pushlab reads from a captured device output, as JSON.
+    Parse(cli::parse::Args),
+    /// Run a benchmark and print its figures.
+    Bench(cli::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,10 +49,13 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Run(args) => cli::run::run(args),
+        Command::Check(args) => cli::check::run(args),
+        Command::Schema(args) => cli::schema::run(args),
         Command::Serve(args) => cli::serve::run(args),
-        Command::Bench(args) => cli::bench::run(args),
-        Command::Parse(args) => cli::parse::run(args),
         Command::Sim(args) => cli::sim::run(args),
+        Command::Parse(args) => cli::parse::run(args),
+        Command::Bench(args) => cli::bench::run(args),
     };
     match result {
         Ok(code) => code,

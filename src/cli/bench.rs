@@ -16,6 +16,9 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum What {
+    /// Run the built-in scenario suites at least 5 times and print wall time
+    /// and each case's median.
+    Suite(super::bench_suite::Args),
     /// Drive each vendor's send endpoint over loopback HTTP with its own
     /// client (auth, signing and validation on) and print accepted sends/s
     /// and p50/p99 latency per vendor.
@@ -40,6 +43,7 @@ pub enum What {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.what {
+        What::Suite(a) => super::bench_suite::run(a),
         What::Vendors {
             vendor,
             seconds,

@@ -1,0 +1,471 @@
+//! Reading scenario files: YAML to [`ScenarioFile`] with `file:line:column`
+//! errors, then the semantic checks serde cannot make.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::locate::{locate, render, Seg};
+use super::model::*;
+use crate::vendor::{Credentials, VendorId};
+
+/// One thing wrong with a file, placed in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based.
+    pub column: usize,
+    /// The path of the offending field (`cases[0].steps[2]`), empty at the
+    /// top.
+    pub field: String,
+    pub message: String,
+    /// What would have been accepted, when the set is closed.
+    pub allowed: Vec<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    /// `file:line:column: field: what is wrong (allowed: …)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)?;
+        if !self.allowed.is_empty() {
+            write!(f, " (allowed: {})", self.allowed.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Diagnostic>),
+}
+
+impl LoadError {
+    /// The diagnostics, one line each.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            LoadError::Io { .. } => vec![self.to_string()],
+            LoadError::Invalid(d) => d.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// A parsed and checked scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The path as given (used in reports and shard hashes).
+    pub path: String,
+    pub file: ScenarioFile,
+}
+
+/// Reads and checks one file.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_str(&path.display().to_string(), &text)
+}
+
+/// The `.yaml`/`.yml` files under `paths` (files as given, directories
+/// listed, sorted).
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|source| LoadError::Io {
+                    path: p.clone(),
+                    source,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                .collect();
+            found.sort();
+            out.extend(found);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(LoadError::Io {
+                path: p.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Parses and checks a file's text; `name` is how errors name the file.
+pub fn parse_str(name: &str, text: &str) -> Result<Scenario, LoadError> {
+    let file: ScenarioFile = serde_yaml_ng::from_str(text)
+        .map_err(|e| LoadError::Invalid(vec![from_serde(name, &e)]))?;
+    let problems = check(&file);
+    if problems.is_empty() {
+        Ok(Scenario {
+            path: name.to_string(),
+            file,
+        })
+    } else {
+        Err(LoadError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| {
+                    let (line, column) = locate(text, &p.path);
+                    Diagnostic {
+                        file: name.to_string(),
+                        line,
+                        column,
+                        field: render(&p.path),
+                        message: p.message,
+                        allowed: p.allowed,
+                    }
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Turns a serde error (`path: message at line L column C`) into a
+/// diagnostic, moving `expected one of …` into the allowed list.
+fn from_serde(name: &str, e: &serde_yaml_ng::Error) -> Diagnostic {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    let mut msg = e.to_string();
+    if let Some(i) = msg.rfind(" at line ") {
+        if msg[i..].contains(" column ") {
+            msg.truncate(i);
+        }
+    }
+    let (field, mut message) = match msg.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') && !path.is_empty() => {
+            (path.to_string(), rest.to_string())
+        }
+        _ => (String::new(), msg.clone()),
+    };
+    let mut allowed = Vec::new();
+    for marker in [", expected one of ", ", expected "] {
+        if let Some(i) = message.find(marker) {
+            let list = &message[i + marker.len()..];
+            if list.starts_with('`') && (message.starts_with("unknown ")) {
+                allowed = list
+                    .split(['`'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty() && *s != "," && *s != "or")
+                    .map(|s| s.trim_matches(',').trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                message.truncate(i);
+                break;
+            }
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        // Name what the closed set is, rather than serde's word for it.
+        let what = if field.ends_with(']') && field.contains("steps[") {
+            "unknown step"
+        } else if field == "vendor" || field.ends_with(".vendor") {
+            "unknown vendor"
+        } else if allowed.iter().any(|a| a == "im.logged_out") {
+            "unknown diagnosis code"
+        } else {
+            "unknown value"
+        };
+        message = format!("{what} {rest}");
+    }
+    Diagnostic {
+        file: name.to_string(),
+        line,
+        column,
+        field,
+        message,
+        allowed,
+    }
+}
+
+/// A semantic problem, by path.
+struct Problem {
+    path: Vec<Seg>,
+    message: String,
+    allowed: Vec<String>,
+}
+
+fn problem(path: Vec<Seg>, message: impl Into<String>) -> Problem {
+    Problem {
+        path,
+        message: message.into(),
+        allowed: Vec::new(),
+    }
+}
+
+/// Which page targets a vendor's API can express.
+pub fn page_kinds(vendor: VendorId) -> &'static [&'static str] {
+    match vendor {
+        VendorId::Xiaomi => &["intent_uri"],
+        VendorId::Huawei => &["intent_uri", "action"],
+        VendorId::Oppo => &["intent_uri", "activity", "action"],
+        VendorId::Vivo => &["intent_uri", "activity", "action"],
+        VendorId::Meizu => &["activity"],
+        VendorId::Fcm => &["action"],
+    }
+}
+
+/// Whether a vendor's API can open a web page.
+pub fn opens_urls(vendor: VendorId) -> bool {
+    vendor != VendorId::Fcm
+}
+
+fn check_click(vendor: VendorId, click: &ClickSpec, path: Vec<Seg>, out: &mut Vec<Problem>) {
+    match click {
+        ClickSpec::OpenApp => {}
+        ClickSpec::OpenUrl(url) => {
+            if !opens_urls(vendor) {
+                out.push(Problem {
+                    path: path_with(&path, "open_url"),
+                    message: format!("{} cannot open a web page", vendor.display_name()),
+                    allowed: vec!["open_app".into(), "open_page".into()],
+                });
+            } else if url::Url::parse(url).is_err() {
+                out.push(problem(
+                    path_with(&path, "open_url"),
+                    format!("`{url}` is not a URL"),
+                ));
+            }
+        }
+        ClickSpec::OpenPage(page) => {
+            let kinds = page_kinds(vendor);
+            if !kinds.contains(&page.key()) {
+                let mut p = path_with(&path, "open_page");
+                p.push(Seg::key(page.key()));
+                out.push(Problem {
+                    path: p,
+                    message: format!(
+                        "{} cannot open an in-app page by {}",
+                        vendor.display_name(),
+                        page.key().replace('_', " ")
+                    ),
+                    allowed: kinds.iter().map(|s| s.to_string()).collect(),
+                });
+            }
+        }
+    }
+}
+
+fn path_with(path: &[Seg], key: &str) -> Vec<Seg> {
+    let mut p = path.to_vec();
+    p.push(Seg::key(key));
+    p
+}
+
+/// The vendor's credentials from the file's map.
+pub fn credentials(
+    vendor: VendorId,
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Credentials, String> {
+    let mut m = map.clone();
+    m.insert(
+        "vendor".into(),
+        serde_json::Value::String(vendor.name().into()),
+    );
+    let creds: Credentials =
+        serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| e.to_string())?;
+    // Unknown keys are errors here too: a key the vendor's fields do not
+    // read back is a typo.
+    if let Ok(serde_json::Value::Object(known)) = serde_json::to_value(&creds) {
+        if let Some(k) = map.keys().find(|k| !known.contains_key(*k)) {
+            let mut allowed: Vec<&str> = known
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != "vendor")
+                .collect();
+            allowed.sort_unstable();
+            return Err(format!(
+                "unknown field `{k}` (allowed: {})",
+                allowed.join(", ")
+            ));
+        }
+    }
+    Ok(creds)
+}
+
+fn check_profile(name: &str, path: Vec<Seg>, out: &mut Vec<Problem>) {
+    if !PROFILES.contains(&name) {
+        out.push(Problem {
+            path,
+            message: format!("unknown device profile `{name}`"),
+            allowed: PROFILES.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+}
+
+/// The checks serde cannot make: vendor-specific certificate fields and
+/// click events, device profiles, step order and counts.
+fn check(file: &ScenarioFile) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let vendor = file.vendor;
+    let cert_path = vec![Seg::key("certificate")];
+    if let Err(e) = credentials(vendor, &file.certificate.credentials) {
+        out.push(problem(
+            path_with(&cert_path, "credentials"),
+            format!("not {} credentials: {e}", vendor.display_name()),
+        ));
+    }
+    check_click(
+        vendor,
+        &file.certificate.click,
+        path_with(&cert_path, "click"),
+        &mut out,
+    );
+    for (i, d) in file.devices.0.iter().enumerate() {
+        let path = if file.devices.0.len() == 1 {
+            vec![Seg::key("devices")]
+        } else {
+            vec![Seg::key("devices"), Seg::Index(i)]
+        };
+        check_profile(d, path, &mut out);
+    }
+    if file.cases.is_empty() {
+        out.push(problem(
+            vec![Seg::key("cases")],
+            "a file needs at least one case",
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    for (ci, case) in file.cases.iter().enumerate() {
+        let cp = vec![Seg::key("cases"), Seg::Index(ci)];
+        if case.name.trim().is_empty() {
+            out.push(problem(path_with(&cp, "name"), "a case needs a name"));
+        } else if !names.insert(case.name.as_str()) {
+            out.push(problem(
+                path_with(&cp, "name"),
+                format!("duplicate case name `{}`", case.name),
+            ));
+        }
+        if let Some(d) = &case.device {
+            check_profile(d, path_with(&cp, "device"), &mut out);
+        }
+        let vendor = case.vendor.unwrap_or(file.vendor);
+        let own_credentials = case
+            .certificate
+            .as_ref()
+            .is_some_and(|o| o.credentials.is_some());
+        if vendor != file.vendor && !own_credentials {
+            out.push(problem(
+                path_with(&cp, "vendor"),
+                format!(
+                    "a case that goes through {} needs its own `certificate.credentials`",
+                    vendor.display_name()
+                ),
+            ));
+        }
+        let click_overridden = case.certificate.as_ref().is_some_and(|o| o.click.is_some());
+        if vendor != file.vendor && !click_overridden {
+            check_click(
+                vendor,
+                &file.certificate.click,
+                path_with(&cp, "vendor"),
+                &mut out,
+            );
+        }
+        if let Some(o) = &case.certificate {
+            let op = path_with(&cp, "certificate");
+            if let Some(c) = &o.credentials {
+                if let Err(e) = credentials(vendor, c) {
+                    out.push(problem(
+                        path_with(&op, "credentials"),
+                        format!("not {} credentials: {e}", vendor.display_name()),
+                    ));
+                }
+            }
+            if let Some(click) = &o.click {
+                check_click(vendor, click, path_with(&op, "click"), &mut out);
+            }
+        }
+        if case.steps.is_empty() {
+            out.push(problem(
+                path_with(&cp, "steps"),
+                "a case needs at least one step",
+            ));
+        }
+        let mut sent = false;
+        let mut tapped = false;
+        for (si, StepEntry(step)) in case.steps.iter().enumerate() {
+            let mut sp = path_with(&cp, "steps");
+            sp.push(Seg::Index(si));
+            let here = path_with(&sp, step.name());
+            if step.needs_message() && !sent {
+                out.push(problem(
+                    here.clone(),
+                    format!(
+                        "`{}` before any `send`: there is no message to check",
+                        step.name()
+                    ),
+                ));
+            }
+            match step {
+                Step::Send(s) => {
+                    check_send(s, here, &mut out);
+                    sent = true;
+                    tapped = false;
+                }
+                Step::Burst(b) => {
+                    if b.count == 0 {
+                        out.push(problem(
+                            path_with(&here, "count"),
+                            "count must be at least 1",
+                        ));
+                    }
+                    check_send(&b.send, path_with(&here, "send"), &mut out);
+                    sent = true;
+                    tapped = false;
+                }
+                Step::TapNotification(_) => tapped = true,
+                Step::ExpectActivity(a) => {
+                    if !tapped {
+                        out.push(problem(
+                            here.clone(),
+                            "`expect_activity` before `tap_notification`",
+                        ));
+                    }
+                    if a.component
+                        .parse::<crate::android::ComponentName>()
+                        .is_err()
+                    {
+                        out.push(problem(
+                            path_with(&here, "component"),
+                            format!("`{}` is not a component (pkg/.Class)", a.component),
+                        ));
+                    }
+                }
+                Step::ExpectUrl(_) if !tapped => {
+                    out.push(problem(
+                        here.clone(),
+                        "`expect_url` before `tap_notification`",
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn check_send(s: &SendArgs, path: Vec<Seg>, out: &mut Vec<Problem>) {
+    match (&s.text, &s.custom) {
+        (Some(_), Some(_)) => out.push(problem(path, "give `text` or `custom`, not both")),
+        (None, None) => out.push(problem(path, "a message needs `text` or `custom`")),
+        _ => {}
+    }
+}

@@ -1,0 +1,757 @@
+//! The scenario file format as Rust types: what a YAML file may say, with
+//! `serde` for reading it and `schemars` for the JSON Schema editors use.
+//!
+//! Unknown keys are errors everywhere (`deny_unknown_fields`). Steps are an
+//! externally tagged enum (`- send: {...}`); steps whose arguments are all
+//! optional may also be written bare (`- login`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::diagnosis::Diagnosis;
+use crate::vendor::VendorId;
+
+/// The demo app every built-in scenario drives.
+pub const DEMO_PACKAGE: &str = "com.pushlab.demo";
+
+/// The device profile used when a file names none.
+pub const DEFAULT_PROFILE: &str = "aosp-gms-android13";
+
+/// Device profiles of the simulated device (owned by the simulator; listed
+/// here so that `pushlab check` catches a misspelt one).
+pub const PROFILES: &[&str] = &[
+    "aosp-gms-android13",
+    "aosp-nogms-android13",
+    "aosp-gms-android13-cn",
+    "miui-android13",
+    "emui-android10",
+    "emui-hms-old",
+    "emui-passthrough-drop",
+    "coloros-android10",
+    "coloros-android7",
+    "coloros-nopush-android10",
+    "funtouch-android11",
+    "funtouch-nopush-android11",
+    "flyme-android11",
+];
+
+/// One scenario file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// The push vendor every case of this file goes through.
+    #[schemars(schema_with = "vendor_schema")]
+    pub vendor: VendorId,
+    /// The offline-push certificate saved in the IM console before each case.
+    pub certificate: CertificateSpec,
+    /// Device profile(s): one name, or a list (the file then runs as a
+    /// matrix, every case on every profile).
+    #[serde(default)]
+    pub devices: Devices,
+    /// Values the steps fall back on.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Vendor endpoint limits (quota, frequency control) for every case, in
+    /// the vendor's own `limits` shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<serde_json::Value>,
+    /// How the demo app is configured before each case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppConfig>,
+    /// The cases, each run with a fresh hub and a fresh app state.
+    pub cases: Vec<Case>,
+}
+
+fn vendor_schema(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<&str> = VendorId::ALL.iter().map(|v| v.name()).collect();
+    json_schema!({ "type": "string", "enum": names })
+}
+
+fn optional_vendor_schema(g: &mut SchemaGenerator) -> Schema {
+    vendor_schema(g)
+}
+
+fn diagnosis_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "enum": *DIAGNOSIS_CODES })
+}
+
+/// Every diagnosis code, for error messages and the schema.
+pub static DIAGNOSIS_CODES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| Diagnosis::ALL.iter().map(|d| d.code()).collect());
+
+/// Reads a diagnosis code, naming the allowed ones when it is unknown.
+fn de_diagnosis<'de, D: Deserializer<'de>>(d: D) -> Result<Diagnosis, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse()
+        .map_err(|_| de::Error::unknown_variant(&s, DIAGNOSIS_CODES.as_slice()))
+}
+
+/// The certificate as a file states it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSpec {
+    /// The certificate id (`businessID`); chosen by the IM server when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// The app's package (default `com.pushlab.demo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// The vendor credentials, in the vendor's own fields (e.g. Mi:
+    /// `app_id`, `app_key`, `app_secret`). FCM's `service_account` may omit
+    /// `private_key`: a throwaway test key is generated for the run.
+    pub credentials: serde_json::Map<String, serde_json::Value>,
+    /// The click event (default `open_app`).
+    #[serde(default, deserialize_with = "de_enum")]
+    pub click: ClickSpec,
+    /// The console's channel id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<String>,
+    /// Huawei badge: the app's entry activity class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge_class: Option<String>,
+}
+
+/// Case-level changes to the file's certificate. `null` removes a field.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateOverride {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        default,
+        deserialize_with = "de_enum_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub click: Option<ClickSpec>,
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel_id: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub badge_class: Option<Option<String>>,
+}
+
+/// `Some(None)` for an explicit `null`, `None` for an absent key.
+fn double_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// The certificate's click event.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClickSpec {
+    /// Open the app's launcher activity.
+    #[default]
+    OpenApp,
+    /// Open a web page.
+    OpenUrl(String),
+    /// Open an in-app page, named the way the vendor names it.
+    OpenPage(#[serde(deserialize_with = "de_enum")] PageSpec),
+}
+
+/// Reads an externally tagged enum written as YAML people write it: a bare
+/// name for a unit variant (`open_app`) or a one-key map (`open_url: …`),
+/// rather than the YAML tags (`!open_url …`) the YAML crate expects.
+fn de_enum<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a name or a one-key map")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+            T::deserialize(de::value::StrDeserializer::<E>::new(s))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+fn de_enum_some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    de_enum(d).map(Some)
+}
+
+/// How an in-app page is named.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PageSpec {
+    /// An intent URI (Mi, Huawei, vivo, OPPO).
+    IntentUri(String),
+    /// A fully qualified activity class (Meizu, OPPO).
+    Activity(String),
+    /// An intent action (OPPO, Huawei, FCM).
+    Action(String),
+}
+
+impl PageSpec {
+    /// The key as written in a file.
+    pub fn key(&self) -> &'static str {
+        match self {
+            PageSpec::IntentUri(_) => "intent_uri",
+            PageSpec::Activity(_) => "activity",
+            PageSpec::Action(_) => "action",
+        }
+    }
+}
+
+/// One device profile or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Devices(pub Vec<String>);
+
+impl Default for Devices {
+    fn default() -> Self {
+        Devices(vec![DEFAULT_PROFILE.to_string()])
+    }
+}
+
+impl JsonSchema for Devices {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Devices".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A device profile, or a list of them (a matrix).",
+            "anyOf": [
+                { "type": "string", "enum": PROFILES },
+                { "type": "array", "items": { "type": "string", "enum": PROFILES }, "minItems": 1 }
+            ]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Devices {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Devices;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a device profile name or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Devices, E> {
+                Ok(Devices(vec![s.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Devices, A::Error> {
+                let mut v = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    v.push(s);
+                }
+                if v.is_empty() {
+                    return Err(de::Error::invalid_length(0, &"at least one profile"));
+                }
+                Ok(Devices(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// File-wide defaults.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// How long an `expect_*` waits (default 10s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Wait>,
+    /// The user logged in on the device and sent to (default `bob`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The sender of `send` (default `alice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+}
+
+/// The demo app's notification channel setup.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// The channel id the app uses (default `im`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<String>,
+    /// Whether the app creates its channel at first launch (default true).
+    #[serde(default = "yes")]
+    pub create_channel: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A duration: `500ms`, `10s`, `10m`, `1h`, or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct Wait(pub Duration);
+
+impl From<Wait> for String {
+    fn from(w: Wait) -> String {
+        let ms = w.0.as_millis();
+        if ms % 1000 == 0 {
+            format!("{}s", ms / 1000)
+        } else {
+            format!("{ms}ms")
+        }
+    }
+}
+
+impl std::str::FromStr for Wait {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Wait, String> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (n, unit) = s.split_at(split);
+        let n: u64 = n
+            .parse()
+            .map_err(|_| format!("`{s}` is not a duration (e.g. 500ms, 10s, 10m)"))?;
+        let ms = match unit.trim() {
+            "ms" => Some(n),
+            "" | "s" => n.checked_mul(1000),
+            "m" | "min" => n.checked_mul(60_000),
+            "h" => n.checked_mul(3_600_000),
+            _ => None,
+        }
+        .ok_or_else(|| format!("`{s}` is not a duration (allowed units: ms, s, m, h)"))?;
+        Ok(Wait(Duration::from_millis(ms)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Wait {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Wait;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as 500ms, 10s or 10m")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Wait, E> {
+                Ok(Wait(Duration::from_secs(n)))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Wait, E> {
+                u64::try_from(n)
+                    .map(|n| Wait(Duration::from_secs(n)))
+                    .map_err(|_| E::custom("a duration cannot be negative"))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Wait, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Wait {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Wait".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration: 500ms, 10s, 10m, 1h, or a number of seconds.",
+            "anyOf": [
+                { "type": "string", "pattern": "^[0-9]+ *(ms|s|m|min|h)?$" },
+                { "type": "integer", "minimum": 0 }
+            ]
+        })
+    }
+}
+
+/// One case: a list of steps, with optional overrides.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Unique within the file.
+    pub name: String,
+    /// What the case proves, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    /// Runs only on this profile instead of the file's `devices`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// Goes through another vendor than the file's (the case's
+    /// `certificate` must then give that vendor's `credentials`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "optional_vendor_schema")]
+    pub vendor: Option<VendorId>,
+    /// Changes to the file's certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateOverride>,
+    /// Let the certificate's 10 minutes pass before the steps (default
+    /// true; costs no wall time on a virtual clock). `false` tests the delay.
+    #[serde(default = "yes")]
+    pub certificate_effective: bool,
+    /// Vendor endpoint limits for this case (merged over the file's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<serde_json::Value>,
+    /// Demo app setup for this case (replaces the file's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppConfig>,
+    pub steps: Vec<StepEntry>,
+}
+
+/// A step as written: bare (`- login`) or with arguments (`- login: {...}`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct StepEntry(pub Step);
+
+/// Steps that may be written bare because all their arguments are optional.
+const BARE_STEPS: &[&str] = &[
+    "login",
+    "logout",
+    "kick",
+    "report_token",
+    "kill_app",
+    "launch_app",
+    "tap_notification",
+];
+
+impl<'de> Deserialize<'de> for StepEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StepEntry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a step such as `login` or `send: {...}`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<StepEntry, E> {
+                if !BARE_STEPS.contains(&s) {
+                    if STEP_NAMES.contains(&s) {
+                        return Err(E::custom(format!("step `{s}` needs arguments")));
+                    }
+                    return Err(E::unknown_variant(s, STEP_NAMES));
+                }
+                let map = de::value::MapDeserializer::<_, E>::new(std::iter::once((s, ())));
+                Step::deserialize(de::value::MapAccessDeserializer::new(map)).map(StepEntry)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<StepEntry, A::Error> {
+                Step::deserialize(de::value::MapAccessDeserializer::new(map)).map(StepEntry)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for StepEntry {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StepEntry".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let step = g.subschema_for::<Step>();
+        json_schema!({
+            "anyOf": [
+                { "type": "string", "enum": BARE_STEPS },
+                step
+            ]
+        })
+    }
+}
+
+/// Every step name, for error messages.
+pub const STEP_NAMES: &[&str] = &[
+    "login",
+    "logout",
+    "kick",
+    "report_token",
+    "kill_app",
+    "launch_app",
+    "send",
+    "burst",
+    "expect_notification",
+    "expect_no_notification",
+    "tap_notification",
+    "expect_activity",
+    "expect_url",
+    "expect_ext",
+    "advance_time",
+];
+
+/// One step of a case.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// The demo app logs the user in to the IM server.
+    Login(Option<UserArgs>),
+    /// The demo app logs the user out.
+    Logout(Option<UserArgs>),
+    /// A login on another device kicks the user off this one.
+    Kick(Option<KickArgs>),
+    /// The demo app registers with the vendor's push service and reports
+    /// (certificate id, token) to the IM server.
+    ReportToken(Option<ReportTokenArgs>),
+    /// The app's process goes away.
+    KillApp(Option<KillArgs>),
+    /// The app is opened from the launcher.
+    LaunchApp(Option<Empty>),
+    /// `sendmsg` to the recipient.
+    Send(SendArgs),
+    /// The same message sent `count` times in a row.
+    Burst(BurstArgs),
+    /// The last message's notification is in the shade.
+    ExpectNotification(ExpectNotificationArgs),
+    /// The last message does not show, for this reason (a diagnosis code).
+    ExpectNoNotification(ExpectNoNotificationArgs),
+    /// The user taps the last message's notification.
+    TapNotification(Option<TapArgs>),
+    /// The tap opened this activity (`pkg/.Class` or `pkg/full.Class`).
+    ExpectActivity(ExpectActivityArgs),
+    /// The tap opened this URL in a browser.
+    ExpectUrl(ExpectUrlArgs),
+    /// The app received the message's ext.
+    ExpectExt(ExpectExtArgs),
+    /// Moves the hub's clock forward.
+    AdvanceTime(Wait),
+}
+
+impl Step {
+    /// The step's name as written in a file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Login(_) => "login",
+            Step::Logout(_) => "logout",
+            Step::Kick(_) => "kick",
+            Step::ReportToken(_) => "report_token",
+            Step::KillApp(_) => "kill_app",
+            Step::LaunchApp(_) => "launch_app",
+            Step::Send(_) => "send",
+            Step::Burst(_) => "burst",
+            Step::ExpectNotification(_) => "expect_notification",
+            Step::ExpectNoNotification(_) => "expect_no_notification",
+            Step::TapNotification(_) => "tap_notification",
+            Step::ExpectActivity(_) => "expect_activity",
+            Step::ExpectUrl(_) => "expect_url",
+            Step::ExpectExt(_) => "expect_ext",
+            Step::AdvanceTime(_) => "advance_time",
+        }
+    }
+
+    /// Whether the step is about the last message sent.
+    pub fn needs_message(&self) -> bool {
+        matches!(
+            self,
+            Step::ExpectNotification(_)
+                | Step::ExpectNoNotification(_)
+                | Step::TapNotification(_)
+                | Step::ExpectActivity(_)
+                | Step::ExpectUrl(_)
+                | Step::ExpectExt(_)
+        )
+    }
+}
+
+/// No arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserArgs {
+    /// Default: the file's `defaults.user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KickArgs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The other device's id (default `other-phone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_device: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportTokenArgs {
+    /// The certificate id the app reports (default: the certificate's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<u64>,
+}
+
+/// How the app's process goes away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KillMode {
+    /// `am force-stop`: the app enters the stopped state (no broadcasts).
+    ForceStop,
+    /// Home, then `am kill`: process death only.
+    #[default]
+    Kill,
+    /// Swiped away from recents: home, then `am kill` (process death only).
+    Swipe,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KillArgs {
+    #[serde(default)]
+    pub mode: KillMode,
+}
+
+/// `sendmsg` content.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendArgs {
+    /// Default: the file's `defaults.sender`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Default: the file's `defaults.user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// A text message (TIMTextElem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A custom message (TIMCustomElem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<CustomArgs>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_push: Option<OfflinePushArgs>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomArgs {
+    #[serde(default)]
+    pub data: String,
+    #[serde(default)]
+    pub desc: String,
+    #[serde(default)]
+    pub ext: String,
+}
+
+/// `OfflinePushInfo`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfflinePushArgs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desc: Option<String>,
+    /// Passed through verbatim (OPPO wants a JSON object string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext: Option<String>,
+    /// `AndroidInfo` with TIM's field names (`Sound`, `OPPOChannelID`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub android_info: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BurstArgs {
+    /// How many times (at least 1).
+    pub count: u32,
+    pub send: SendArgs,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectNotificationArgs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The channel the notification is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Wait>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectNoNotificationArgs {
+    /// The diagnosis code of the first broken link.
+    #[serde(deserialize_with = "de_diagnosis")]
+    #[schemars(schema_with = "diagnosis_schema")]
+    pub reason: Diagnosis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Wait>,
+}
+
+/// How the notification is tapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TapMode {
+    /// The push service fires the notification's tap (agent command).
+    #[default]
+    Service,
+    /// The shade is opened and the notification tapped on screen.
+    Ui,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TapArgs {
+    #[serde(default)]
+    pub how: TapMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectActivityArgs {
+    /// `pkg/.Class` or `pkg/full.Class`.
+    pub component: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Wait>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectUrlArgs {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Wait>,
+}
+
+/// Where the app found the ext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtVia {
+    /// The `ext` extra on the opened activity (Huawei, FCM).
+    IntentExtra,
+    /// Each JSON key as its own extra (OPPO).
+    IntentExtras,
+    /// Mi's `MiPushMessage` (`key_message`).
+    MipushMessage,
+    /// vivo's params map / Mi's click callback extras.
+    CallbackParams,
+    /// Meizu's `selfDefineContentString`.
+    SelfDefineContent,
+}
+
+impl ExtVia {
+    /// The name the app reports in `ext_received`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExtVia::IntentExtra => "intent_extra",
+            ExtVia::IntentExtras => "intent_extras",
+            ExtVia::MipushMessage => "mipush_message",
+            ExtVia::CallbackParams => "callback_params",
+            ExtVia::SelfDefineContent => "self_define_content",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectExtArgs {
+    /// The ext as sent (JSON is compared as JSON).
+    pub value: String,
+    pub via: ExtVia,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Wait>,
+}

@@ -1,0 +1,459 @@
+//! Scenario files: the built-in suites load and match the JSON Schema;
+//! broken files are reported as `file:line:column: field: what (allowed: …)`;
+//! files expand into a matrix; shards and filters select stably.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use pushlab::diagnosis::Diagnosis;
+use pushlab::scenario::model::{ClickSpec, Step};
+use pushlab::scenario::{
+    collect_files, expand, json_schema, load_file, parse_str, RunId, Selection, Shard,
+};
+use pushlab::vendor::{ClickAction, PageTarget, VendorId};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn builtin() -> Vec<PathBuf> {
+    collect_files(&[root().join("scenarios")]).expect("scenarios/ is readable")
+}
+
+#[test]
+fn every_builtin_suite_loads() {
+    let files = builtin();
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "faq.yaml",
+            "fcm.yaml",
+            "huawei.yaml",
+            "meizu.yaml",
+            "oppo.yaml",
+            "vivo.yaml",
+            "xiaomi.yaml"
+        ]
+    );
+    for f in &files {
+        let s = load_file(f).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!expand(&s).is_empty(), "{} has runs", f.display());
+    }
+}
+
+#[test]
+fn each_vendor_suite_covers_its_click_events_and_ext() {
+    for vendor in ["xiaomi", "huawei", "oppo", "vivo", "meizu", "fcm"] {
+        let s = load_file(&root().join(format!("scenarios/{vendor}.yaml"))).unwrap();
+        assert_eq!(s.file.vendor.name(), vendor);
+        let runs = expand(&s);
+        let clicks: Vec<&ClickAction> = runs.iter().map(|r| &r.certificate.click).collect();
+        assert!(
+            clicks.contains(&&ClickAction::OpenApp),
+            "{vendor}: open app"
+        );
+        assert!(
+            clicks
+                .iter()
+                .any(|c| matches!(c, ClickAction::OpenPage { .. })),
+            "{vendor}: open page"
+        );
+        if vendor != "fcm" {
+            assert!(
+                clicks
+                    .iter()
+                    .any(|c| matches!(c, ClickAction::OpenUrl { .. })),
+                "{vendor}: open url"
+            );
+        }
+        let steps: Vec<&Step> = runs.iter().flat_map(|r| &r.steps).collect();
+        assert!(
+            steps.iter().any(|s| matches!(s, Step::ExpectExt(_))),
+            "{vendor}: ext"
+        );
+        assert!(
+            steps.iter().any(|s| matches!(s, Step::ExpectNotification(e) if e.title.as_deref() == Some("a new message"))),
+            "{vendor}: default title"
+        );
+    }
+    let huawei = load_file(&root().join("scenarios/huawei.yaml")).unwrap();
+    assert_eq!(
+        huawei.file.certificate.badge_class.as_deref(),
+        Some("com.pushlab.demo.SplashActivity")
+    );
+}
+
+#[test]
+fn the_faq_suite_names_every_answer() {
+    let s = load_file(&root().join("scenarios/faq.yaml")).unwrap();
+    let reasons: Vec<Diagnosis> = expand(&s)
+        .iter()
+        .flat_map(|r| r.steps.clone())
+        .filter_map(|s| match s {
+            Step::ExpectNoNotification(e) => Some(e.reason),
+            _ => None,
+        })
+        .collect();
+    for code in [
+        "oppo.channel_required",
+        "oppo.ext_not_json",
+        "im.custom_without_desc",
+        "im.logged_out",
+        "im.kicked",
+        "im.online",
+        "im.no_token",
+        "im.certificate_not_effective",
+        "vendor.rate_limited",
+        "vivo.unsupported_device",
+        "fcm.no_play_services",
+        "fcm.region_blocked",
+        "device.app_stopped",
+        "huawei.hms_too_old",
+    ] {
+        let d: Diagnosis = code.parse().unwrap();
+        assert!(reasons.contains(&d), "faq.yaml proves {code}");
+    }
+    let runs = expand(&s);
+    let oppo = runs
+        .iter()
+        .find(|r| r.case.starts_with("OPPO without"))
+        .unwrap();
+    assert_eq!(oppo.vendor, VendorId::Oppo);
+    assert_eq!(
+        oppo.certificate.channel_id, None,
+        "channel_id: null removes it"
+    );
+    assert_eq!(oppo.device, "coloros-android10");
+    let delay = runs.iter().find(|r| r.case.contains("10 minutes")).unwrap();
+    assert!(!delay.certificate_effective);
+}
+
+// ---- the JSON Schema ----
+
+/// A small JSON Schema checker for the keywords the generated schema uses
+/// (`$ref` into `$defs`, type, enum, const, properties, required,
+/// additionalProperties, items, anyOf/oneOf, minimum, minItems, pattern
+/// is not checked).
+fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/$defs/");
+        validate(&root["$defs"][name], root, v, path, errors);
+    }
+    if let Some(t) = obj.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "null" => v.is_null(),
+            _ => true,
+        });
+        if !ok {
+            errors.push(format!("{path}: {v} is not {types:?}"));
+            return;
+        }
+    }
+    if let Some(e) = obj.get("enum").and_then(Value::as_array) {
+        if !e.contains(v) {
+            errors.push(format!("{path}: {v} not in enum"));
+        }
+    }
+    if let Some(c) = obj.get("const") {
+        if c != v {
+            errors.push(format!("{path}: {v} is not {c}"));
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(alts) = obj.get(key).and_then(Value::as_array) {
+            let matching = alts
+                .iter()
+                .filter(|a| {
+                    let mut e = Vec::new();
+                    validate(a, root, v, path, &mut e);
+                    e.is_empty()
+                })
+                .count();
+            if matching == 0 || (key == "oneOf" && matching > 1) {
+                errors.push(format!(
+                    "{path}: {matching} alternatives of {key} match {v}"
+                ));
+            }
+        }
+    }
+    if let (Some(props), Some(map)) = (
+        obj.get("properties").and_then(Value::as_object),
+        v.as_object(),
+    ) {
+        for (k, val) in map {
+            match props.get(k) {
+                Some(s) => validate(s, root, val, &format!("{path}.{k}"), errors),
+                None if obj.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    errors.push(format!("{path}: unknown key {k}"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(req), Some(map)) = (obj.get("required").and_then(Value::as_array), v.as_object()) {
+        for k in req.iter().filter_map(Value::as_str) {
+            if !map.contains_key(k) {
+                errors.push(format!("{path}: missing {k}"));
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (obj.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            validate(items, root, x, &format!("{path}[{i}]"), errors);
+        }
+    }
+}
+
+fn yaml_as_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    serde_json::to_value(v).unwrap()
+}
+
+#[test]
+fn the_json_schema_accepts_every_builtin_suite() {
+    let schema = json_schema();
+    for f in builtin() {
+        let mut errors = Vec::new();
+        validate(&schema, &schema, &yaml_as_json(&f), "$", &mut errors);
+        assert!(errors.is_empty(), "{}: {errors:#?}", f.display());
+    }
+}
+
+#[test]
+fn the_json_schema_rejects_what_the_loader_rejects() {
+    let schema = json_schema();
+    for (name, doc) in [
+        (
+            "unknown step",
+            serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [{"name": "a", "steps": [{"sned": {}}]}]}),
+        ),
+        (
+            "unknown key",
+            serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [], "extra": 1}),
+        ),
+        (
+            "bad vendor",
+            serde_json::json!({"vendor": "honor", "certificate": {"credentials": {}}, "cases": []}),
+        ),
+        (
+            "bad reason",
+            serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [{"name": "a", "steps": [{"expect_no_notification": {"reason": "im.nope"}}]}]}),
+        ),
+    ] {
+        let mut errors = Vec::new();
+        validate(&schema, &schema, &doc, "$", &mut errors);
+        assert!(!errors.is_empty(), "{name} is rejected by the schema");
+    }
+}
+
+// ---- errors ----
+
+#[test]
+fn broken_files_are_reported_with_their_position() {
+    let dir = root().join("fixtures/scenarios");
+    let files = collect_files(&[dir]).unwrap();
+    assert!(files.len() >= 5);
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&f).unwrap();
+        let err = parse_str(&name, &text).expect_err(&name);
+        let lines = err.lines().join("\n");
+        insta::assert_snapshot!(name.trim_end_matches(".yaml").to_string(), lines);
+    }
+}
+
+#[test]
+fn a_case_that_changes_vendor_must_bring_credentials() {
+    let text = "vendor: xiaomi\ncertificate:\n  credentials: {app_id: '1', app_key: '2', app_secret: x}\ncases:\n  - name: a\n    vendor: oppo\n    steps: [login]\n";
+    let err = parse_str("v.yaml", text).unwrap_err().lines();
+    assert_eq!(
+        err,
+        ["v.yaml:6:5: cases[0].vendor: a case that goes through OPPO Push needs its own `certificate.credentials`"]
+    );
+}
+
+#[test]
+fn fcm_cannot_open_a_web_page() {
+    let text = "vendor: fcm\ncertificate:\n  credentials: {service_account: {}}\n  click: {open_url: 'https://x.example'}\ncases:\n  - name: a\n    steps: [login]\n";
+    let err = parse_str("f.yaml", text).unwrap_err().lines();
+    assert_eq!(
+        err,
+        ["f.yaml:4:11: certificate.click.open_url: Google FCM cannot open a web page (allowed: open_app, open_page)"]
+    );
+}
+
+// ---- matrix, filters, shards ----
+
+const MATRIX: &str = r#"
+vendor: xiaomi
+certificate:
+  credentials: {app_id: "1", app_key: "2", app_secret: fake}
+  click: {open_page: {intent_uri: "intent://x#Intent;scheme=s;end"}}
+  channel_id: im
+devices: [miui-android13, aosp-gms-android13]
+defaults: {within: 3s, user: carol}
+cases:
+  - name: everywhere
+    steps: [login]
+  - name: only on MIUI
+    device: miui-android13
+    certificate: {click: open_app, channel_id: null}
+    steps: [login, advance_time: 600]
+"#;
+
+#[test]
+fn a_device_list_runs_every_case_on_every_profile() {
+    let s = parse_str("m.yaml", MATRIX).unwrap();
+    let runs = expand(&s);
+    let names: Vec<String> = runs.iter().map(|r| r.id().to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "m.yaml::everywhere [miui-android13]",
+            "m.yaml::everywhere [aosp-gms-android13]",
+            "m.yaml::only on MIUI [miui-android13]",
+        ]
+    );
+    assert_eq!(
+        runs[0].certificate.click,
+        ClickAction::OpenPage {
+            page: PageTarget::IntentUri("intent://x#Intent;scheme=s;end".into())
+        }
+    );
+    assert_eq!(runs[0].certificate.channel_id.as_deref(), Some("im"));
+    assert_eq!(runs[2].certificate.click, ClickAction::OpenApp);
+    assert_eq!(runs[2].certificate.channel_id, None);
+    assert_eq!(runs[0].user, "carol");
+    assert_eq!(runs[0].within, std::time::Duration::from_secs(3));
+    assert_eq!(runs[0].certificate.package, "com.pushlab.demo");
+    assert!(matches!(runs[2].steps[1], Step::AdvanceTime(w) if w.0.as_secs() == 600));
+    assert_eq!(
+        s.file.certificate.click.clone(),
+        ClickSpec::OpenPage(pushlab::scenario::model::PageSpec::IntentUri(
+            "intent://x#Intent;scheme=s;end".into()
+        ))
+    );
+}
+
+fn id(file: &str, case: &str, device: &str) -> RunId {
+    RunId {
+        file: file.into(),
+        case: case.into(),
+        device: device.into(),
+    }
+}
+
+#[test]
+fn shards_partition_the_runs_and_adding_a_case_moves_no_other() {
+    let before: Vec<RunId> = (0..200)
+        .map(|i| id("scenarios/faq.yaml", &format!("case {i}"), "miui-android13"))
+        .collect();
+    let mut after = before.clone();
+    after.insert(57, id("scenarios/faq.yaml", "a new case", "miui-android13"));
+    let n = 4;
+    let shard_of = |r: &RunId| {
+        (1..=n)
+            .find(|k| {
+                Shard {
+                    index: *k,
+                    count: n,
+                }
+                .contains(r)
+            })
+            .expect("every run is in exactly one shard")
+    };
+    for r in &before {
+        let owners = (1..=n)
+            .filter(|k| {
+                Shard {
+                    index: *k,
+                    count: n,
+                }
+                .contains(r)
+            })
+            .count();
+        assert_eq!(owners, 1);
+        let moved = after.iter().find(|x| *x == r).map(shard_of);
+        assert_eq!(moved, Some(shard_of(r)), "{r} stays in its shard");
+    }
+    // Every shard gets some work.
+    for k in 1..=n {
+        assert!(before.iter().any(|r| shard_of(r) == k));
+    }
+    // The directory a file is run from does not matter.
+    assert_eq!(
+        id("scenarios/faq.yaml", "x", "d").stable_hash(),
+        id("/elsewhere/faq.yaml", "x", "d").stable_hash()
+    );
+}
+
+#[test]
+fn shard_and_filter_arguments() {
+    assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
+    for bad in ["0/4", "5/4", "1/0", "x", "1/", "/2"] {
+        assert!(bad.parse::<Shard>().is_err(), "{bad}");
+    }
+    let sel = Selection {
+        filter: Some("faq.yaml::kicked, MIUI".into()),
+        shard: None,
+    };
+    assert!(sel.keeps(&id(
+        "scenarios/faq.yaml",
+        "kicked by a login elsewhere",
+        "x"
+    )));
+    assert!(sel.keeps(&id("scenarios/x.yaml", "only on MIUI", "x")));
+    assert!(!sel.keeps(&id("scenarios/faq.yaml", "logged out", "x")));
+}
+
+proptest! {
+    #[test]
+    fn loading_never_panics(text in "\\PC{0,300}") {
+        let _ = parse_str("p.yaml", &text);
+    }
+
+    #[test]
+    fn loading_yaml_like_text_never_panics(lines in proptest::collection::vec("( {0,6})(- )?[a-z_]{1,12}: ?[a-z0-9{}\\[\\]]{0,8}", 0..20)) {
+        let _ = parse_str("p.yaml", &lines.join("\n"));
+    }
+}
+
+#[test]
+fn durations_read_as_people_write_them() {
+    for (text, ms) in [
+        ("500ms", 500),
+        ("10s", 10_000),
+        ("10m", 600_000),
+        ("1h", 3_600_000),
+        ("7", 7_000),
+    ] {
+        let w: pushlab::scenario::model::Wait = text.parse().unwrap();
+        assert_eq!(w.0.as_millis(), ms, "{text}");
+    }
+    let text = "vendor: xiaomi\ncertificate:\n  credentials: {app_id: '1', app_key: '2', app_secret: x}\ncases:\n  - name: a\n    steps:\n      - advance_time: 10 days\n";
+    let err = parse_str("d.yaml", text).unwrap_err().lines();
+    assert_eq!(
+        err,
+        ["d.yaml:7:23: cases[0].steps[0].advance_time: `10 days` is not a duration (allowed units: ms, s, m, h)"]
+    );
+}
