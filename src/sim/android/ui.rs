@@ -105,7 +105,10 @@ fn open(o: &mut String, n: &Node) {
         n.clickable,
         n.scrollable,
         n.clickable,
-        n.bounds.flatten_to_string()
+        format!(
+            "[{},{}][{},{}]",
+            n.bounds.left, n.bounds.top, n.bounds.right, n.bounds.bottom
+        )
     );
 }
 
