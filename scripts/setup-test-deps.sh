@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages. Keep this list in one place.
-APT_PACKAGES=(adb python3-venv)
+APT_PACKAGES=(adb python3-venv aapt android-framework-res zipalign apksigner openjdk-17-jdk-headless)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
