@@ -39,6 +39,41 @@ pub fn register(device: &DeviceState) {
     ] {
         r.register(name, Arc::new(Framework(name)));
     }
+    // `adb logcat` sends `export ANDROID_LOG_TAGS="…"; exec logcat …`.
+    if r.get("export").is_none() {
+        r.register("export", Arc::new(Export));
+    }
+    if r.get("exec").is_none() {
+        r.register("exec", Arc::new(Exec));
+    }
+}
+
+/// `export NAME=VALUE`: accepted; the simulated shell keeps no environment.
+struct Export;
+
+#[async_trait]
+impl ShellCommand for Export {
+    async fn run(&self, _ctx: CommandContext) -> CommandOutput {
+        CommandOutput::code(0)
+    }
+}
+
+/// `exec CMD ARGS…`: runs the command in place.
+struct Exec;
+
+#[async_trait]
+impl ShellCommand for Exec {
+    async fn run(&self, mut ctx: CommandContext) -> CommandOutput {
+        if ctx.argv.len() < 2 {
+            return CommandOutput::code(0);
+        }
+        ctx.argv.remove(0);
+        let name = ctx.argv[0].clone();
+        match ctx.device.commands().get(&name) {
+            Some(c) => c.run(ctx).await,
+            None => CommandOutput::fail(127, format!("/system/bin/sh: {name}: not found\n")),
+        }
+    }
 }
 
 struct Framework(&'static str);
