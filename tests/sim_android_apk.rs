@@ -64,24 +64,61 @@ fn build_apk(dir: &Path) -> std::path::PathBuf {
     std::fs::write(dir.join("AndroidManifest.xml"), MANIFEST).expect("manifest");
     tool(
         "aapt",
-        &["package", "-f", "-M", "AndroidManifest.xml", "-I", FRAMEWORK_RES, "-F", "unsigned.apk"],
+        &[
+            "package",
+            "-f",
+            "-M",
+            "AndroidManifest.xml",
+            "-I",
+            FRAMEWORK_RES,
+            "-F",
+            "unsigned.apk",
+        ],
         dir,
     );
-    tool("zipalign", &["-f", "-p", "4", "unsigned.apk", "aligned.apk"], dir);
+    tool(
+        "zipalign",
+        &["-f", "-p", "4", "unsigned.apk", "aligned.apk"],
+        dir,
+    );
     tool(
         "keytool",
         &[
-            "-genkeypair", "-keystore", "ks.jks", "-storepass", "android", "-keypass", "android",
-            "-alias", "k", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
-            "-dname", "CN=pushlab test",
+            "-genkeypair",
+            "-keystore",
+            "ks.jks",
+            "-storepass",
+            "android",
+            "-keypass",
+            "android",
+            "-alias",
+            "k",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-validity",
+            "3650",
+            "-dname",
+            "CN=pushlab test",
         ],
         dir,
     );
     tool(
         "apksigner",
         &[
-            "sign", "--ks", "ks.jks", "--ks-pass", "pass:android", "--key-pass", "pass:android",
-            "--ks-key-alias", "k", "--out", "tiny.apk", "aligned.apk",
+            "sign",
+            "--ks",
+            "ks.jks",
+            "--ks-pass",
+            "pass:android",
+            "--key-pass",
+            "pass:android",
+            "--ks-key-alias",
+            "k",
+            "--out",
+            "tiny.apk",
+            "aligned.apk",
         ],
         dir,
     );
@@ -101,37 +138,103 @@ async fn adb_install_of_a_real_apk_registers_its_manifest() {
 
     let apk_path = apk.to_str().expect("utf-8 path");
     let out = adb.adb_s(&serial, &["install", "-r", "-t", apk_path]).await;
-    assert!(text(&out.stdout).contains("Success"), "{}{}", text(&out.stdout), text(&out.stderr));
-
-    let out = adb.adb_s(&serial, &["shell", "pm", "list", "packages", "-3"]).await;
-    let pkgs = parse_pm_list_packages(&text(&out.stdout));
-    assert!(pkgs.iter().any(|p| p.name == "com.example.tiny"), "{pkgs:?}");
-    let dump = text(&adb.adb_s(&serial, &["shell", "dumpsys", "package", "com.example.tiny"]).await.stdout);
-    assert!(dump.contains("versionCode=3 minSdk=23 targetSdk=33"), "{dump}");
-    assert!(dump.contains("stopped=true"), "a fresh install is stopped: {dump}");
+    assert!(
+        text(&out.stdout).contains("Success"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 
     let out = adb
-        .adb_s(&serial, &["shell", "am", "start", "-W", "-n", "com.example.tiny/.MainActivity"])
+        .adb_s(&serial, &["shell", "pm", "list", "packages", "-3"])
+        .await;
+    let pkgs = parse_pm_list_packages(&text(&out.stdout));
+    assert!(
+        pkgs.iter().any(|p| p.name == "com.example.tiny"),
+        "{pkgs:?}"
+    );
+    let dump = text(
+        &adb.adb_s(
+            &serial,
+            &["shell", "dumpsys", "package", "com.example.tiny"],
+        )
+        .await
+        .stdout,
+    );
+    assert!(
+        dump.contains("versionCode=3 minSdk=23 targetSdk=33"),
+        "{dump}"
+    );
+    assert!(
+        dump.contains("stopped=true"),
+        "a fresh install is stopped: {dump}"
+    );
+
+    let out = adb
+        .adb_s(
+            &serial,
+            &[
+                "shell",
+                "am",
+                "start",
+                "-W",
+                "-n",
+                "com.example.tiny/.MainActivity",
+            ],
+        )
         .await;
     let r = parse_am_start(&text(&out.stdout));
     assert!(r.succeeded(), "{r:?}");
-    let acts = text(&adb.adb_s(&serial, &["shell", "dumpsys", "activity", "activities"]).await.stdout);
+    let acts = text(
+        &adb.adb_s(&serial, &["shell", "dumpsys", "activity", "activities"])
+            .await
+            .stdout,
+    );
     assert_eq!(
-        parse_activities(&acts).resumed_component().map(|c| c.to_string()).as_deref(),
+        parse_activities(&acts)
+            .resumed_component()
+            .map(|c| c.to_string())
+            .as_deref(),
         Some("com.example.tiny/.MainActivity")
     );
 
     // Its intent filters and exported flags came from the binary manifest.
     let out = adb
-        .adb_s(&serial, &["shell", "am", "start", "-W", "-a", "android.intent.action.VIEW", "-d", "tiny://open/item/9"])
+        .adb_s(
+            &serial,
+            &[
+                "shell",
+                "am",
+                "start",
+                "-W",
+                "-a",
+                "android.intent.action.VIEW",
+                "-d",
+                "tiny://open/item/9",
+            ],
+        )
         .await;
     let r = parse_am_start(&text(&out.stdout));
-    assert_eq!(r.activity.map(|c| c.class).as_deref(), Some("com.example.tiny.DeepLink"));
+    assert_eq!(
+        r.activity.map(|c| c.class).as_deref(),
+        Some("com.example.tiny.DeepLink")
+    );
     let out = adb
-        .adb_s(&serial, &["shell", "am", "start", "-n", "com.example.tiny/.Private"])
+        .adb_s(
+            &serial,
+            &["shell", "am", "start", "-n", "com.example.tiny/.Private"],
+        )
         .await;
-    assert!(text(&out.stderr).contains("not exported from uid"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not exported from uid"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = adb.adb_s(&serial, &["uninstall", "com.example.tiny"]).await;
-    assert!(text(&out.stdout).contains("Success"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Success"),
+        "{}",
+        text(&out.stdout)
+    );
 }

@@ -55,7 +55,8 @@ fn message(channel: Option<&str>, title: &str) -> NotificationPost {
 #[tokio::test]
 async fn force_stopped_app_gets_no_broadcast_but_a_killed_one_does() {
     let (_sim, device, _model) = boot("aosp-gms-android13").await;
-    let cmd = "am broadcast -n com.pushlab.demo/.PushReceiver -a com.pushlab.agent.TOKEN --es vendor fcm";
+    let cmd =
+        "am broadcast -n com.pushlab.demo/.PushReceiver -a com.pushlab.agent.TOKEN --es vendor fcm";
 
     device.force_stop(DEMO).await.expect("force-stop");
     assert!(device.pidof(DEMO).await.expect("pidof").is_empty());
@@ -87,7 +88,8 @@ async fn force_stopped_app_gets_no_broadcast_but_a_killed_one_does() {
     let log = device.logcat_dump().await.expect("logcat");
     assert!(log
         .iter()
-        .any(|l| l.tag == "ActivityManager" && l.message.starts_with("Force stopping com.pushlab.demo")));
+        .any(|l| l.tag == "ActivityManager"
+            && l.message.starts_with("Force stopping com.pushlab.demo")));
     assert!(log
         .iter()
         .any(|l| l.tag == "ActivityManager" && l.message.contains("kill background")));
@@ -115,7 +117,10 @@ async fn a_post_on_a_missing_channel_is_dropped_from_api_26_with_the_real_log_li
         .iter()
         .find_map(|l| l.no_channel_found())
         .expect("No Channel found line");
-    assert_eq!((nc.pkg.as_str(), nc.channel_id.as_deref()), (DEMO, Some("im")));
+    assert_eq!(
+        (nc.pkg.as_str(), nc.channel_id.as_deref()),
+        (DEMO, Some("im"))
+    );
 
     model.create_channel(DEMO, Channel::new("im", "Messages", Importance::Default));
     let key = model
@@ -127,8 +132,14 @@ async fn a_post_on_a_missing_channel_is_dropped_from_api_26_with_the_real_log_li
     assert_eq!(recs[0].title_text(), Some("Alice"));
     assert_eq!(recs[0].channel.as_deref(), Some("im"));
     let prefs = device.channels().await.expect("prefs");
-    let demo = prefs.iter().find(|a| a.package == DEMO).expect("demo prefs");
-    assert_eq!(demo.channel("im").map(|c| c.importance), Some(Importance::Default));
+    let demo = prefs
+        .iter()
+        .find(|a| a.package == DEMO)
+        .expect("demo prefs");
+    assert_eq!(
+        demo.channel("im").map(|c| c.importance),
+        Some(Importance::Default)
+    );
 }
 
 #[tokio::test]
@@ -148,14 +159,27 @@ async fn before_api_26_a_post_without_channel_shows() {
 async fn post_notifications_permission_gates_posts_on_api_33() {
     let (_sim, device, model) = boot("aosp-gms-android13").await;
     model.create_channel(DEMO, Channel::new("im", "Messages", Importance::High));
-    sh(&device, "pm revoke com.pushlab.demo android.permission.POST_NOTIFICATIONS").await;
-    assert!(model.post_notification(DEMO, message(Some("im"), "A")).is_err());
+    sh(
+        &device,
+        "pm revoke com.pushlab.demo android.permission.POST_NOTIFICATIONS",
+    )
+    .await;
+    assert!(model
+        .post_notification(DEMO, message(Some("im"), "A"))
+        .is_err());
     assert!(device.notifications().await.expect("dumpsys").is_empty());
     let pkg = sh(&device, "dumpsys package com.pushlab.demo").await;
-    assert!(pkg.contains("android.permission.POST_NOTIFICATIONS: granted=false"), "{pkg}");
+    assert!(
+        pkg.contains("android.permission.POST_NOTIFICATIONS: granted=false"),
+        "{pkg}"
+    );
     assert!(pkg.contains("versionCode=1"), "{pkg}");
 
-    sh(&device, "pm grant com.pushlab.demo android.permission.POST_NOTIFICATIONS").await;
+    sh(
+        &device,
+        "pm grant com.pushlab.demo android.permission.POST_NOTIFICATIONS",
+    )
+    .await;
     model
         .post_notification(DEMO, message(Some("im"), "B"))
         .expect("granted");
@@ -164,7 +188,11 @@ async fn post_notifications_permission_gates_posts_on_api_33() {
     // On API 32 there is no such permission to lack.
     let (_sim, device, model) = boot("aosp-gms-api32").await;
     model.create_channel(DEMO, Channel::new("im", "Messages", Importance::High));
-    let out = sh(&device, "pm revoke com.pushlab.demo android.permission.POST_NOTIFICATIONS").await;
+    let out = sh(
+        &device,
+        "pm revoke com.pushlab.demo android.permission.POST_NOTIFICATIONS",
+    )
+    .await;
     assert!(out.is_empty(), "{out}");
     model
         .post_notification(DEMO, message(Some("im"), "C"))
@@ -198,14 +226,22 @@ async fn an_intent_uri_lands_on_chat_activity_with_its_extras() {
 async fn an_http_url_lands_on_the_browser_and_unknown_targets_fail_with_exit_0() {
     let (_sim, device, _model) = boot("aosp-gms-android13").await;
     let r = parse_am_start(
-        &sh(&device, "am start -W -a android.intent.action.VIEW -d https://example.com/a").await,
+        &sh(
+            &device,
+            "am start -W -a android.intent.action.VIEW -d https://example.com/a",
+        )
+        .await,
     );
     assert_eq!(
         r.activity.map(|c| c.package),
         Some("com.android.chrome".to_string())
     );
     assert_eq!(
-        device.resumed_activity().await.expect("act").map(|c| c.package),
+        device
+            .resumed_activity()
+            .await
+            .expect("act")
+            .map(|c| c.package),
         Some("com.android.chrome".to_string())
     );
 
@@ -215,10 +251,16 @@ async fn an_http_url_lands_on_the_browser_and_unknown_targets_fail_with_exit_0()
         .expect("shell")
         .combined();
     assert!(out.contains("Error type 3"), "{out}");
-    assert!(out.contains("Error: Activity class {com.nope/com.nope.Main} does not exist."), "{out}");
+    assert!(
+        out.contains("Error: Activity class {com.nope/com.nope.Main} does not exist."),
+        "{out}"
+    );
     assert!(out.contains("exit=0"), "{out}");
     let r = parse_am_start(&sh(&device, "am start -a com.nope.ACTION").await);
-    assert!(matches!(r.error, Some(AmStartError::UnableToResolve { .. })), "{r:?}");
+    assert!(
+        matches!(r.error, Some(AmStartError::UnableToResolve { .. })),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]
@@ -254,7 +296,11 @@ async fn tapping_a_notification_by_its_bounds_fires_the_content_intent() {
 #[tokio::test]
 async fn shell_posts_and_screencap_makes_a_png() {
     let (_sim, device, _model) = boot("aosp-gms-android13").await;
-    sh(&device, "cmd notification post -t Hello greeting 'from the shell'").await;
+    sh(
+        &device,
+        "cmd notification post -t Hello greeting 'from the shell'",
+    )
+    .await;
     let recs = device.notifications().await.expect("dumpsys");
     assert_eq!(recs.len(), 1);
     assert_eq!(recs[0].pkg, "com.android.shell");
@@ -279,21 +325,37 @@ async fn the_package_manager_lists_the_companions_and_the_rom() {
     for p in ["com.pushlab.agent", "com.pushlab.demo", "com.android.shell"] {
         assert!(pkgs.iter().any(|e| e.name == p), "{p} missing");
     }
-    assert!(!pkgs.iter().any(|e| e.name == "com.heytap.mcs"), "no push service on a nopush model");
+    assert!(
+        !pkgs.iter().any(|e| e.name == "com.heytap.mcs"),
+        "no push service on a nopush model"
+    );
     let third = sh(&device, "pm list packages -3 -U").await;
-    assert!(third.contains("package:com.pushlab.demo uid:10201"), "{third}");
+    assert!(
+        third.contains("package:com.pushlab.demo uid:10201"),
+        "{third}"
+    );
     assert!(!third.contains("com.android.shell"), "{third}");
     let resolved = sh(
         &device,
         "cmd package resolve-activity --brief -a android.intent.action.VIEW -d pushscheme://com.pushlab.demo/detail",
     )
     .await;
-    assert!(resolved.ends_with("com.pushlab.demo/.chat.ChatActivity\n"), "{resolved}");
+    assert!(
+        resolved.ends_with("com.pushlab.demo/.chat.ChatActivity\n"),
+        "{resolved}"
+    );
 
     let (_sim, device, _model) = boot("coloros-android10").await;
     let pkgs = device.packages().await.expect("pm list");
     assert!(pkgs.iter().any(|e| e.name == "com.heytap.mcs"));
-    assert_eq!(device.getprop("ro.build.version.opporom").await.expect("prop").as_deref(), Some("V7.2"));
+    assert_eq!(
+        device
+            .getprop("ro.build.version.opporom")
+            .await
+            .expect("prop")
+            .as_deref(),
+        Some("V7.2")
+    );
 }
 
 #[tokio::test]
@@ -312,7 +374,10 @@ async fn not_exported_activities_refuse_the_shell() {
     );
     assert!(out.contains("not exported from uid"), "{out}");
     let r = parse_am_start(&out);
-    assert!(matches!(r.error, Some(AmStartError::PermissionDenied { .. })));
+    assert!(matches!(
+        r.error,
+        Some(AmStartError::PermissionDenied { .. })
+    ));
 }
 
 #[tokio::test]

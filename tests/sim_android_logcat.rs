@@ -21,7 +21,15 @@ async fn streaming_logcat_shows_a_force_stop_as_it_happens() {
     adb.adb_s(&serial, &["logcat", "-c"]).await;
 
     let mut child = tokio::process::Command::new(adb_binary())
-        .args(["-P", &adb.port.to_string(), "-s", &serial, "logcat", "-v", "threadtime"])
+        .args([
+            "-P",
+            &adb.port.to_string(),
+            "-s",
+            &serial,
+            "logcat",
+            "-v",
+            "threadtime",
+        ])
         .env("HOME", adb.home.path())
         .env("ANDROID_ADB_SERVER_PORT", adb.port.to_string())
         .stdin(Stdio::null())
@@ -33,13 +41,26 @@ async fn streaming_logcat_shows_a_force_stop_as_it_happens() {
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
 
     // Once the stream is attached (a line from it arrives), act on the device.
-    adb.adb_s(&serial, &["shell", "am", "start", "-n", "com.pushlab.demo/.SplashActivity"]).await;
-    adb.adb_s(&serial, &["shell", "am", "force-stop", "com.pushlab.demo"]).await;
+    adb.adb_s(
+        &serial,
+        &[
+            "shell",
+            "am",
+            "start",
+            "-n",
+            "com.pushlab.demo/.SplashActivity",
+        ],
+    )
+    .await;
+    adb.adb_s(&serial, &["shell", "am", "force-stop", "com.pushlab.demo"])
+        .await;
 
     let found = tokio::time::timeout(DEADLINE, async {
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some(l) = parse_log_line(&line) {
-                if l.tag == "ActivityManager" && l.message.starts_with("Force stopping com.pushlab.demo") {
+                if l.tag == "ActivityManager"
+                    && l.message.starts_with("Force stopping com.pushlab.demo")
+                {
                     return Some(l);
                 }
             }
@@ -49,11 +70,18 @@ async fn streaming_logcat_shows_a_force_stop_as_it_happens() {
     .await
     .expect("the force-stop line streams within the deadline")
     .expect("stream ended early");
-    assert_eq!(found.pid, Some(pushlab::sim::android::model::SYSTEM_SERVER_PID));
+    assert_eq!(
+        found.pid,
+        Some(pushlab::sim::android::model::SYSTEM_SERVER_PID)
+    );
     child.kill().await.expect("hang up");
 
     // The dump holds the same history, with the START line.
-    let dump = text(&adb.adb_s(&serial, &["logcat", "-d", "-v", "threadtime"]).await.stdout);
+    let dump = text(
+        &adb.adb_s(&serial, &["logcat", "-d", "-v", "threadtime"])
+            .await
+            .stdout,
+    );
     assert!(dump.contains(" I ActivityTaskManager: START u0 {flg=0x10000000 cmp=com.pushlab.demo/.SplashActivity} from uid 2000"), "{dump}");
     assert!(dump.starts_with("--------- beginning of "), "{dump}");
 }

@@ -11,9 +11,7 @@ use super::packages::{ComponentInfo, IntentFilter, Manifest, PathMatch};
 pub fn read_manifest(apk: &[u8], shown_path: &str) -> Result<Manifest, InstallError> {
     let not_apk = || InstallError::NotApk(shown_path.to_string());
     let mut zip = zip::ZipArchive::new(Cursor::new(apk)).map_err(|_| not_apk())?;
-    let mut entry = zip
-        .by_name("AndroidManifest.xml")
-        .map_err(|_| not_apk())?;
+    let mut entry = zip.by_name("AndroidManifest.xml").map_err(|_| not_apk())?;
     let mut bytes = Vec::new();
     entry.read_to_end(&mut bytes).map_err(|_| not_apk())?;
     // The decoder indexes tables from the file; keep a malformed file from
@@ -54,9 +52,7 @@ fn manifest_from(root: &Element) -> Result<Manifest, InstallError> {
         .filter(|p| !p.is_empty())
         .ok_or_else(|| InstallError::BadManifest("<manifest> has no package name".into()))?;
     let app = children(root, "application").next();
-    let label = app
-        .and_then(|a| plain(attr(a, "label")))
-        .unwrap_or(package);
+    let label = app.and_then(|a| plain(attr(a, "label"))).unwrap_or(package);
     let mut m = Manifest::new(package, label);
     m.version_code = attr(root, "versionCode")
         .and_then(|v| v.parse().ok())
@@ -87,7 +83,8 @@ fn manifest_from(root: &Element) -> Result<Manifest, InstallError> {
                 let Some(name) = attr(c, "name") else {
                     continue;
                 };
-                let filters: Vec<IntentFilter> = children(c, "intent-filter").map(filter_from).collect();
+                let filters: Vec<IntentFilter> =
+                    children(c, "intent-filter").map(filter_from).collect();
                 let mut info = ComponentInfo::new(qualify(package, name), filters);
                 if let Some(e) = attr(c, "exported") {
                     info.exported = e == "true";

@@ -93,31 +93,41 @@ pub fn parse_intent_args(args: &[String]) -> Result<IntentArgs, String> {
             "--ei" => {
                 let k = take(&mut i, a)?;
                 let v = take(&mut i, a)?;
-                let n = v.parse::<i32>().map_err(|_| format!("For input string: \"{v}\""))?;
+                let n = v
+                    .parse::<i32>()
+                    .map_err(|_| format!("For input string: \"{v}\""))?;
                 intent.extras.insert(k, ExtraValue::Int(n));
             }
             "--el" => {
                 let k = take(&mut i, a)?;
                 let v = take(&mut i, a)?;
-                let n = v.parse::<i64>().map_err(|_| format!("For input string: \"{v}\""))?;
+                let n = v
+                    .parse::<i64>()
+                    .map_err(|_| format!("For input string: \"{v}\""))?;
                 intent.extras.insert(k, ExtraValue::Long(n));
             }
             "--ef" => {
                 let k = take(&mut i, a)?;
                 let v = take(&mut i, a)?;
-                let n = v.parse::<f32>().map_err(|_| format!("For input string: \"{v}\""))?;
+                let n = v
+                    .parse::<f32>()
+                    .map_err(|_| format!("For input string: \"{v}\""))?;
                 intent.extras.insert(k, ExtraValue::Float(n));
             }
             "--ed" => {
                 let k = take(&mut i, a)?;
                 let v = take(&mut i, a)?;
-                let n = v.parse::<f64>().map_err(|_| format!("For input string: \"{v}\""))?;
+                let n = v
+                    .parse::<f64>()
+                    .map_err(|_| format!("For input string: \"{v}\""))?;
                 intent.extras.insert(k, ExtraValue::Double(n));
             }
             "--ez" => {
                 let k = take(&mut i, a)?;
                 let v = take(&mut i, a)?;
-                intent.extras.insert(k, ExtraValue::Boolean(parse_bool(&v)?));
+                intent
+                    .extras
+                    .insert(k, ExtraValue::Boolean(parse_bool(&v)?));
             }
             "--eu" | "--ecn" | "--esa" | "--esal" | "--eia" | "--eial" | "--ela" | "--elal"
             | "--efa" | "--efal" => {
@@ -128,15 +138,14 @@ pub fn parse_intent_args(args: &[String]) -> Result<IntentArgs, String> {
             }
             "-n" => {
                 let v = take(&mut i, a)?;
-                let c: ComponentName = v
-                    .parse()
-                    .map_err(|_| format!("Bad component name: {v}"))?;
+                let c: ComponentName = v.parse().map_err(|_| format!("Bad component name: {v}"))?;
                 intent.component = Some(c);
             }
             "-p" => intent.package = Some(take(&mut i, a)?),
             "-f" => {
                 let v = take(&mut i, a)?;
-                let f = java_integer_decode(&v).ok_or_else(|| format!("For input string: \"{v}\""))?;
+                let f =
+                    java_integer_decode(&v).ok_or_else(|| format!("For input string: \"{v}\""))?;
                 intent.launch_flags = LaunchFlags(intent.launch_flags.0 | f);
             }
             "--grant-read-uri-permission" => add(&mut intent, 0x1),
@@ -233,7 +242,8 @@ fn add(intent: &mut Intent, f: u32) {
 /// The last bare argument: an intent URI, a component, or a package.
 fn target_intent(arg: &str) -> Result<Intent, String> {
     if arg.contains(':') {
-        return Intent::parse_uri_with(arg, UriFlags::AM_START).map_err(|e| format!("Bad URI: {e}"));
+        return Intent::parse_uri_with(arg, UriFlags::AM_START)
+            .map_err(|e| format!("Bad URI: {e}"));
     }
     let mut i = Intent::new(ACTION_MAIN);
     i.add_category(CATEGORY_LAUNCHER);
@@ -260,8 +270,18 @@ mod tests {
     fn reads_the_runner_commands() {
         let a = parse_intent_args(&argv("-W -n com.pushlab.demo/.SplashActivity --es pushlab.command login --ez pushlab.create_channel true")).unwrap();
         assert!(a.has("-W"));
-        assert_eq!(a.intent.component.as_ref().map(|c| c.to_string()).as_deref(), Some("com.pushlab.demo/.SplashActivity"));
-        assert_eq!(a.intent.extras.get("pushlab.create_channel"), Some(&ExtraValue::Boolean(true)));
+        assert_eq!(
+            a.intent
+                .component
+                .as_ref()
+                .map(|c| c.to_string())
+                .as_deref(),
+            Some("com.pushlab.demo/.SplashActivity")
+        );
+        assert_eq!(
+            a.intent.extras.get("pushlab.create_channel"),
+            Some(&ExtraValue::Boolean(true))
+        );
         let a = parse_intent_args(&argv("-f 0x20 -a x.Y")).unwrap();
         assert_eq!(a.intent.launch_flags.0, 0x20);
         let a = parse_intent_args(&argv("com.x/.Main")).unwrap();

@@ -155,7 +155,8 @@ fn am(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {
                 .map(|p| p.package.clone())
                 .collect();
             for p in pkgs {
-                if p != super::packages::SYSTEMUI_PACKAGE && p != super::packages::LAUNCHER_PACKAGE {
+                if p != super::packages::SYSTEMUI_PACKAGE && p != super::packages::LAUNCHER_PACKAGE
+                {
                     model.kill_background(&p);
                 }
             }
@@ -204,7 +205,12 @@ fn am_start(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput {
             .as_ref()
             .map(|c| c.package.clone())
             .or_else(|| intent.package.clone())
-            .or_else(|| model.resolve_activities(&intent).first().map(|c| c.package.clone()));
+            .or_else(|| {
+                model
+                    .resolve_activities(&intent)
+                    .first()
+                    .map(|c| c.package.clone())
+            });
         if let Some(pkg) = pkg {
             let _ = writeln!(o, "Stopping: {pkg}");
             model.force_stop(&pkg);
@@ -249,8 +255,7 @@ fn am_start(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput {
         }
         Err(StartError::Unresolved(i)) => {
             let mut shown = *i;
-            shown.launch_flags =
-                LaunchFlags(shown.launch_flags.0 | LaunchFlags::ACTIVITY_NEW_TASK);
+            shown.launch_flags = LaunchFlags(shown.launch_flags.0 | LaunchFlags::ACTIVITY_NEW_TASK);
             result_sink(
                 &mut o,
                 &mut e,
@@ -272,12 +277,9 @@ fn am_start(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput {
             );
             out(o, e, 0)
         }
-        Err(StartError::NotExported {
-            uid, intent: i, ..
-        }) => {
+        Err(StartError::NotExported { uid, intent: i, .. }) => {
             let mut shown = *i;
-            shown.launch_flags =
-                LaunchFlags(shown.launch_flags.0 | LaunchFlags::ACTIVITY_NEW_TASK);
+            shown.launch_flags = LaunchFlags(shown.launch_flags.0 | LaunchFlags::ACTIVITY_NEW_TASK);
             let ex = exception(
                 "start",
                 &format!(
@@ -319,14 +321,22 @@ fn am_broadcast(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput {
     intent.launch_flags = LaunchFlags(intent.launch_flags.0 | FLAG_RECEIVER_FROM_SHELL);
     let o = format!("Broadcasting: {}\n", intent_string(&intent));
     model.send_broadcast(&Caller::Shell, &intent);
-    out(format!("{o}Broadcast completed: result=0\n"), String::new(), 0)
+    out(
+        format!("{o}Broadcast completed: result=0\n"),
+        String::new(),
+        0,
+    )
 }
 
 // ----- pm / cmd package -----------------------------------------------------
 
 fn pm(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -> CommandOutput {
     let Some(sub) = args.first() else {
-        return out(String::new(), "usage: pm path [--user USER_ID] PACKAGE\n".into(), 1);
+        return out(
+            String::new(),
+            "usage: pm path [--user USER_ID] PACKAGE\n".into(),
+            1,
+        );
     };
     let rest = &args[1..];
     match sub.as_str() {
@@ -352,10 +362,18 @@ fn pm(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -> Comma
                 return CommandOutput::fail(1, "Error: use cmd package install -S\n");
             }
             let Some(path) = rest.iter().rev().find(|a| !a.starts_with('-')) else {
-                return out(String::new(), "Error: APK content must be streamed\n".into(), 1);
+                return out(
+                    String::new(),
+                    "Error: APK content must be streamed\n".into(),
+                    1,
+                );
             };
             let Some(abs) = ctx.path(path) else {
-                return out("Failure [INSTALL_FAILED_INVALID_APK]\n".into(), String::new(), 1);
+                return out(
+                    "Failure [INSTALL_FAILED_INVALID_APK]\n".into(),
+                    String::new(),
+                    1,
+                );
             };
             let bytes = match ctx.device.fs().read(&abs) {
                 Ok(b) => b,
@@ -380,7 +398,11 @@ fn pm(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -> Comma
         "grant" | "revoke" => {
             let ops: Vec<&String> = rest.iter().filter(|a| !a.starts_with("--")).collect();
             let (Some(pkg), Some(perm)) = (ops.first(), ops.get(1)) else {
-                return out(String::new(), "Error: no package or permission specified\n".into(), 255);
+                return out(
+                    String::new(),
+                    "Error: no package or permission specified\n".into(),
+                    255,
+                );
             };
             match model.set_permission(pkg, perm, sub == "grant") {
                 Ok(()) => CommandOutput::code(0),
@@ -396,7 +418,12 @@ fn pm(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -> Comma
     }
 }
 
-fn install_bytes(model: &Arc<AndroidModel>, bytes: &[u8], shown: &str, replace: bool) -> CommandOutput {
+fn install_bytes(
+    model: &Arc<AndroidModel>,
+    bytes: &[u8],
+    shown: &str,
+    replace: bool,
+) -> CommandOutput {
     match super::apk::read_manifest(bytes, shown) {
         Ok(m) => match model.install_package(m, replace) {
             Ok(()) => CommandOutput::ok("Success\n"),
@@ -409,7 +436,11 @@ fn install_bytes(model: &Arc<AndroidModel>, bytes: &[u8], shown: &str, replace: 
 fn pm_list(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput {
     let what = rest.first().map(String::as_str).unwrap_or("");
     if what != "packages" {
-        return out(String::new(), format!("Error: unknown list type '{what}'\n"), 255);
+        return out(
+            String::new(),
+            format!("Error: unknown list type '{what}'\n"),
+            255,
+        );
     }
     let (mut third, mut system, mut files, mut uids, mut installer) =
         (false, false, false, false, false);
@@ -434,7 +465,10 @@ fn pm_list(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput {
         if (third && p.system) || (system && !p.system) {
             continue;
         }
-        if filter.as_ref().is_some_and(|f| !p.name().contains(f.as_str())) {
+        if filter
+            .as_ref()
+            .is_some_and(|f| !p.name().contains(f.as_str()))
+        {
             continue;
         }
         o.push_str("package:");
@@ -464,7 +498,12 @@ fn resolve_activity(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput
         found.iter().find(|c| c.package == b).cloned()
     };
     let pick = if found.len() > 1 {
-        web_browser.or_else(|| Some(ComponentName::new("android", super::model::RESOLVER_ACTIVITY)))
+        web_browser.or_else(|| {
+            Some(ComponentName::new(
+                "android",
+                super::model::RESOLVER_ACTIVITY,
+            ))
+        })
     } else {
         found.first().cloned()
     };
@@ -484,9 +523,17 @@ fn resolve_activity(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput
 
 // ----- cmd ------------------------------------------------------------------
 
-async fn cmd(model: &Arc<AndroidModel>, ctx: &mut CommandContext, args: &[String]) -> CommandOutput {
+async fn cmd(
+    model: &Arc<AndroidModel>,
+    ctx: &mut CommandContext,
+    args: &[String],
+) -> CommandOutput {
     let Some(service) = args.first() else {
-        return out(String::new(), "cmd: No service specified; use -l to list all services\n".into(), 20);
+        return out(
+            String::new(),
+            "cmd: No service specified; use -l to list all services\n".into(),
+            20,
+        );
     };
     let rest = &args[1..];
     match service.as_str() {
@@ -502,7 +549,11 @@ async fn cmd(model: &Arc<AndroidModel>, ctx: &mut CommandContext, args: &[String
                 if let Some(size) = size {
                     let bytes = ctx.stdin.read_up_to(size).await;
                     if bytes.len() < size {
-                        return out("Failure [INSTALL_FAILED_INVALID_APK: short read]\n".into(), String::new(), 1);
+                        return out(
+                            "Failure [INSTALL_FAILED_INVALID_APK: short read]\n".into(),
+                            String::new(),
+                            1,
+                        );
                     }
                     return install_bytes(model, &bytes, "/data/app/vmdl.tmp/base.apk", replace);
                 }
@@ -521,7 +572,11 @@ async fn cmd(model: &Arc<AndroidModel>, ctx: &mut CommandContext, args: &[String
             }
             _ => out(String::new(), "Unknown command\n".into(), 255),
         },
-        other => out(String::new(), format!("cmd: Can't find service: {other}\n"), 20),
+        other => out(
+            String::new(),
+            format!("cmd: Can't find service: {other}\n"),
+            20,
+        ),
     }
 }
 
@@ -535,7 +590,11 @@ fn cmd_notification(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput
                 model.allow_listener(c);
                 CommandOutput::code(0)
             }
-            None => out(String::new(), "Invalid listener - must be a ComponentName\n".into(), 255),
+            None => out(
+                String::new(),
+                "Invalid listener - must be a ComponentName\n".into(),
+                255,
+            ),
         },
         "disallow_listener" => CommandOutput::code(0),
         "list" => CommandOutput::ok(dump::notification_keys(&model.snapshot())),
@@ -561,14 +620,20 @@ fn cmd_notification(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput
                     "-v" | "--verbose" => verbose = true,
                     "-b" | "--big" | "--bigtext" => {}
                     "-h" | "--help" => {
-                        return CommandOutput::ok("usage: cmd notification post [flags] <tag> <text>\n");
+                        return CommandOutput::ok(
+                            "usage: cmd notification post [flags] <tag> <text>\n",
+                        );
                     }
                     _ => {}
                 }
                 i += 1;
             }
             let (Some(tag), Some(_)) = (rest.get(i), rest.get(i + 1)) else {
-                return out(String::new(), "Error: post requires TAG and TEXT\n".into(), 255);
+                return out(
+                    String::new(),
+                    "Error: post requires TAG and TEXT\n".into(),
+                    255,
+                );
             };
             let text = rest[i + 1..].join(" ");
             match model.post_from_shell(tag, title, &text, content) {
@@ -603,7 +668,9 @@ fn dumpsys(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {
                 .filter(|l| l.contains("mCurrentFocus=") || l.contains("mFocusedApp="))
                 .map(|l| format!("{l}\n"))
                 .collect();
-            CommandOutput::ok(format!("WINDOW MANAGER WINDOWS (dumpsys window windows)\n{focus}"))
+            CommandOutput::ok(format!(
+                "WINDOW MANAGER WINDOWS (dumpsys window windows)\n{focus}"
+            ))
         }
         Some("package") => match args.get(1).and_then(|p| model.package(p)) {
             Some(p) => CommandOutput::ok(dump::package(api, &p)),
@@ -670,7 +737,15 @@ fn ps(model: &Arc<AndroidModel>) -> CommandOutput {
         row(&mut o, user, *pid, *ppid, 10_937_576, 14_648, name);
     }
     for p in &st.processes {
-        row(&mut o, &uid_user_name(p.uid), p.pid, 428, 15_121_900, 206_420, &p.name);
+        row(
+            &mut o,
+            &uid_user_name(p.uid),
+            p.pid,
+            428,
+            15_121_900,
+            206_420,
+            &p.name,
+        );
     }
     row(&mut o, "shell", SHELL_PID, 590, 10_796_820, 3_316, "ps");
     CommandOutput::ok(o)
@@ -725,10 +800,21 @@ async fn logcat(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]
 // ----- input, UI ------------------------------------------------------------
 
 fn input(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {
-    let usage = || out(String::new(), "Error: Unknown command\nUsage: input [<source>] <command> [<arg>...]\n".into(), 1);
+    let usage = || {
+        out(
+            String::new(),
+            "Error: Unknown command\nUsage: input [<source>] <command> [<arg>...]\n".into(),
+            1,
+        )
+    };
     let args: Vec<&String> = args
         .iter()
-        .skip_while(|a| matches!(a.as_str(), "touchscreen" | "keyboard" | "mouse" | "trackball" | "dpad"))
+        .skip_while(|a| {
+            matches!(
+                a.as_str(),
+                "touchscreen" | "keyboard" | "mouse" | "trackball" | "dpad"
+            )
+        })
         .collect();
     match args.first().map(|s| s.as_str()) {
         Some("tap") => {
@@ -763,7 +849,11 @@ fn input(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {
 
 fn uiautomator(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -> CommandOutput {
     if args.first().map(String::as_str) != Some("dump") {
-        return out(String::new(), "Usage: uiautomator <subcommand> [options]\n".into(), 1);
+        return out(
+            String::new(),
+            "Usage: uiautomator <subcommand> [options]\n".into(),
+            1,
+        );
     }
     let path = args
         .iter()
@@ -778,10 +868,13 @@ fn uiautomator(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String])
     let Some(abs) = ctx.path(&path) else {
         return CommandOutput::ok("ERROR: could not get idle state.\n");
     };
-    let written = ctx
-        .device
-        .fs()
-        .write(&abs, xml.into_bytes(), 0o660, crate::sim::fs::now_secs(), true);
+    let written = ctx.device.fs().write(
+        &abs,
+        xml.into_bytes(),
+        0o660,
+        crate::sim::fs::now_secs(),
+        true,
+    );
     match written {
         Ok(()) => CommandOutput::ok(format!("UI hierchary dumped to: {path}\n")),
         Err(e) => out(String::new(), format!("ERROR: {e}\n"), 0),
@@ -798,7 +891,11 @@ fn screencap(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -
     match args.iter().find(|a| !a.starts_with('-')) {
         Some(path) => {
             let Some(abs) = ctx.path(path) else {
-                return out(String::new(), format!("Error opening file: {path} (No such file or directory)\n"), 1);
+                return out(
+                    String::new(),
+                    format!("Error opening file: {path} (No such file or directory)\n"),
+                    1,
+                );
             };
             match ctx
                 .device
@@ -806,7 +903,11 @@ fn screencap(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -
                 .write(&abs, png, 0o660, crate::sim::fs::now_secs(), true)
             {
                 Ok(()) => CommandOutput::code(0),
-                Err(e) => out(String::new(), format!("Error opening file: {path} ({e})\n"), 1),
+                Err(e) => out(
+                    String::new(),
+                    format!("Error opening file: {path} ({e})\n"),
+                    1,
+                ),
             }
         }
         None => CommandOutput {
@@ -824,11 +925,21 @@ fn monkey(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {
         .position(|a| a == "-p")
         .and_then(|i| args.get(i + 1));
     let Some(pkg) = pkg else {
-        return out(String::new(), "** No activities found to run, monkey aborted.\n".into(), 252);
+        return out(
+            String::new(),
+            "** No activities found to run, monkey aborted.\n".into(),
+            252,
+        );
     };
-    let launcher = model.package(pkg).and_then(|p| p.manifest.launcher_activity());
+    let launcher = model
+        .package(pkg)
+        .and_then(|p| p.manifest.launcher_activity());
     let Some(c) = launcher else {
-        return out(String::new(), "** No activities found to run, monkey aborted.\n".into(), 252);
+        return out(
+            String::new(),
+            "** No activities found to run, monkey aborted.\n".into(),
+            252,
+        );
     };
     let _ = model.start_activity(&Caller::Shell, &Intent::launch(c));
     CommandOutput::ok("  bash arg: -p\n  bash arg: ".to_string() + pkg + "\nEvents injected: 1\n## Network stats: elapsed time=12ms (0ms mobile, 0ms wifi, 12ms not connected)\n")

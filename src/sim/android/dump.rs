@@ -53,7 +53,9 @@ pub fn activities(api: u8, st: &State) -> String {
     let mut o = String::new();
     o.push_str("ACTIVITY MANAGER ACTIVITIES (dumpsys activity activities)\n");
     o.push_str("Display #0 (activities from top to bottom):\n");
-    let resumed = st.resumed().map(|(t, a)| activity_record(api, a.hash, &a.component, t.id));
+    let resumed = st
+        .resumed()
+        .map(|(t, a)| activity_record(api, a.hash, &a.component, t.id));
     for (i, t) in st.tasks.iter().enumerate() {
         let top = i == 0;
         if api >= 31 {
@@ -65,24 +67,65 @@ pub fn activities(api: u8, st: &State) -> String {
                     "    * Hist  #{n}: {}",
                     activity_record(api, a.hash, &a.component, t.id)
                 );
-                let _ = writeln!(o, "      packageName={} processName={}", a.component.package, a.component.package);
-                let _ = writeln!(o, "      Intent {{ {} }}", super::intents::short_string(&a.intent, true));
+                let _ = writeln!(
+                    o,
+                    "      packageName={} processName={}",
+                    a.component.package, a.component.package
+                );
+                let _ = writeln!(
+                    o,
+                    "      Intent {{ {} }}",
+                    super::intents::short_string(&a.intent, true)
+                );
             }
             o.push('\n');
         } else {
-            let _ = writeln!(o, "\n  Stack #{}: type={} mode=fullscreen", t.id, if t.home { "home" } else { "standard" });
+            let _ = writeln!(
+                o,
+                "\n  Stack #{}: type={} mode=fullscreen",
+                t.id,
+                if t.home { "home" } else { "standard" }
+            );
             let _ = writeln!(o, "  isSleeping=false");
             let _ = writeln!(o, "  mBounds=Rect(0, 0 - 0, 0)");
             let _ = writeln!(o, "    Task id #{}", t.id);
-            let _ = writeln!(o, "    * TaskRecord{{{:x} #{} A={} U=0 StackId={} sz={}}}", t.hash, t.id, t.affinity, t.id, t.activities.len());
+            let _ = writeln!(
+                o,
+                "    * TaskRecord{{{:x} #{} A={} U=0 StackId={} sz={}}}",
+                t.hash,
+                t.id,
+                t.affinity,
+                t.id,
+                t.activities.len()
+            );
             for (n, a) in t.activities.iter().enumerate().rev() {
-                let _ = writeln!(o, "      * Hist #{n}: {}", activity_record(api, a.hash, &a.component, t.id));
-                let _ = writeln!(o, "          Intent {{ {} }}", super::intents::short_string(&a.intent, true));
+                let _ = writeln!(
+                    o,
+                    "      * Hist #{n}: {}",
+                    activity_record(api, a.hash, &a.component, t.id)
+                );
+                let _ = writeln!(
+                    o,
+                    "          Intent {{ {} }}",
+                    super::intents::short_string(&a.intent, true)
+                );
             }
             o.push_str("\n    Running activities (most recent first):\n");
-            let _ = writeln!(o, "      TaskRecord{{{:x} #{} A={} U=0 StackId={} sz={}}}", t.hash, t.id, t.affinity, t.id, t.activities.len());
+            let _ = writeln!(
+                o,
+                "      TaskRecord{{{:x} #{} A={} U=0 StackId={} sz={}}}",
+                t.hash,
+                t.id,
+                t.affinity,
+                t.id,
+                t.activities.len()
+            );
             for (n, a) in t.activities.iter().enumerate().rev() {
-                let _ = writeln!(o, "        Run #{n}: {}", activity_record(api, a.hash, &a.component, t.id));
+                let _ = writeln!(
+                    o,
+                    "        Run #{n}: {}",
+                    activity_record(api, a.hash, &a.component, t.id)
+                );
             }
             if top {
                 if let Some(r) = &resumed {
@@ -206,7 +249,11 @@ fn record(api: u8, n: &PostedNotification, channel: Option<&Channel>, redact: bo
     );
     let _ = writeln!(o, "      uid={} userId=0", n.uid);
     let _ = writeln!(o, "      opPkg={}", n.package);
-    let _ = writeln!(o, "      icon=Icon(typ=RESOURCE pkg={} id=0x7f080078)", n.package);
+    let _ = writeln!(
+        o,
+        "      icon=Icon(typ=RESOURCE pkg={} id=0x7f080078)",
+        n.package
+    );
     let _ = writeln!(o, "      flags=0x{:x}", n.flags);
     if api >= 31 {
         let _ = writeln!(o, "      originalFlags=0x{:x}", n.flags);
@@ -244,8 +291,16 @@ fn record(api: u8, n: &PostedNotification, channel: Option<&Channel>, redact: bo
     let _ = writeln!(o, "{pad}color=0x00000000");
     let _ = writeln!(o, "{pad}timeout=unknown");
     let _ = writeln!(o, "{pad}extras={{");
-    let _ = writeln!(o, "{pad}    android.title={}", text_value(api, &n.title, redact));
-    let _ = writeln!(o, "{pad}    android.text={}", text_value(api, &n.text, redact));
+    let _ = writeln!(
+        o,
+        "{pad}    android.title={}",
+        text_value(api, &n.title, redact)
+    );
+    let _ = writeln!(
+        o,
+        "{pad}    android.text={}",
+        text_value(api, &n.text, redact)
+    );
     for (k, v) in n.extras.iter() {
         let _ = writeln!(o, "{pad}    {k}={}", extra_value(api, k, v, redact));
     }
@@ -262,7 +317,11 @@ fn record(api: u8, n: &PostedNotification, channel: Option<&Channel>, redact: bo
     let _ = writeln!(o, "      mImportance={}", n.importance.name());
     let _ = writeln!(o, "      mImportanceExplanation=app");
     if let Some(c) = channel {
-        let _ = writeln!(o, "      effectiveNotificationChannel={}", channel_line(c, false));
+        let _ = writeln!(
+            o,
+            "      effectiveNotificationChannel={}",
+            channel_line(c, false)
+        );
     }
     let _ = writeln!(o, "      mAdjustments=[]");
     let _ = writeln!(o, "      shortcut=null found valid? false");
@@ -308,7 +367,11 @@ pub fn notification(api: u8, st: &State, redact: bool) -> String {
             o,
             "      AppSettings: {pkg} ({}) importance={} userSet={}",
             p.uid,
-            if imp == Importance::Unspecified { Importance::Default.name() } else { imp.name() },
+            if imp == Importance::Unspecified {
+                Importance::Default.name()
+            } else {
+                imp.name()
+            },
             st.app_importance.contains_key(pkg)
         );
         for c in st.channels.get(pkg).map(Vec::as_slice).unwrap_or_default() {
@@ -366,7 +429,11 @@ pub fn package(api: u8, p: &Package) -> String {
         "    flags=[ {}HAS_CODE ALLOW_CLEAR_USER_DATA ALLOW_BACKUP ]",
         if p.system { "SYSTEM " } else { "" }
     );
-    let _ = writeln!(o, "    installerPackageName={}", p.installer.as_deref().unwrap_or("null"));
+    let _ = writeln!(
+        o,
+        "    installerPackageName={}",
+        p.installer.as_deref().unwrap_or("null")
+    );
     if !m.requested_permissions.is_empty() {
         let _ = writeln!(o, "    requested permissions:");
         for r in &m.requested_permissions {

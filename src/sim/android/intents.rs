@@ -99,7 +99,10 @@ mod tests {
             short_string(&v, true),
             "act=android.intent.action.VIEW dat=https://example.com/... flg=0x10000000"
         );
-        assert_eq!(safe_uri("pushscheme://com.pushlab.demo/detail?x=1"), "pushscheme://com.pushlab.demo/detail");
+        assert_eq!(
+            safe_uri("pushscheme://com.pushlab.demo/detail?x=1"),
+            "pushscheme://com.pushlab.demo/detail"
+        );
         assert_eq!(safe_uri("tel:+1-555"), "tel:xx-xxx");
     }
 }

@@ -217,11 +217,8 @@ impl LogcatArgs {
                     let b = value(&mut i)?;
                     for name in b.split(',') {
                         if name == "all" || name == "default" {
-                            a.buffers = vec![
-                                LogBufferId::Main,
-                                LogBufferId::System,
-                                LogBufferId::Events,
-                            ];
+                            a.buffers =
+                                vec![LogBufferId::Main, LogBufferId::System, LogBufferId::Events];
                         } else if let Some(id) = LogBufferId::parse(name) {
                             a.buffers.push(id);
                         }

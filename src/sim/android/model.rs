@@ -129,7 +129,9 @@ pub enum StartError {
 pub enum ServiceError {
     #[error("Not found; no service started.")]
     NotFound,
-    #[error("Not allowed to start service {intent} without permission not exported from uid {uid}")]
+    #[error(
+        "Not allowed to start service {intent} without permission not exported from uid {uid}"
+    )]
     NotExported { intent: String, uid: u32 },
     /// API 26+: `startService` of an app not in the foreground.
     #[error("app is in background uid null")]
@@ -175,9 +177,9 @@ impl ContentIntent {
     /// The intent it fires.
     pub fn intent(&self) -> Intent {
         match self {
-            ContentIntent::Activity(i) | ContentIntent::Broadcast(i) | ContentIntent::Service(i) => {
-                i.clone()
-            }
+            ContentIntent::Activity(i)
+            | ContentIntent::Broadcast(i)
+            | ContentIntent::Service(i) => i.clone(),
             ContentIntent::Url(u) => Intent::view(u.clone()),
         }
     }
@@ -333,7 +335,7 @@ pub struct Task {
 pub enum TapOutcome {
     /// No contentIntent: nothing happens.
     Nothing,
-    Activity(Result<ActivityStart, StartError>),
+    Activity(Box<Result<ActivityStart, StartError>>),
     Broadcast(BroadcastOutcome),
     Service(Result<ComponentName, ServiceError>),
 }
@@ -506,7 +508,11 @@ impl AndroidModel {
             hooks: RwLock::new(HashMap::new()),
             log: LogBuffer::default(),
         });
-        model.log_system(LogLevel::Info, "SystemServer", "Entered the Android system server!");
+        model.log_system(
+            LogLevel::Info,
+            "SystemServer",
+            "Entered the Android system server!",
+        );
         model
     }
 
@@ -656,7 +662,13 @@ impl AndroidModel {
                 if manifest.version_code < old.manifest.version_code {
                     return Err(InstallError::VersionDowngrade(name));
                 }
-                self.kill_locked(&mut st, &name, ProcessDeath::DataCleared, "replace", &mut events);
+                self.kill_locked(
+                    &mut st,
+                    &name,
+                    ProcessDeath::DataCleared,
+                    "replace",
+                    &mut events,
+                );
                 let mut p = Package::new(manifest, old.uid, old.system, old.code_path.clone());
                 p.granted.extend(old.granted.iter().cloned());
                 p.stopped = old.stopped;
@@ -688,7 +700,13 @@ impl AndroidModel {
             if !st.packages.contains_key(name) {
                 false
             } else {
-                self.kill_locked(&mut st, name, ProcessDeath::DataCleared, "uninstall pkg", &mut events);
+                self.kill_locked(
+                    &mut st,
+                    name,
+                    ProcessDeath::DataCleared,
+                    "uninstall pkg",
+                    &mut events,
+                );
                 self.cancel_package_locked(&mut st, name, &mut events);
                 st.packages.remove(name);
                 st.channels.remove(name);
@@ -708,12 +726,19 @@ impl AndroidModel {
             if !st.packages.contains_key(name) {
                 false
             } else {
-                self.kill_locked(&mut st, name, ProcessDeath::DataCleared, "clear data", &mut events);
+                self.kill_locked(
+                    &mut st,
+                    name,
+                    ProcessDeath::DataCleared,
+                    "clear data",
+                    &mut events,
+                );
                 self.cancel_package_locked(&mut st, name, &mut events);
                 st.channels.remove(name);
                 if let Some(p) = st.packages.get_mut(name) {
                     if !p.system {
-                        p.granted.retain(|g| packages::is_install_time_permission(g));
+                        p.granted
+                            .retain(|g| packages::is_install_time_permission(g));
                     }
                 }
                 true
@@ -815,7 +840,10 @@ impl AndroidModel {
                 .ok_or_else(|| StartError::ClassNotFound(c.clone()));
         }
         let web = intent.action.as_deref() == Some(ACTION_VIEW)
-            && matches!(intent.scheme().map(str::to_ascii_lowercase).as_deref(), Some("http" | "https"));
+            && matches!(
+                intent.scheme().map(str::to_ascii_lowercase).as_deref(),
+                Some("http" | "https")
+            );
         if web {
             let (browser, _, _) = packages::browser_for(self.profile.rom);
             if let Some(b) = found.iter().find(|c| c.package == browser) {
@@ -833,7 +861,13 @@ impl AndroidModel {
 
     /// Starts the package's process if needed; true when it was started
     /// (a cold start).
-    fn ensure_process(&self, st: &mut State, package: &str, why: &str, cmp: &ComponentName) -> bool {
+    fn ensure_process(
+        &self,
+        st: &mut State,
+        package: &str,
+        why: &str,
+        cmp: &ComponentName,
+    ) -> bool {
         if st.process_of(package).is_some() || package == "android" {
             return false;
         }
@@ -934,7 +968,13 @@ impl AndroidModel {
                 "ActivityManager",
                 &format!("Force stopping {package} appid={uid} user=0: from pid {SHELL_PID}"),
             );
-            self.kill_locked(&mut st, package, ProcessDeath::ForceStop, &format!("stop {package}"), &mut events);
+            self.kill_locked(
+                &mut st,
+                package,
+                ProcessDeath::ForceStop,
+                &format!("stop {package}"),
+                &mut events,
+            );
             st.tasks.retain(|t| t.affinity != package || t.home);
             for t in st.tasks.iter_mut() {
                 t.activities.retain(|a| a.component.package != package);
@@ -961,7 +1001,13 @@ impl AndroidModel {
             if foreground {
                 return false;
             }
-            self.kill_locked(&mut st, package, ProcessDeath::Killed, "kill background", &mut events);
+            self.kill_locked(
+                &mut st,
+                package,
+                ProcessDeath::Killed,
+                "kill background",
+                &mut events,
+            );
         }
         let died = !events.is_empty();
         self.dispatch(events);
@@ -1075,7 +1121,9 @@ impl AndroidModel {
         let cold = self.ensure_process(st, &component.package, "top-activity", &component);
         let launcher_intent = intent.categories.iter().any(|c| c == CATEGORY_LAUNCHER)
             && intent.action.as_deref() == Some(crate::android::intent::ACTION_MAIN);
-        let single_top = intent.launch_flags.contains(LaunchFlags::ACTIVITY_SINGLE_TOP);
+        let single_top = intent
+            .launch_flags
+            .contains(LaunchFlags::ACTIVITY_SINGLE_TOP);
         let task_idx = st
             .tasks
             .iter()
@@ -1115,7 +1163,11 @@ impl AndroidModel {
                 let rec = st.hash();
                 let id = st.next_task;
                 st.next_task += 1;
-                let uid = st.packages.get(&component.package).map(|p| p.uid).unwrap_or(1000);
+                let uid = st
+                    .packages
+                    .get(&component.package)
+                    .map(|p| p.uid)
+                    .unwrap_or(1000);
                 st.tasks.insert(
                     0,
                     Task {
@@ -1277,10 +1329,7 @@ impl AndroidModel {
                 if !exported && caller.package() != Some(cmp.package.as_str()) {
                     continue;
                 }
-                let stopped = st
-                    .packages
-                    .get(&cmp.package)
-                    .is_some_and(|p| p.stopped);
+                let stopped = st.packages.get(&cmp.package).is_some_and(|p| p.stopped);
                 if stopped && !include_stopped {
                     out.skipped_stopped.push(cmp);
                     continue;
@@ -1301,7 +1350,11 @@ impl AndroidModel {
                     continue;
                 }
                 self.ensure_process(&mut st, &cmp.package, "broadcast", &cmp);
-                events.push(Event::Broadcast(cmp.package.clone(), cmp.clone(), intent.clone()));
+                events.push(Event::Broadcast(
+                    cmp.package.clone(),
+                    cmp.clone(),
+                    intent.clone(),
+                ));
                 out.delivered.push(cmp);
             }
         }
@@ -1479,7 +1532,12 @@ impl AndroidModel {
     }
 
     /// `NotificationManager.cancel(tag, id)` as `package`.
-    pub fn cancel_notification(self: &Arc<Self>, package: &str, tag: Option<&str>, id: i32) -> bool {
+    pub fn cancel_notification(
+        self: &Arc<Self>,
+        package: &str,
+        tag: Option<&str>,
+        id: i32,
+    ) -> bool {
         let mut events = Vec::new();
         {
             let mut st = self.state.lock();
@@ -1533,11 +1591,13 @@ impl AndroidModel {
         let caller = Caller::Package(n.package.clone());
         let outcome = match &n.content_intent {
             None => TapOutcome::Nothing,
-            Some(ContentIntent::Broadcast(i)) => TapOutcome::Broadcast(self.send_broadcast(&caller, i)),
+            Some(ContentIntent::Broadcast(i)) => {
+                TapOutcome::Broadcast(self.send_broadcast(&caller, i))
+            }
             Some(ContentIntent::Service(i)) => {
                 TapOutcome::Service(self.start_service(&caller, i, false))
             }
-            Some(ci) => TapOutcome::Activity(self.start_activity(&caller, &ci.intent())),
+            Some(ci) => TapOutcome::Activity(Box::new(self.start_activity(&caller, &ci.intent()))),
         };
         if n.content_intent.is_some() && n.auto_cancel() {
             let mut events = Vec::new();
@@ -1570,7 +1630,10 @@ impl AndroidModel {
             Channel::new(SHELL_CHANNEL, "Shell command", Importance::Default),
         );
         let mut extras = Extras::new();
-        extras.insert("android.template", ExtraValue::String("android.app.Notification$BigTextStyle".into()));
+        extras.insert(
+            "android.template",
+            ExtraValue::String("android.app.Notification$BigTextStyle".into()),
+        );
         self.post_notification(
             SHELL_PACKAGE,
             NotificationPost {
@@ -1601,7 +1664,9 @@ impl AndroidModel {
 /// Why `pm install` failed; `Display` is the text inside `Failure [...]`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstallError {
-    #[error("INSTALL_FAILED_ALREADY_EXISTS: Attempt to re-install {0} without first uninstalling.")]
+    #[error(
+        "INSTALL_FAILED_ALREADY_EXISTS: Attempt to re-install {0} without first uninstalling."
+    )]
     AlreadyExists(String),
     #[error("INSTALL_FAILED_VERSION_DOWNGRADE: Downgrade detected on package {0}")]
     VersionDowngrade(String),
@@ -1616,6 +1681,8 @@ pub enum InstallError {
 pub enum PermissionError {
     #[error("java.lang.IllegalArgumentException: Unknown package: {0}")]
     UnknownPackage(String),
-    #[error("java.lang.SecurityException: Package {package} has not requested permission {permission}")]
+    #[error(
+        "java.lang.SecurityException: Package {package} has not requested permission {permission}"
+    )]
     NotRequested { package: String, permission: String },
 }

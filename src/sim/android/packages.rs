@@ -157,7 +157,11 @@ impl IntentFilter {
             return self.schemes.is_empty();
         };
         let parsed = ParsedUri::parse(data);
-        if !self.schemes.iter().any(|s| Some(s.as_str()) == parsed.scheme.as_deref()) {
+        if !self
+            .schemes
+            .iter()
+            .any(|s| Some(s.as_str()) == parsed.scheme.as_deref())
+        {
             return false;
         }
         if self.hosts.is_empty() {
@@ -263,7 +267,9 @@ impl ComponentInfo {
     /// Whether a filter has MAIN + LAUNCHER.
     pub fn is_launcher(&self) -> bool {
         self.filters.iter().any(|f| {
-            f.actions.iter().any(|a| a == crate::android::intent::ACTION_MAIN)
+            f.actions
+                .iter()
+                .any(|a| a == crate::android::intent::ACTION_MAIN)
                 && f.categories
                     .iter()
                     .any(|c| c == crate::android::intent::CATEGORY_LAUNCHER)
@@ -439,7 +445,8 @@ pub fn agent_manifest() -> Manifest {
     let mut m = Manifest::new(AGENT_PACKAGE, "pushlab agent");
     m.version_code = 1;
     m.version_name = "0.1.0".into();
-    m.services.push(ComponentInfo::new("com.pushlab.agent.AgentService", vec![]).exported(true));
+    m.services
+        .push(ComponentInfo::new("com.pushlab.agent.AgentService", vec![]).exported(true));
     m.services.push(
         ComponentInfo::new(
             "com.pushlab.agent.ListenerService",
@@ -571,7 +578,11 @@ pub fn push_service_for(profile: &Profile) -> Option<(&'static str, &'static str
 pub fn preinstalled(profile: &Profile) -> Vec<Package> {
     let mut out = Vec::new();
     let sys = |m: Manifest, uid: u32, dir: &str| {
-        let path = format!("/{dir}/{}/{}.apk", short_dir(&m.package), short_dir(&m.package));
+        let path = format!(
+            "/{dir}/{}/{}.apk",
+            short_dir(&m.package),
+            short_dir(&m.package)
+        );
         let mut p = Package::new(m, uid, true, path);
         let perms = p.manifest.requested_permissions.clone();
         p.granted.extend(perms);
@@ -583,7 +594,11 @@ pub fn preinstalled(profile: &Profile) -> Vec<Package> {
     let mut shell = Manifest::new(SHELL_PACKAGE, "Shell");
     shell.requested_permissions = vec![POST_NOTIFICATIONS.into()];
     out.push(sys(shell, 2000, "system/priv-app"));
-    out.push(sys(Manifest::new(SYSTEMUI_PACKAGE, "System UI"), 10_086, "system_ext/priv-app"));
+    out.push(sys(
+        Manifest::new(SYSTEMUI_PACKAGE, "System UI"),
+        10_086,
+        "system_ext/priv-app",
+    ));
     let mut launcher = Manifest::new(LAUNCHER_PACKAGE, "Launcher");
     launcher.activities.push(ComponentInfo::new(
         LAUNCHER_ACTIVITY,

@@ -58,7 +58,9 @@ pub fn row_at(st: &State, x: i32, y: i32) -> Option<String> {
     }
     shade_rows(st)
         .into_iter()
-        .find(|r| x >= r.bounds.left && x < r.bounds.right && y >= r.bounds.top && y < r.bounds.bottom)
+        .find(|r| {
+            x >= r.bounds.left && x < r.bounds.right && y >= r.bounds.top && y < r.bounds.bottom
+        })
         .map(|r| r.key)
 }
 
@@ -94,7 +96,7 @@ struct Node<'a> {
 fn open(o: &mut String, n: &Node) {
     let _ = write!(
         o,
-        "<node index=\"{}\" text=\"{}\" resource-id=\"{}\" class=\"{}\" package=\"{}\" content-desc=\"{}\" checkable=\"false\" checked=\"false\" clickable=\"{}\" enabled=\"true\" focusable=\"{}\" focused=\"false\" scrollable=\"{}\" long-clickable=\"{}\" password=\"false\" selected=\"false\" bounds=\"{}\">",
+        "<node index=\"{}\" text=\"{}\" resource-id=\"{}\" class=\"{}\" package=\"{}\" content-desc=\"{}\" checkable=\"false\" checked=\"false\" clickable=\"{}\" enabled=\"true\" focusable=\"{}\" focused=\"false\" scrollable=\"{}\" long-clickable=\"{}\" password=\"false\" selected=\"false\" bounds=\"[{},{}][{},{}]\">",
         n.index,
         esc(n.text),
         n.id,
@@ -105,10 +107,10 @@ fn open(o: &mut String, n: &Node) {
         n.clickable,
         n.scrollable,
         n.clickable,
-        format!(
-            "[{},{}][{},{}]",
-            n.bounds.left, n.bounds.top, n.bounds.right, n.bounds.bottom
-        )
+        n.bounds.left,
+        n.bounds.top,
+        n.bounds.right,
+        n.bounds.bottom
     );
 }
 
@@ -120,19 +122,83 @@ pub fn hierarchy_xml(st: &State) -> String {
     let full = Rect::new(0, 0, SCREEN_W, SCREEN_H);
     if st.shade_open {
         let sysui = super::packages::SYSTEMUI_PACKAGE;
-        open(&mut o, &Node { index: 0, text: "", id: "", class: "android.widget.FrameLayout", package: sysui, desc: "", clickable: false, scrollable: false, bounds: full });
-        open(&mut o, &Node { index: 0, text: "", id: "com.android.systemui:id/notification_stack_scroller", class: "android.view.ViewGroup", package: sysui, desc: "", clickable: false, scrollable: true, bounds: Rect::new(0, HEADER_BOTTOM, SCREEN_W, SCREEN_H) });
+        open(
+            &mut o,
+            &Node {
+                index: 0,
+                text: "",
+                id: "",
+                class: "android.widget.FrameLayout",
+                package: sysui,
+                desc: "",
+                clickable: false,
+                scrollable: false,
+                bounds: full,
+            },
+        );
+        open(
+            &mut o,
+            &Node {
+                index: 0,
+                text: "",
+                id: "com.android.systemui:id/notification_stack_scroller",
+                class: "android.view.ViewGroup",
+                package: sysui,
+                desc: "",
+                clickable: false,
+                scrollable: true,
+                bounds: Rect::new(0, HEADER_BOTTOM, SCREEN_W, SCREEN_H),
+            },
+        );
         for (i, r) in shade_rows(st).iter().enumerate() {
             let desc = format!("{} notification: {}", r.app_name, r.title);
-            open(&mut o, &Node { index: i, text: "", id: "com.android.systemui:id/expandableNotificationRow", class: "android.widget.FrameLayout", package: sysui, desc: &desc, clickable: true, scrollable: false, bounds: r.bounds });
+            open(
+                &mut o,
+                &Node {
+                    index: i,
+                    text: "",
+                    id: "com.android.systemui:id/expandableNotificationRow",
+                    class: "android.widget.FrameLayout",
+                    package: sysui,
+                    desc: &desc,
+                    clickable: true,
+                    scrollable: false,
+                    bounds: r.bounds,
+                },
+            );
             let b = r.bounds;
             let parts = [
-                ("android:id/app_name_text", r.app_name.as_str(), Rect::new(b.left + 40, b.top + 24, b.left + 668, b.top + 72)),
-                ("android:id/title", r.title.as_str(), Rect::new(b.left + 40, b.top + 84, b.right - 40, b.top + 144)),
-                ("android:id/text", r.text.as_str(), Rect::new(b.left + 40, b.top + 156, b.right - 40, b.top + 216)),
+                (
+                    "android:id/app_name_text",
+                    r.app_name.as_str(),
+                    Rect::new(b.left + 40, b.top + 24, b.left + 668, b.top + 72),
+                ),
+                (
+                    "android:id/title",
+                    r.title.as_str(),
+                    Rect::new(b.left + 40, b.top + 84, b.right - 40, b.top + 144),
+                ),
+                (
+                    "android:id/text",
+                    r.text.as_str(),
+                    Rect::new(b.left + 40, b.top + 156, b.right - 40, b.top + 216),
+                ),
             ];
             for (j, (id, text, bounds)) in parts.into_iter().enumerate() {
-                open(&mut o, &Node { index: j, text, id, class: "android.widget.TextView", package: sysui, desc: "", clickable: false, scrollable: false, bounds });
+                open(
+                    &mut o,
+                    &Node {
+                        index: j,
+                        text,
+                        id,
+                        class: "android.widget.TextView",
+                        package: sysui,
+                        desc: "",
+                        clickable: false,
+                        scrollable: false,
+                        bounds,
+                    },
+                );
                 o.push_str("</node>");
             }
             o.push_str("</node>");
@@ -146,10 +212,49 @@ pub fn hierarchy_xml(st: &State) -> String {
             .map(|p| p.manifest.label.clone())
             .unwrap_or_default();
         let name = a.component.flatten_to_short_string();
-        open(&mut o, &Node { index: 0, text: "", id: "", class: "android.widget.FrameLayout", package: pkg, desc: "", clickable: false, scrollable: false, bounds: full });
-        open(&mut o, &Node { index: 0, text: &label, id: "android:id/title", class: "android.widget.TextView", package: pkg, desc: "", clickable: false, scrollable: false, bounds: Rect::new(0, STATUS_H, SCREEN_W, STATUS_H + 160) });
+        open(
+            &mut o,
+            &Node {
+                index: 0,
+                text: "",
+                id: "",
+                class: "android.widget.FrameLayout",
+                package: pkg,
+                desc: "",
+                clickable: false,
+                scrollable: false,
+                bounds: full,
+            },
+        );
+        open(
+            &mut o,
+            &Node {
+                index: 0,
+                text: &label,
+                id: "android:id/title",
+                class: "android.widget.TextView",
+                package: pkg,
+                desc: "",
+                clickable: false,
+                scrollable: false,
+                bounds: Rect::new(0, STATUS_H, SCREEN_W, STATUS_H + 160),
+            },
+        );
         o.push_str("</node>");
-        open(&mut o, &Node { index: 1, text: &name, id: "android:id/content", class: "android.widget.TextView", package: pkg, desc: "", clickable: false, scrollable: false, bounds: Rect::new(0, STATUS_H + 160, SCREEN_W, SCREEN_H) });
+        open(
+            &mut o,
+            &Node {
+                index: 1,
+                text: &name,
+                id: "android:id/content",
+                class: "android.widget.TextView",
+                package: pkg,
+                desc: "",
+                clickable: false,
+                scrollable: false,
+                bounds: Rect::new(0, STATUS_H + 160, SCREEN_W, SCREEN_H),
+            },
+        );
         o.push_str("</node></node>");
     }
     o.push_str("</hierarchy>");
@@ -197,7 +302,11 @@ impl Canvas {
             if cx + 8 * scale > limit {
                 break;
             }
-            let code = if ch.is_ascii() && !ch.is_ascii_control() { ch as usize } else { b'?' as usize };
+            let code = if ch.is_ascii() && !ch.is_ascii_control() {
+                ch as usize
+            } else {
+                b'?' as usize
+            };
             let glyph = font8x8::legacy::BASIC_LEGACY[code];
             for (row, bits) in glyph.iter().enumerate() {
                 for col in 0..8 {
@@ -246,7 +355,11 @@ const BLUE: [u8; 3] = [26, 115, 232];
 /// `screencap -p`: a PNG of the screen (status bar; the shade's cards with
 /// app name, title and text; or the resumed activity's name).
 pub fn screenshot(st: &State, clock: &str) -> Vec<u8> {
-    let mut c = Canvas::new(SCREEN_W / SCALE_DOWN, SCREEN_H / SCALE_DOWN, [240, 240, 240]);
+    let mut c = Canvas::new(
+        SCREEN_W / SCALE_DOWN,
+        SCREEN_H / SCALE_DOWN,
+        [240, 240, 240],
+    );
     if st.shade_open {
         c.fill(Rect::new(0, 0, SCREEN_W, SCREEN_H), DARK);
         c.text(48, 140, 4, WHITE, clock, SCREEN_W);
@@ -255,7 +368,14 @@ pub fn screenshot(st: &State, clock: &str) -> Vec<u8> {
             let b = r.bounds;
             c.text(b.left + 40, b.top + 30, 2, GREY, &r.app_name, b.right - 40);
             c.text(b.left + 40, b.top + 90, 3, WHITE, &r.title, b.right - 40);
-            c.text(b.left + 40, b.top + 162, 2, [220, 220, 220], &r.text, b.right - 40);
+            c.text(
+                b.left + 40,
+                b.top + 162,
+                2,
+                [220, 220, 220],
+                &r.text,
+                b.right - 40,
+            );
         }
         if st.notifications.is_empty() {
             c.text(300, 700, 3, GREY, "No notifications", SCREEN_W);
@@ -278,7 +398,14 @@ pub fn screenshot(st: &State, clock: &str) -> Vec<u8> {
             c.text(48, 660, 3, DARK, cls, SCREEN_W);
             let mut y = 780;
             for (k, v) in a.intent.extras.iter().take(12) {
-                c.text(48, y, 2, [90, 90, 90], &format!("{k}={}", v.to_java_string()), SCREEN_W);
+                c.text(
+                    48,
+                    y,
+                    2,
+                    [90, 90, 90],
+                    &format!("{k}={}", v.to_java_string()),
+                    SCREEN_W,
+                );
                 y += 48;
             }
         }
