@@ -242,11 +242,20 @@ fn record(api: u8, n: &PostedNotification, channel: Option<&Channel>, redact: bo
         .as_ref()
         .map(|c| format!("channel={c} "))
         .unwrap_or_default();
-    let _ = writeln!(
-        o,
-        "    NotificationRecord(0x{:08x}: pkg={} user=UserHandle{{0}} id={} tag={tag} importance={imp} key={}: Notification({chan}shortcut=null contentView=null vibrate=null sound=null defaults=0x0 flags=0x{:x} color=0x00000000 vis=PRIVATE))",
-        n.hash, n.package, n.id, n.key, n.flags
-    );
+    if api <= 25 {
+        // Android 7 ranked by score and printed no channel.
+        let _ = writeln!(
+            o,
+            "    NotificationRecord(0x{:08x}: pkg={} user=UserHandle{{0}} id={} tag={tag} score=0 key={}: Notification(pri=0 contentView=null vibrate=null sound=null defaults=0x0 flags=0x{:x} color=0x00000000 vis=PRIVATE))",
+            n.hash, n.package, n.id, n.key, n.flags
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "    NotificationRecord(0x{:08x}: pkg={} user=UserHandle{{0}} id={} tag={tag} importance={imp} key={}: Notification({chan}shortcut=null contentView=null vibrate=null sound=null defaults=0x0 flags=0x{:x} color=0x00000000 vis=PRIVATE))",
+            n.hash, n.package, n.id, n.key, n.flags
+        );
+    }
     let _ = writeln!(o, "      uid={} userId=0", n.uid);
     let _ = writeln!(o, "      opPkg={}", n.package);
     let _ = writeln!(
