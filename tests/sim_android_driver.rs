@@ -399,3 +399,97 @@ async fn activities_dump_follows_the_api_level() {
         );
     }
 }
+
+/// An app model's view: hooks see the activity start with its extras, the
+/// broadcast to a receiver, the service start and the process death.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl pushlab::sim::android::AppHooks for Recorder {
+    fn activity_started(
+        &self,
+        _m: &Arc<AndroidModel>,
+        start: &pushlab::sim::android::ActivityStart,
+    ) {
+        let cmd = start
+            .intent
+            .extras
+            .get("pushlab.command")
+            .and_then(|v| v.as_str())
+            .unwrap_or("-")
+            .to_string();
+        self.0
+            .lock()
+            .expect("lock")
+            .push(format!("activity {} {cmd}", start.component.class));
+    }
+    fn broadcast_received(&self, m: &Arc<AndroidModel>, receiver: &ComponentName, intent: &Intent) {
+        self.0
+            .lock()
+            .expect("lock")
+            .push(format!("broadcast {} {:?}", receiver.class, intent.action));
+        // The agent's tap command: tap the newest notification.
+        if let Some(n) = m.notifications().last() {
+            m.tap_notification(&n.key);
+        }
+    }
+    fn service_started(&self, _m: &Arc<AndroidModel>, s: &ComponentName, _i: &Intent, fg: bool) {
+        self.0
+            .lock()
+            .expect("lock")
+            .push(format!("service {} fg={fg}", s.class));
+    }
+    fn process_died(
+        &self,
+        _m: &Arc<AndroidModel>,
+        pkg: &str,
+        why: pushlab::sim::android::ProcessDeath,
+    ) {
+        self.0
+            .lock()
+            .expect("lock")
+            .push(format!("died {pkg} {why:?}"));
+    }
+}
+
+#[tokio::test]
+async fn app_models_react_through_their_hooks() {
+    let (_sim, device, model) = boot("aosp-gms-android13").await;
+    let demo = Arc::new(Recorder::default());
+    let agent = Arc::new(Recorder::default());
+    model.set_hooks(DEMO, demo.clone());
+    model.set_hooks("com.pushlab.agent", agent.clone());
+    model.create_channel(DEMO, Channel::new("im", "Messages", Importance::Default));
+    model
+        .post_notification(DEMO, message(Some("im"), "Dave"))
+        .expect("posted");
+
+    sh(&device, "am start-foreground-service -n com.pushlab.agent/.AgentService --es hub http://127.0.0.1:1").await;
+    sh(
+        &device,
+        "am start -W -n com.pushlab.demo/.SplashActivity --es pushlab.command login",
+    )
+    .await;
+    sh(&device, "input keyevent KEYCODE_HOME").await;
+    sh(&device, "am broadcast -n com.pushlab.agent/.CommandReceiver -a com.pushlab.agent.COMMAND --es command tap").await;
+    device.force_stop(DEMO).await.expect("force-stop");
+
+    let agent_seen = agent.0.lock().expect("lock").clone();
+    assert_eq!(
+        agent_seen,
+        vec![
+            "service com.pushlab.agent.AgentService fg=true".to_string(),
+            "broadcast com.pushlab.agent.CommandReceiver Some(\"com.pushlab.agent.COMMAND\")"
+                .to_string(),
+        ]
+    );
+    let demo_seen = demo.0.lock().expect("lock").clone();
+    assert_eq!(
+        demo_seen,
+        vec![
+            "activity com.pushlab.demo.SplashActivity login".to_string(),
+            format!("activity {CHAT} -"),
+            "died com.pushlab.demo ForceStop".to_string(),
+        ]
+    );
+}

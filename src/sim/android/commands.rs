@@ -277,6 +277,10 @@ fn am_start(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput {
             );
             out(o, e, 0)
         }
+        Err(StartError::BadUri(msg)) => {
+            result_sink(&mut o, &mut e, format!("Error: Bad URI: {msg}\n"));
+            out(o, e, 0)
+        }
         Err(StartError::NotExported { uid, intent: i, .. }) => {
             let mut shown = *i;
             shown.launch_flags = LaunchFlags(shown.launch_flags.0 | LaunchFlags::ACTIVITY_NEW_TASK);
@@ -351,7 +355,6 @@ fn pm(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -> Comma
             }
         }
         "install" => {
-            let replace = rest.iter().any(|a| a == "-r");
             if let Some(size) = rest
                 .iter()
                 .position(|a| a == "-S")
@@ -385,7 +388,7 @@ fn pm(model: &Arc<AndroidModel>, ctx: &CommandContext, args: &[String]) -> Comma
                     )
                 }
             };
-            install_bytes(model, &bytes, &abs, replace)
+            install_bytes(model, &bytes, &abs, rest)
         }
         "uninstall" => match last_operand(rest) {
             Some(pkg) if model.uninstall(&pkg) => CommandOutput::ok("Success\n"),
@@ -422,10 +425,12 @@ fn install_bytes(
     model: &Arc<AndroidModel>,
     bytes: &[u8],
     shown: &str,
-    replace: bool,
+    flags: &[String],
 ) -> CommandOutput {
+    let replace = flags.iter().any(|a| a == "-r");
+    let grant = flags.iter().any(|a| a == "-g");
     match super::apk::read_manifest(bytes, shown) {
-        Ok(m) => match model.install_package(m, replace) {
+        Ok(m) => match model.install_package_with(m, replace, grant) {
             Ok(()) => CommandOutput::ok("Success\n"),
             Err(e) => out(format!("Failure [{e}]\n"), String::new(), 1),
         },
@@ -540,7 +545,6 @@ async fn cmd(
         "activity" => am(model, rest),
         "package" => {
             if rest.first().map(String::as_str) == Some("install") {
-                let replace = rest.iter().any(|a| a == "-r");
                 let size = rest
                     .iter()
                     .position(|a| a == "-S")
@@ -555,7 +559,7 @@ async fn cmd(
                             1,
                         );
                     }
-                    return install_bytes(model, &bytes, "/data/app/vmdl.tmp/base.apk", replace);
+                    return install_bytes(model, &bytes, "/data/app/vmdl.tmp/base.apk", rest);
                 }
             }
             pm(model, ctx, rest)

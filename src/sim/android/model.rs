@@ -115,6 +115,9 @@ pub enum StartError {
     /// The explicit component does not exist (`Error type 3`).
     #[error("activity class {0} does not exist")]
     ClassNotFound(ComponentName),
+    /// An intent URI that does not parse.
+    #[error("bad intent URI: {0}")]
+    BadUri(String),
     /// The activity is not exported and the caller is another app.
     #[error("{component} is not exported from uid {uid}")]
     NotExported {
@@ -467,10 +470,15 @@ impl AndroidModel {
             next_uid: 10_210,
             hash_seed: 0x1f72_345d,
         };
-        for (pid, uid, name) in [
+        let mut boot = vec![
             (2420, 10_086, packages::SYSTEMUI_PACKAGE),
             (2713, 10_081, LAUNCHER_PACKAGE),
-        ] {
+        ];
+        // The ROM's push service is persistent: it runs from boot.
+        if let Some((pkg, _)) = packages::push_service_for(&profile) {
+            boot.push((3105, 10_120, pkg));
+        }
+        for (pid, uid, name) in boot {
             state.processes.push(Process {
                 pid,
                 uid,
@@ -651,10 +659,22 @@ impl AndroidModel {
         manifest: Manifest,
         replace: bool,
     ) -> Result<(), InstallError> {
+        self.install_package_with(manifest, replace, false)
+    }
+
+    /// [`Self::install_package`], granting every requested permission when
+    /// `grant_all` (`pm install -g`).
+    pub fn install_package_with(
+        self: &Arc<Self>,
+        manifest: Manifest,
+        replace: bool,
+        grant_all: bool,
+    ) -> Result<(), InstallError> {
+        let requested = manifest.requested_permissions.clone();
+        let name = manifest.package.clone();
         let mut events = Vec::new();
         {
             let mut st = self.state.lock();
-            let name = manifest.package.clone();
             if let Some(old) = st.packages.get(&name).cloned() {
                 if !replace {
                     return Err(InstallError::AlreadyExists(name));
@@ -673,7 +693,7 @@ impl AndroidModel {
                 p.granted.extend(old.granted.iter().cloned());
                 p.stopped = old.stopped;
                 p.installer = old.installer.clone();
-                st.packages.insert(name, p);
+                st.packages.insert(name.clone(), p);
             } else {
                 let uid = st.next_uid;
                 st.next_uid += 1;
@@ -685,7 +705,12 @@ impl AndroidModel {
                 let mut p = Package::new(manifest, uid, false, path);
                 p.stopped = true;
                 p.installer = Some("com.android.shell".into());
-                st.packages.insert(name, p);
+                st.packages.insert(name.clone(), p);
+            }
+            if grant_all {
+                if let Some(p) = st.packages.get_mut(&name) {
+                    p.granted.extend(requested);
+                }
             }
         }
         self.dispatch(events);
@@ -1070,6 +1095,19 @@ impl AndroidModel {
         };
         self.dispatch(events);
         res
+    }
+
+    /// Starts the activity an intent URI names, parsed as apps and push
+    /// services do (`Intent.parseUri(uri, URI_INTENT_SCHEME)`: anything but
+    /// `intent:` is a VIEW of the whole string).
+    pub fn start_activity_uri(
+        self: &Arc<Self>,
+        caller: &Caller,
+        uri: &str,
+    ) -> Result<ActivityStart, StartError> {
+        let intent = Intent::parse_uri_with(uri, crate::android::UriFlags::INTENT_SCHEME)
+            .map_err(|e| StartError::BadUri(e.to_string()))?;
+        self.start_activity(caller, &intent)
     }
 
     fn start_activity_locked(

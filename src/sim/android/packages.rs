@@ -657,3 +657,49 @@ fn short_dir(pkg: &str) -> String {
 
 /// Packages by name, for lookups.
 pub type PackageTable = BTreeMap<String, Package>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::android::intent::{ACTION_VIEW, CATEGORY_BROWSABLE};
+
+    #[test]
+    fn filters_match_action_category_and_data() {
+        let chat = &demo_manifest().activities[1];
+        let deep = Intent::view("pushscheme://com.pushlab.demo/detail?id=3");
+        assert!(chat.filters.iter().any(|f| f.matches(&deep, true)));
+        let mut browsable = deep.clone();
+        browsable.add_category(CATEGORY_BROWSABLE);
+        assert!(chat.filters.iter().any(|f| f.matches(&browsable, true)));
+        let other_path = Intent::view("pushscheme://com.pushlab.demo/other");
+        assert!(!chat.filters.iter().any(|f| f.matches(&other_path, true)));
+        let other_host = Intent::view("pushscheme://elsewhere/detail");
+        assert!(!chat.filters.iter().any(|f| f.matches(&other_host, true)));
+        let open = Intent::new("com.pushlab.demo.OPEN_CHAT");
+        assert!(chat.filters.iter().any(|f| f.matches(&open, true)));
+        let mut with_data = open.clone();
+        with_data.data = Some("x:y".into());
+        assert!(!chat.filters.iter().any(|f| f.matches(&with_data, true)));
+        assert!(!chat
+            .filters
+            .iter()
+            .any(|f| f.matches(&Intent::new(ACTION_VIEW), true)));
+    }
+
+    #[test]
+    fn path_patterns_follow_simple_glob() {
+        assert!(simple_glob("/item/.*", "/item/42"));
+        assert!(simple_glob("/a*b", "/aaab"));
+        assert!(simple_glob("/a*b", "/b"));
+        assert!(!simple_glob("/a.b", "/ab"));
+        assert!(simple_glob("\\.x", ".x"));
+        assert!(!simple_glob("/x", "/xy"));
+    }
+
+    #[test]
+    fn uids_print_like_ps() {
+        assert_eq!(uid_user_name(10_201), "u0_a201");
+        assert_eq!(uid_short(10_201), "u0a201");
+        assert_eq!(uid_user_name(2000), "shell");
+    }
+}
