@@ -493,3 +493,28 @@ async fn app_models_react_through_their_hooks() {
         ]
     );
 }
+
+#[tokio::test]
+async fn push_capabilities_show_where_a_phone_shows_them() {
+    let (_sim, device, _model) = boot("emui-hms-old").await;
+    let hms = sh(&device, "dumpsys package com.huawei.hwid").await;
+    assert!(hms.contains("versionCode=20301300 "), "{hms}");
+    assert_eq!(
+        device.pidof("com.huawei.hwid").await.expect("pidof").len(),
+        1
+    );
+    let (_sim, device, _model) = boot("aosp-gms-android13").await;
+    assert!(device
+        .getprop("ro.com.google.gmsversion")
+        .await
+        .expect("prop")
+        .is_some());
+    let (_sim, device, _model) = boot("aosp-nogms-android13").await;
+    assert!(device
+        .getprop("ro.com.google.gmsversion")
+        .await
+        .expect("prop")
+        .is_none());
+    let pkgs = device.packages().await.expect("pm");
+    assert!(!pkgs.iter().any(|p| p.name == "com.google.android.gms"));
+}

@@ -3,9 +3,19 @@
 //! A profile combines a ROM, an API level and a region; its name reads
 //! `<rom>-android<version>[-cn|-global]` (e.g. `coloros-android10`,
 //! `miui-android13-global`, `aosp-nogms-android12l`) or `<rom>-api<N>`.
-//! The profile decides the `getprop` values, the CNXN banner and, later, the
-//! ROM's push behaviour: [`Profile`] is a plain struct so that capabilities
-//! can be added as fields without touching the parser.
+//! Named variants: `<rom>-nopush-android<N>` (a ColorOS/Funtouch model
+//! whose push service does not support the app), `emui-hms-old` (HMS Core
+//! below [`HMS_CORE_MIN_PUSH`]) and `emui-passthrough-drop` (Huawei data lost
+//! on tap).
+//!
+//! The profile decides the `getprop` values, the CNXN banner and the ROM's
+//! push capabilities ([`Profile::vendor_push`], [`Profile::hms_core_version`],
+//! [`Profile::play_services`], [`Profile::region`],
+//! [`Profile::drops_huawei_passthrough`]; [`Profile::device_info`] is what
+//! the push service reports to the hub). On the device they show where a
+//! real phone shows them: locale and region properties,
+//! `ro.com.google.gmsversion`, the push service package being installed
+//! (`pm list packages`) and its version code (`dumpsys package`).
 
 use std::collections::BTreeMap;
 use std::fmt;

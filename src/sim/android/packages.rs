@@ -628,6 +628,13 @@ pub fn preinstalled(profile: &Profile) -> Vec<Package> {
     out.push(sys(browser, 10_110, "product/app"));
     if let Some((pkg, label)) = push_service_for(profile) {
         let mut m = Manifest::new(pkg, label);
+        // `dumpsys package com.huawei.hwid` shows HMS Core's version code,
+        // which is how a host reads it on a real Huawei phone.
+        m.version_code = match (profile.rom, profile.hms_core_version) {
+            (Rom::Emui, Some(v)) => i64::try_from(v).unwrap_or(i64::MAX),
+            (Rom::AospGms, _) => 240_913_035,
+            _ => 1,
+        };
         m.services
             .push(ComponentInfo::new(format!("{pkg}.PushService"), vec![]).exported(true));
         out.push(sys(m, 10_120, "system/priv-app"));
