@@ -238,3 +238,54 @@ async fn adb_install_of_a_real_apk_registers_its_manifest() {
         text(&out.stdout)
     );
 }
+
+#[tokio::test]
+async fn the_driver_installs_a_pushed_apk_with_pm_install() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let apk = build_apk(dir.path());
+    let sim = SimDevice::spawn(
+        Profile::parse("miui-android13").expect("profile"),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("spawn");
+    let key = dir.path().join("adbkey");
+    let device =
+        pushlab::device::Device::new(pushlab::device::Target::tcp(sim.addr())).with_adb_key(key);
+    device.install(&apk).await.expect("install");
+    let pkgs = device.packages().await.expect("pm list");
+    assert!(pkgs.iter().any(|p| p.name == "com.example.tiny"));
+    let path = device
+        .shell("pm path com.example.tiny")
+        .await
+        .expect("pm path")
+        .combined();
+    assert!(
+        path.starts_with("package:/data/app/") && path.trim_end().ends_with("/base.apk"),
+        "{path}"
+    );
+    // A fresh install has no runtime permission yet.
+    let dump = device
+        .shell("dumpsys package com.example.tiny")
+        .await
+        .expect("dump")
+        .combined();
+    assert!(
+        dump.contains("android.permission.POST_NOTIFICATIONS: granted=false"),
+        "{dump}"
+    );
+    // Not an APK: the real failure text.
+    device
+        .push_bytes(b"not a zip".to_vec(), "/data/local/tmp/bad.apk")
+        .await
+        .expect("push");
+    let out = device
+        .shell("pm install /data/local/tmp/bad.apk")
+        .await
+        .expect("pm")
+        .combined();
+    assert!(
+        out.starts_with("Failure [INSTALL_PARSE_FAILED_NOT_APK"),
+        "{out}"
+    );
+}

@@ -403,14 +403,14 @@ pub fn uid_user_name(uid: u32) -> String {
         1001 => "radio".into(),
         1027 => "nfc".into(),
         2000 => "shell".into(),
-        u if u >= 10_000 => format!("u{}_a{}", u / 100_000, u % 100_000 - 10_000),
+        u if u % 100_000 >= 10_000 => format!("u{}_a{}", u / 100_000, u % 100_000 - 10_000),
         u => u.to_string(),
     }
 }
 
 /// The `u0a<N>` form used in ActivityManager log lines.
 pub fn uid_short(uid: u32) -> String {
-    if uid >= 10_000 {
+    if uid % 100_000 >= 10_000 {
         format!("u{}a{}", uid / 100_000, uid % 100_000 - 10_000)
     } else {
         uid.to_string()
