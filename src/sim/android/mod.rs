@@ -19,7 +19,11 @@
 //!   missing channel, with the real "No Channel found" log line; API 33+
 //!   POST_NOTIFICATIONS not granted; app or channel blocked). Channels:
 //!   [`AndroidModel::create_channel`], [`AndroidModel::delete_channel`];
-//!   cancel with [`AndroidModel::cancel_notification`].
+//!   cancel with [`AndroidModel::cancel_notification`]; the user's tap and
+//!   swipe are [`AndroidModel::tap_notification`] and
+//!   [`AndroidModel::dismiss_notification`]. Failures map to the hub's
+//!   diagnosis codes ([`PostDropped::diagnosis`], [`StartError::diagnosis`],
+//!   [`BroadcastOutcome::diagnosis`]).
 //! - **Start an activity** from an [`Intent`](crate::android::Intent)
 //!   (explicit, implicit, parsed from an intent URI):
 //!   [`AndroidModel::start_activity`]`(&`[`Caller`]`, &intent)` returns the

@@ -152,6 +152,15 @@ pub struct BroadcastOutcome {
     pub background_blocked: Vec<ComponentName>,
 }
 
+impl BroadcastOutcome {
+    /// `device.app_stopped` when a receiver was skipped because its
+    /// package is stopped and nobody got the broadcast.
+    pub fn diagnosis(&self) -> Option<crate::diagnosis::Diagnosis> {
+        (self.delivered.is_empty() && !self.skipped_stopped.is_empty())
+            .then_some(crate::diagnosis::Diagnosis::DeviceAppStopped)
+    }
+}
+
 /// Why a process died.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProcessDeath {
@@ -235,6 +244,35 @@ pub enum PostDropped {
     /// The channel's importance is NONE.
     #[error("channel {channel} of {package} is blocked")]
     ChannelBlocked { package: String, channel: String },
+}
+
+impl PostDropped {
+    /// The diagnosis a support engineer would give for this drop.
+    pub fn diagnosis(&self) -> Option<crate::diagnosis::Diagnosis> {
+        use crate::diagnosis::Diagnosis;
+        match self {
+            PostDropped::UnknownPackage(_) => None,
+            PostDropped::NoChannel { .. } => Some(Diagnosis::DeviceChannelMissing),
+            PostDropped::PermissionDenied(_)
+            | PostDropped::AppBlocked(_)
+            | PostDropped::ChannelBlocked { .. } => Some(Diagnosis::DeviceNotificationsDisabled),
+        }
+    }
+}
+
+impl StartError {
+    /// The diagnosis for a tap that could not open its target; `url` says
+    /// whether the target was an open-URL click.
+    pub fn diagnosis(&self, url: bool) -> crate::diagnosis::Diagnosis {
+        use crate::diagnosis::Diagnosis;
+        match self {
+            _ if url => Diagnosis::DeviceUrlInvalid,
+            StartError::NotExported { .. } => Diagnosis::DeviceActivityNotExported,
+            StartError::BadUri(_) | StartError::Unresolved(_) | StartError::ClassNotFound(_) => {
+                Diagnosis::DeviceActivityNotFound
+            }
+        }
+    }
 }
 
 /// A channel as an app creates it.
@@ -1587,6 +1625,24 @@ impl AndroidModel {
             let _ = before;
             for n in gone {
                 events.push(Event::Removed(n, RemoveReason::AppCancel));
+            }
+        }
+        let any = !events.is_empty();
+        self.dispatch(events);
+        any
+    }
+
+    /// The user swipes a notification away (listeners see `REASON_CANCEL`).
+    pub fn dismiss_notification(self: &Arc<Self>, key: &str) -> bool {
+        let mut events = Vec::new();
+        {
+            let mut st = self.state.lock();
+            let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut st.notifications)
+                .into_iter()
+                .partition(|n| n.key == key);
+            st.notifications = kept;
+            for n in gone {
+                events.push(Event::Removed(n, RemoveReason::Cancel));
             }
         }
         let any = !events.is_empty();
