@@ -41,6 +41,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod android;
 pub mod auth;
 pub mod conn;
 pub mod device;
@@ -150,6 +151,7 @@ impl SimBuilder {
             source,
         })?;
         let device = Arc::new(DeviceState::new(self.profile));
+        android::install(&device);
         let cfg = Arc::new(conn::ConnConfig {
             banner: banner(device.profile()),
             device: device.clone(),

@@ -3,9 +3,19 @@
 //! A profile combines a ROM, an API level and a region; its name reads
 //! `<rom>-android<version>[-cn|-global]` (e.g. `coloros-android10`,
 //! `miui-android13-global`, `aosp-nogms-android12l`) or `<rom>-api<N>`.
-//! The profile decides the `getprop` values, the CNXN banner and, later, the
-//! ROM's push behaviour: [`Profile`] is a plain struct so that capabilities
-//! can be added as fields without touching the parser.
+//! Named variants: `<rom>-nopush-android<N>` (a ColorOS/Funtouch model
+//! whose push service does not support the app), `emui-hms-old` (HMS Core
+//! below [`HMS_CORE_MIN_PUSH`]) and `emui-passthrough-drop` (Huawei data lost
+//! on tap).
+//!
+//! The profile decides the `getprop` values, the CNXN banner and the ROM's
+//! push capabilities ([`Profile::vendor_push`], [`Profile::hms_core_version`],
+//! [`Profile::play_services`], [`Profile::region`],
+//! [`Profile::drops_huawei_passthrough`]; [`Profile::device_info`] is what
+//! the push service reports to the hub). On the device they show where a
+//! real phone shows them: locale and region properties,
+//! `ro.com.google.gmsversion`, the push service package being installed
+//! (`pm list packages`) and its version code (`dumpsys package`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,12 +28,26 @@ pub const DEFAULT_PROFILE: &str = "aosp-gms-android13";
 pub const KNOWN_PROFILES: &[&str] = &[
     "aosp-gms-android13",
     "aosp-nogms-android13",
+    "aosp-gms-android13-cn",
     "miui-android13",
     "emui-android10",
+    "emui-hms-old",
+    "emui-passthrough-drop",
     "coloros-android10",
+    "coloros-android7",
+    "coloros-nopush-android10",
     "funtouch-android11",
+    "funtouch-nopush-android11",
     "flyme-android11",
 ];
+
+/// HMS Core's version code on a current Huawei profile.
+pub const HMS_CORE_CURRENT: u64 = 60_800_312;
+/// The lowest HMS Core version code that supports push (below it token
+/// requests fail).
+pub const HMS_CORE_MIN_PUSH: u64 = 20_401_300;
+/// HMS Core's version code on the `emui-hms-old` profile.
+pub const HMS_CORE_OLD: u64 = 20_301_300;
 
 /// The ROM family running on the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,6 +204,17 @@ pub struct Profile {
     pub serial: String,
     /// Properties added to, or overriding, the derived ones.
     pub extra_props: BTreeMap<String, String>,
+    /// The ROM's own push service accepts this app's vendor channel
+    /// (false on the `-nopush` ColorOS/Funtouch models, and on AOSP).
+    pub vendor_push: bool,
+    /// HMS Core's version code on Huawei devices (`None`: not installed).
+    /// Below [`HMS_CORE_MIN_PUSH`] push registration fails.
+    pub hms_core_version: Option<u64>,
+    /// Google Play services are installed (FCM needs them, and a region
+    /// other than `cn`).
+    pub play_services: bool,
+    /// The device loses the data of Huawei notification messages on tap.
+    pub drops_huawei_passthrough: bool,
 }
 
 impl Profile {
@@ -222,6 +257,10 @@ impl Profile {
             rom,
             api_level,
             region,
+            vendor_push: !matches!(rom, Rom::AospGms | Rom::AospNoGms),
+            hms_core_version: (rom == Rom::Emui).then_some(HMS_CORE_CURRENT),
+            play_services: rom == Rom::AospGms,
+            drops_huawei_passthrough: false,
             brand: brand.into(),
             manufacturer: manufacturer.into(),
             model: model.into(),
@@ -232,9 +271,36 @@ impl Profile {
         }
     }
 
-    /// Parses a profile name (see the module docs).
+    /// Parses a profile name (see the module docs): the generic
+    /// `<rom>[-nopush]-android<N>[-cn|-global]` forms and the named
+    /// variants `emui-hms-old` (HMS Core too old for push) and
+    /// `emui-passthrough-drop` (Huawei data lost on tap).
     pub fn parse(name: &str) -> Result<Self, ProfileError> {
         let lower = name.trim().to_ascii_lowercase();
+        match lower.as_str() {
+            "emui-hms-old" => {
+                let mut p = Profile::parse("emui-android10")?;
+                p.hms_core_version = Some(HMS_CORE_OLD);
+                p.name = lower;
+                return Ok(p);
+            }
+            "emui-passthrough-drop" => {
+                let mut p = Profile::parse("emui-android10")?;
+                p.drops_huawei_passthrough = true;
+                p.name = lower;
+                return Ok(p);
+            }
+            _ => {}
+        }
+        if let Some((rom, rest)) = lower
+            .split_once("-nopush-")
+            .filter(|(rom, _)| Rom::ALL.iter().any(|r| r.token() == *rom))
+        {
+            let mut p = Profile::parse(&format!("{rom}-{rest}"))?;
+            p.vendor_push = false;
+            p.name = format!("{rom}-nopush-{}", &p.name[rom.len() + 1..]);
+            return Ok(p);
+        }
         let err_rom = || ProfileError::UnknownRom { name: name.into() };
         let (rom, rest) = Rom::ALL
             .iter()
@@ -338,10 +404,41 @@ impl Profile {
             }
             Rom::Flyme => set("ro.build.display.id", flyme_display_id(sdk).into()),
         }
+        if self.play_services {
+            set("ro.com.google.gmsversion", format!("{release}_202401"));
+        }
+        if self.rom == Rom::Emui {
+            set("ro.build.hw_emui_lite.enable", "false".into());
+        }
         for (k, v) in &self.extra_props {
             p.insert(k.clone(), v.clone());
         }
         p
+    }
+
+    /// The device's facts as the push service reports them to the gateway
+    /// (`POST /gateway/v1/register`).
+    pub fn device_info(&self) -> crate::hub::gateway::protocol::DeviceInfo {
+        crate::hub::gateway::protocol::DeviceInfo {
+            brand: self.brand.clone(),
+            manufacturer: self.manufacturer.clone(),
+            model: self.model.clone(),
+            api_level: u32::from(self.api_level.get()),
+            region: match self.region {
+                Region::Cn => "cn".into(),
+                Region::Global => "global".into(),
+            },
+            vendor_push: self.vendor_push,
+            hms_core_version: self.hms_core_version,
+            play_services: self.play_services,
+            drops_huawei_passthrough: self.drops_huawei_passthrough,
+        }
+    }
+
+    /// Whether FCM can deliver on this device: Play services installed and
+    /// not a mainland China device.
+    pub fn fcm_available(&self) -> bool {
+        self.play_services && self.region != Region::Cn
     }
 }
 
@@ -522,6 +619,32 @@ mod tests {
                 .get(),
             32
         );
+    }
+
+    #[test]
+    fn push_capabilities_follow_the_named_profiles() {
+        let p = |n: &str| Profile::parse(n).unwrap();
+        assert!(p("aosp-gms-android13").fcm_available());
+        assert!(!p("aosp-gms-android13-cn").fcm_available());
+        assert!(!p("aosp-nogms-android13").play_services);
+        assert!(!p("miui-android13").play_services);
+        assert!(p("coloros-android10").vendor_push);
+        assert!(!p("coloros-nopush-android10").vendor_push);
+        assert_eq!(p("coloros-nopush-android10").api_level.get(), 29);
+        assert!(!p("funtouch-nopush-android11").vendor_push);
+        assert_eq!(p("coloros-android7").api_level.get(), 24);
+        assert!(p("emui-hms-old").hms_core_version < Some(HMS_CORE_MIN_PUSH));
+        assert!(p("emui-android10").hms_core_version >= Some(HMS_CORE_MIN_PUSH));
+        assert!(p("emui-passthrough-drop").drops_huawei_passthrough);
+        let info = p("emui-hms-old").device_info();
+        assert_eq!((info.api_level, info.region.as_str()), (29, "cn"));
+        assert_eq!(info.hms_core_version, Some(HMS_CORE_OLD));
+        for api in 23..=34 {
+            for rom in ["miui", "emui", "coloros", "funtouch", "flyme", "aosp-gms"] {
+                let name = format!("{rom}-api{api}-global");
+                assert_eq!(p(&name).api_level.get(), api);
+            }
+        }
     }
 
     #[test]
