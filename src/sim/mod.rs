@@ -41,6 +41,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod apps;
 pub mod auth;
 pub mod conn;
 pub mod device;
