@@ -108,10 +108,13 @@ enum Work {
     },
 }
 
-/// A notification the service posted and still tracks.
+/// A notification the service posted and still tracks. One the framework
+/// removed stays known until its tap is handled: SystemUI fires the content
+/// intent and auto-cancels at the same time.
 struct Shown {
     key: String,
     instruction: DisplayInstruction,
+    in_shade: bool,
 }
 
 struct Running {
@@ -519,6 +522,7 @@ impl Worker {
             s.shown.push(Shown {
                 key: key.clone(),
                 instruction: instr.clone(),
+                in_shade: true,
             });
         }
         self.report(
@@ -738,25 +742,34 @@ impl Worker {
         Ok(Opened::Activity)
     }
 
-    /// Removes a tracked notification and reports it.
+    /// Removes a tracked notification and reports it (once).
     async fn cancel(&self, key: &str, reason: &str) {
-        let removed = self.os().cancel_notification(key);
-        let entry = self.forget(key);
-        if let (true, Some(instr)) = (removed, entry) {
-            self.report(
-                Some(&instr.message_id),
-                DeviceEventKind::Removed {
-                    reason: reason.to_string(),
-                },
-            )
-            .await;
+        self.os().cancel_notification(key);
+        let entry = {
+            let mut s = self.service.state.lock();
+            s.shown
+                .iter()
+                .position(|sh| sh.key == key)
+                .map(|i| s.shown.remove(i))
+        };
+        if let Some(Shown {
+            instruction,
+            in_shade: true,
+            ..
+        }) = entry
+        {
+            self.report_removed(&instruction.message_id, reason).await;
         }
     }
 
-    fn forget(&self, key: &str) -> Option<DisplayInstruction> {
-        let mut s = self.service.state.lock();
-        let i = s.shown.iter().position(|sh| sh.key == key)?;
-        Some(s.shown.remove(i).instruction)
+    async fn report_removed(&self, id: &MessageId, reason: &str) {
+        self.report(
+            Some(id),
+            DeviceEventKind::Removed {
+                reason: reason.to_string(),
+            },
+        )
+        .await;
     }
 
     /// `clear`: one message's notification, or all of them.
@@ -767,7 +780,7 @@ impl Worker {
             .lock()
             .shown
             .iter()
-            .filter(|sh| id.is_none_or(|id| &sh.instruction.message_id == id))
+            .filter(|sh| sh.in_shade && id.is_none_or(|id| &sh.instruction.message_id == id))
             .map(|sh| sh.key.clone())
             .collect();
         for key in keys {
@@ -777,14 +790,18 @@ impl Worker {
 
     /// The framework removed one of our notifications.
     async fn removed(&self, key: &str, reason: &str) {
-        if let Some(instr) = self.forget(key) {
-            self.report(
-                Some(&instr.message_id),
-                DeviceEventKind::Removed {
-                    reason: reason.to_string(),
-                },
-            )
-            .await;
+        let id = {
+            let mut s = self.service.state.lock();
+            s.shown
+                .iter_mut()
+                .find(|sh| sh.key == key && sh.in_shade)
+                .map(|sh| {
+                    sh.in_shade = false;
+                    sh.instruction.message_id.clone()
+                })
+        };
+        if let Some(id) = id {
+            self.report_removed(&id, reason).await;
         }
     }
 
