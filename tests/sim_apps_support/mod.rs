@@ -586,6 +586,21 @@ impl Lab {
         .await;
     }
 
+    /// The runner's usual preparation: the user logs in on the demo app,
+    /// reports the `vendor` token of certificate `cert`, and the app's
+    /// process is killed (logged in, offline, with a token). The push
+    /// service must be running.
+    pub async fn demo_offline_with_token(&self, user: &str, vendor: &str, cert: u64) {
+        self.login(user).await;
+        self.report_token(vendor, cert);
+        let u = user.to_string();
+        self.wait_account("token reported", |a| {
+            a["user"] == u.as_str() && a["push_token"]["certificate_id"] == cert
+        })
+        .await;
+        self.kill_demo(user).await;
+    }
+
     /// Sends a text message with OfflinePushInfo through the IM REST API.
     pub async fn send(&self, to: &str, random: u64, ext: &str) -> MessageId {
         let (_, v) = self

@@ -46,7 +46,7 @@ impl HubUrl {
     pub fn parse(s: &str) -> Result<HubUrl, HttpError> {
         let bad = || HttpError::BadUrl(s.to_string());
         let url = url::Url::parse(s.trim()).map_err(|_| bad())?;
-        if url.scheme() != "http" || url.path().trim_matches('/') != "" {
+        if url.scheme() != "http" || !url.path().trim_matches('/').is_empty() {
             return Err(bad());
         }
         let host = url.host_str().ok_or_else(bad)?.to_string();
