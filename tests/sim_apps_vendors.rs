@@ -12,6 +12,7 @@ mod sim_apps_support;
 
 use pushlab::android::{ComponentName, ExtraValue};
 use pushlab::hub::gateway::protocol::DeviceInfo;
+use pushlab::hub::journal::MessageId;
 use pushlab::sim::apps::{ACTION_TOKEN, DEMO_CHAT_ACTIVITY, DEMO_PACKAGE, DEMO_SPLASH_ACTIVITY};
 use serde_json::{json, Value};
 use sim_apps_support::{assert_in_order, Lab};
@@ -114,7 +115,7 @@ async fn offline_demo(case: &Case) -> (Lab, u64) {
     (lab, cert)
 }
 
-async fn round_trip(case: Case) {
+async fn round_trip(case: Case) -> (Lab, MessageId) {
     let (lab, _) = offline_demo(&case).await;
     let id = lab.send(USER, 1, EXT).await;
 
@@ -186,11 +187,27 @@ async fn round_trip(case: Case) {
         ],
     );
     lab.apps.shutdown();
+    (lab, id)
+}
+
+/// The push service's and the app's records of a message's chain, for a
+/// snapshot: each reporter's own records are in a fixed order; how the two
+/// interleave is not.
+fn device_side(lab: &Lab, id: &MessageId) -> Value {
+    let chain = lab.chain(id);
+    let of = |link: &str| -> Vec<Value> {
+        chain
+            .iter()
+            .filter(|r| r["link"] == link)
+            .cloned()
+            .collect()
+    };
+    json!({"push_service": of("device"), "app": of("app")})
 }
 
 #[tokio::test]
 async fn xiaomi_open_app_hands_ext_to_the_click_callback() {
-    round_trip(Case {
+    let (lab, id) = round_trip(Case {
         vendor: "xiaomi",
         api: 33,
         info: miui(),
@@ -202,6 +219,7 @@ async fn xiaomi_open_app_hands_ext_to_the_click_callback() {
         tap_in_shade: false,
     })
     .await;
+    insta::assert_json_snapshot!(device_side(&lab, &id), {".*[].at" => "[at]", ".*[].seq" => "[seq]", ".*[].detail.key" => "[key]"});
 }
 
 #[tokio::test]
@@ -271,7 +289,7 @@ async fn vivo_posts_on_its_own_channel_and_hands_params_to_the_callback() {
 #[tokio::test]
 async fn meizu_hands_ext_to_the_activity_and_the_click_callback() {
     let self_define = json!({"ext": EXT}).to_string();
-    round_trip(Case {
+    let (lab, id) = round_trip(Case {
         vendor: "meizu",
         api: 30,
         info: flyme(),
@@ -286,6 +304,7 @@ async fn meizu_hands_ext_to_the_activity_and_the_click_callback() {
         tap_in_shade: false,
     })
     .await;
+    insta::assert_json_snapshot!(device_side(&lab, &id), {".*[].at" => "[at]", ".*[].seq" => "[seq]", ".*[].detail.key" => "[key]"});
 }
 
 #[tokio::test]
