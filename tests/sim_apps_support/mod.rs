@@ -311,7 +311,10 @@ impl DeviceOs for FakeOs {
                 }
             }
         });
-        self.sockets.lock().push(pump);
+        let mut sockets = self.sockets.lock();
+        sockets.retain(|t| !t.is_finished());
+        sockets.push(pump);
+        drop(sockets);
         async move {
             match ready_rx.await {
                 Ok(Ok(())) => Ok(Box::pin(near) as DeviceSocket),
