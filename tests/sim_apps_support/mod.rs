@@ -183,6 +183,12 @@ impl FakeOs {
         }
     }
 
+    /// The user opens an app from the launcher.
+    pub fn start_activity_as_user(&self, component: ComponentName) {
+        self.start_activity(Intent::launch(component), "com.android.launcher")
+            .expect("launcher activity starts");
+    }
+
     /// Cuts every open socket; while down, connecting fails.
     pub fn set_network(&self, up: bool) {
         *self.network_up.lock() = up;
