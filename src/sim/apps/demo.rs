@@ -158,7 +158,7 @@ struct Process {
 struct State {
     prefs: Prefs,
     process: Option<Process>,
-    /// Bumped at every process start: a connection belongs to one process.
+    /// The online connection of the current process.
     connection: Option<AbortOnDrop>,
 }
 
@@ -218,12 +218,14 @@ impl DemoApp {
     /// Queues work on the app's process, starting it if needed.
     fn submit(&self, work: Work) {
         let mut s = self.inner.state.lock();
-        if let Some(p) = &s.process {
-            if p.tx.send(work).is_ok() {
-                return;
-            }
-            return;
-        }
+        let work = match &s.process {
+            Some(p) => match p.tx.send(work) {
+                Ok(()) => return,
+                // The worker is gone: start the process afresh.
+                Err(mpsc::error::SendError(work)) => work,
+            },
+            None => work,
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         let _ = tx.send(work);
         let worker = self

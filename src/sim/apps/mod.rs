@@ -138,20 +138,21 @@ impl DeviceApps {
     /// A broadcast reached a receiver of a modelled package. Returns false
     /// for a receiver the models do not know.
     pub fn broadcast_received(&self, receiver: &ComponentName, intent: &Intent) -> bool {
-        match (receiver.package.as_str(), receiver.class.as_str()) {
-            (DEMO_PACKAGE, DEMO_PUSH_RECEIVER) => {
-                self.demo.broadcast_received(intent);
-                true
-            }
-            (_, class)
-                if class == AGENT_REGISTER_RECEIVER || class.ends_with(".RegisterReceiver") =>
-            {
+        if receiver.package == DEMO_PACKAGE && receiver.class == DEMO_PUSH_RECEIVER {
+            self.demo.broadcast_received(intent);
+            return true;
+        }
+        // The agent's receivers, or the same receivers of the ROM service
+        // the model runs as.
+        let ours = receiver.package == AGENT_PACKAGE
+            || self.push.package().as_deref() == Some(receiver.package.as_str());
+        let class = receiver.class.rsplit('.').next().unwrap_or_default();
+        match (ours, class) {
+            (true, "RegisterReceiver") => {
                 self.push.register_requested(intent);
                 true
             }
-            (_, class)
-                if class == AGENT_COMMAND_RECEIVER || class.ends_with(".CommandReceiver") =>
-            {
+            (true, "CommandReceiver") => {
                 self.push.command_received(intent);
                 true
             }
@@ -193,6 +194,13 @@ impl DeviceApps {
     pub fn shutdown(&self) {
         self.push.stop();
         self.demo.process_died();
+    }
+}
+
+impl Drop for DeviceApps {
+    /// The models' tasks hold the models: stop them with their device.
+    fn drop(&mut self) {
+        self.shutdown();
     }
 }
 

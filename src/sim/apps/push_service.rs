@@ -719,9 +719,7 @@ impl Worker {
                 let c: ComponentName = component
                     .parse()
                     .map_err(|e| not_found(format!("bad component `{component}`: {e}")))?;
-                let mut i = Intent::default().with_component(c);
-                i.action = Some(ACTION_MAIN.to_string());
-                i
+                Intent::default().with_component(c)
             }
             ClickRoute::Action { action } => {
                 let mut i = Intent::new(action.clone());
