@@ -19,10 +19,9 @@ use pushlab::hub::gateway::protocol::DeviceInfo;
 use pushlab::hub::journal::{MessageId, Record};
 use pushlab::hub::{Hub, RunningHub};
 use pushlab::sim::apps::{
-    ChannelSpec, DeviceApps, DeviceOs, DeviceSocket, LogPriority, OsError, PendingKind, PostSpec,
-    ACTION_COMMAND, ACTION_REGISTER, ACTION_TOKEN, AGENT_COMMAND_RECEIVER, AGENT_PACKAGE,
-    AGENT_REGISTER_RECEIVER, AGENT_SERVICE, DEMO_ACTION_OPEN_CHAT, DEMO_CHAT_ACTIVITY,
-    DEMO_PACKAGE, DEMO_PUSH_RECEIVER, DEMO_SPLASH_ACTIVITY,
+    agent_manifest, demo_manifest, AppManifest, ChannelSpec, DeviceApps, DeviceOs, DeviceSocket,
+    LogPriority, OsError, PendingKind, PostSpec, AGENT_PACKAGE, AGENT_SERVICE, DEMO_PACKAGE,
+    DEMO_SPLASH_ACTIVITY,
 };
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -38,18 +37,7 @@ pub const SERIAL: &str = "SIMTEST01";
 pub const BROWSER: &str = "com.android.chrome";
 
 const ACTION_MAIN: &str = "android.intent.action.MAIN";
-const ACTION_VIEW: &str = "android.intent.action.VIEW";
 const CATEGORY_LAUNCHER: &str = "android.intent.category.LAUNCHER";
-
-/// The demo app's receiver actions (its manifest).
-const PUSH_RECEIVER_ACTIONS: &[&str] = &[
-    "com.xiaomi.mipush.RECEIVE_MESSAGE",
-    "com.vivo.pushclient.action.RECEIVE",
-    "com.meizu.flyme.push.intent.MESSAGE",
-    "com.huawei.push.action.MESSAGING_EVENT",
-    "com.google.android.c2dm.intent.RECEIVE",
-    ACTION_TOKEN,
-];
 
 /// A notification in the double's shade.
 #[derive(Debug, Clone)]
@@ -200,64 +188,45 @@ impl FakeOs {
         self.touch();
     }
 
+    /// The installed packages' manifests.
+    fn manifests() -> [AppManifest; 2] {
+        [agent_manifest(), demo_manifest()]
+    }
+
     fn resolve_activity(&self, intent: &Intent) -> Result<ComponentName, OsError> {
-        let splash = ComponentName::new(DEMO_PACKAGE, DEMO_SPLASH_ACTIVITY);
-        let chat = ComponentName::new(DEMO_PACKAGE, DEMO_CHAT_ACTIVITY);
-        if let Some(c) = &intent.component {
-            return if *c == splash || *c == chat {
-                Ok(c.clone())
-            } else {
-                Err(OsError::new(
-                    Diagnosis::DeviceActivityNotFound,
-                    format!(
-                        "Unable to find explicit activity class {{{}}}",
-                        c.flatten_to_short_string()
-                    ),
-                ))
-            };
-        }
-        let in_demo = intent.package.as_deref().is_none_or(|p| p == DEMO_PACKAGE);
-        let action = intent.action.as_deref().unwrap_or_default();
-        let data = intent.data.as_deref().unwrap_or_default();
-        let found = match action {
-            ACTION_MAIN if intent.categories.iter().any(|c| c == CATEGORY_LAUNCHER) => Some(splash),
-            ACTION_VIEW if data.starts_with("pushscheme://com.pushlab.demo/detail") => Some(chat),
-            DEMO_ACTION_OPEN_CHAT => Some(chat),
-            _ => None,
-        };
-        found.filter(|_| in_demo).ok_or_else(|| {
-            OsError::new(
+        let found = Self::manifests()
+            .iter()
+            .filter(|m| intent.package.as_deref().is_none_or(|p| p == m.package))
+            .find_map(|m| m.resolve_activity(intent).map(|d| d.component.clone()));
+        found.ok_or_else(|| match &intent.component {
+            Some(c) => OsError::new(
                 Diagnosis::DeviceActivityNotFound,
-                format!("No Activity found to handle Intent {{ act={action} dat={data} }}"),
-            )
+                format!(
+                    "Unable to find explicit activity class {{{}}}",
+                    c.flatten_to_short_string()
+                ),
+            ),
+            None => OsError::new(
+                Diagnosis::DeviceActivityNotFound,
+                format!(
+                    "No Activity found to handle Intent {{ act={} dat={} }}",
+                    intent.action.as_deref().unwrap_or("null"),
+                    intent.data.as_deref().unwrap_or("null")
+                ),
+            ),
         })
     }
 
     fn receivers(&self, intent: &Intent) -> Vec<ComponentName> {
-        let all = [
-            (
-                ComponentName::new(DEMO_PACKAGE, DEMO_PUSH_RECEIVER),
-                PUSH_RECEIVER_ACTIONS.to_vec(),
-            ),
-            (
-                ComponentName::new(AGENT_PACKAGE, AGENT_REGISTER_RECEIVER),
-                vec![ACTION_REGISTER],
-            ),
-            (
-                ComponentName::new(AGENT_PACKAGE, AGENT_COMMAND_RECEIVER),
-                vec![ACTION_COMMAND],
-            ),
-        ];
-        let action = intent.action.as_deref().unwrap_or_default();
-        all.into_iter()
-            .filter(|(c, actions)| match &intent.component {
-                Some(target) => target == c,
-                None => {
-                    intent.package.as_deref().is_none_or(|p| p == c.package)
-                        && actions.contains(&action)
-                }
+        Self::manifests()
+            .iter()
+            .filter(|m| intent.package.as_deref().is_none_or(|p| p == m.package))
+            .flat_map(|m| {
+                m.resolve_receivers(intent)
+                    .into_iter()
+                    .map(|d| d.component.clone())
+                    .collect::<Vec<_>>()
             })
-            .map(|(c, _)| c)
             .collect()
     }
 
@@ -387,6 +356,19 @@ impl DeviceOs for FakeOs {
             s.shade.retain(|n| n.key != key);
             before != s.shade.len()
         })
+    }
+
+    fn launch_intent_for_package(&self, package: &str) -> Option<Intent> {
+        Self::manifests()
+            .iter()
+            .filter(|m| m.package == package)
+            .flat_map(|m| m.activities.iter())
+            .find(|a| {
+                a.filters.iter().any(|f| {
+                    f.actions.contains(&ACTION_MAIN) && f.categories.contains(&CATEGORY_LAUNCHER)
+                })
+            })
+            .map(|a| Intent::launch(a.component.clone()))
     }
 
     fn start_activity(&self, intent: Intent, _caller: &str) -> Result<ComponentName, OsError> {

@@ -27,6 +27,7 @@
 
 pub mod demo;
 mod http;
+pub mod manifest;
 pub mod os;
 pub mod push_service;
 
@@ -36,6 +37,7 @@ use tokio::runtime::Handle;
 
 pub use self::demo::DemoApp;
 pub use self::http::{HttpError, HubUrl};
+pub use self::manifest::{agent_manifest, demo_manifest, AppManifest, ComponentDecl, IntentFilter};
 pub use self::os::{
     ChannelSpec, DeviceIo, DeviceOs, DeviceSocket, LogPriority, OsError, PendingKind, PendingTap,
     PostSpec,

@@ -156,6 +156,10 @@ pub trait DeviceOs: Send + Sync + 'static {
     /// Removes a notification by key; false if it was not in the shade.
     fn cancel_notification(&self, key: &str) -> bool;
 
+    /// `PackageManager.getLaunchIntentForPackage(package)`: the explicit
+    /// intent of the package's launcher activity, if it has one.
+    fn launch_intent_for_package(&self, package: &str) -> Option<Intent>;
+
     /// `Context.startActivity(intent)` from `caller` (with
     /// `FLAG_ACTIVITY_NEW_TASK`); the resolved component, or why nothing
     /// started (`device.activity_not_found`, `device.activity_not_exported`).

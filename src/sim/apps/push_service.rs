@@ -700,12 +700,12 @@ impl Worker {
                     browser,
                 });
             }
-            ClickRoute::Launcher => {
-                let mut i = Intent::new(ACTION_MAIN);
-                i.add_category(CATEGORY_LAUNCHER);
-                i.package = Some(pkg.clone());
-                i
-            }
+            // As the vendor services do: the package's launch intent.
+            ClickRoute::Launcher => os.launch_intent_for_package(pkg).ok_or_else(|| {
+                not_found(format!(
+                    "{pkg} has no launcher activity (Intent {{ act={ACTION_MAIN} cat=[{CATEGORY_LAUNCHER}] pkg={pkg} }})"
+                ))
+            })?,
             ClickRoute::IntentUri { uri } => {
                 let mut i = Intent::parse_uri(uri)
                     .map_err(|e| not_found(format!("cannot parse intent URI `{uri}`: {e}")))?;
