@@ -24,6 +24,28 @@
 //!
 //! Hooks never block: each model queues the work on its own task, so the
 //! framework may call them with any of its state at hand (but not locked).
+//! [`manifest`] declares both packages' components and intent filters for
+//! the framework to install.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use pushlab::android::{ComponentName, Intent};
+//! use pushlab::sim::apps::{DeviceApps, DeviceOs, AGENT_PACKAGE, AGENT_SERVICE, DEMO_PACKAGE};
+//!
+//! # fn wire(os: Arc<dyn DeviceOs>) {
+//! // Once per device, inside the device's tokio runtime.
+//! let apps = DeviceApps::new(os);
+//! // `am start-foreground-service -n com.pushlab.agent/.AgentService
+//! //  --es hub http://127.0.0.1:8081 --es device SIM01`, resolved by the framework:
+//! let intent = Intent::default()
+//!     .with_extra("hub", "http://127.0.0.1:8081")
+//!     .with_extra("device", "SIM01");
+//! apps.service_started(&ComponentName::new(AGENT_PACKAGE, AGENT_SERVICE), &intent);
+//! // `am kill com.pushlab.demo`: the app's IM connection closes.
+//! apps.process_died(DEMO_PACKAGE);
+//! # }
+//! ```
 
 pub mod demo;
 mod http;
