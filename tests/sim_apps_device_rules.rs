@@ -9,7 +9,7 @@ use pushlab::android::ExtraValue;
 use pushlab::hub::gateway::protocol::DeviceInfo;
 use pushlab::sim::apps::{HubUrl, PendingKind};
 use serde_json::json;
-use sim_apps_support::{assert_in_order, Lab, BROWSER, SERIAL};
+use sim_apps_support::{assert_in_order, fcm_credentials, Lab, BROWSER, SERIAL};
 
 const USER: &str = "vinson";
 const EXT: &str = r#"{"action":"jump to denny"}"#;
@@ -180,5 +180,38 @@ async fn the_roms_own_push_service_posts_for_the_app() {
     lab.os.kill("com.xiaomi.xmsf");
     lab.wait_connected(false).await;
     assert!(!lab.apps.push_service().is_running());
+    lab.apps.shutdown();
+}
+
+#[tokio::test]
+async fn the_fcm_sdk_falls_back_to_its_own_channel() {
+    let lab = Lab::new(
+        33,
+        DeviceInfo {
+            region: "global".into(),
+            play_services: true,
+            ..device("google", 33)
+        },
+    )
+    .await;
+    let cert = lab
+        .add_certificate(
+            fcm_credentials(),
+            json!({"type": "open_app"}),
+            Some("never_created"),
+        )
+        .await;
+    lab.start_agent().await;
+    lab.demo_offline_with_token(USER, "fcm", cert).await;
+
+    let id = lab.send(USER, 1, EXT).await;
+    let shown = lab.wait_notification(&id).await;
+    assert_eq!(
+        shown.post.channel_id.as_deref(),
+        Some("fcm_fallback_notification_channel")
+    );
+    // The app's own SDK posts it, after Google Play services woke it.
+    assert_eq!(shown.post.poster, "com.pushlab.demo");
+    lab.wait_kind(&id, "callback_received").await;
     lab.apps.shutdown();
 }

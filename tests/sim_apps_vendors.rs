@@ -15,7 +15,7 @@ use pushlab::hub::gateway::protocol::DeviceInfo;
 use pushlab::hub::journal::MessageId;
 use pushlab::sim::apps::{ACTION_TOKEN, DEMO_CHAT_ACTIVITY, DEMO_PACKAGE, DEMO_SPLASH_ACTIVITY};
 use serde_json::{json, Value};
-use sim_apps_support::{assert_in_order, Lab};
+use sim_apps_support::{assert_in_order, fcm_credentials, Lab};
 
 const USER: &str = "vinson";
 const EXT: &str = r#"{"action":"jump to denny"}"#;
@@ -64,21 +64,6 @@ fn pixel() -> DeviceInfo {
         play_services: true,
         ..device("google", 33, "global")
     }
-}
-
-fn fcm_credentials() -> Value {
-    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-    // A TEST-ONLY key made for this run.
-    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("test key");
-    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
-    json!({"vendor": "fcm", "service_account": {
-        "type": "service_account",
-        "project_id": "pushlab-demo",
-        "private_key_id": "0123456789abcdef",
-        "private_key": pem,
-        "client_email": "pusher@pushlab-demo.iam.gserviceaccount.com",
-        "token_uri": "https://oauth2.googleapis.com/token"
-    }})
 }
 
 /// One vendor's happy path.

@@ -715,3 +715,20 @@ pub async fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     .await;
     r.unwrap_or_else(|_| panic!("no {what} before the deadline"))
 }
+
+/// FCM credentials: a service account with a TEST-ONLY key made for this
+/// run (never a real account).
+pub fn fcm_credentials() -> Value {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    // A TEST-ONLY key made for this run.
+    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("test key");
+    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+    json!({"vendor": "fcm", "service_account": {
+        "type": "service_account",
+        "project_id": "pushlab-demo",
+        "private_key_id": "0123456789abcdef",
+        "private_key": pem,
+        "client_email": "pusher@pushlab-demo.iam.gserviceaccount.com",
+        "token_uri": "https://oauth2.googleapis.com/token"
+    }})
+}
