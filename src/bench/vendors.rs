@@ -125,12 +125,7 @@ fn device_info(vendor: VendorId) -> DeviceInfo {
         manufacturer: brand.into(),
         model: "bench".into(),
         api_level: 33,
-        region: if vendor == VendorId::Fcm {
-            "global"
-        } else {
-            "cn"
-        }
-        .into(),
+        region: if vendor == VendorId::Fcm { "global" } else { "cn" }.into(),
         vendor_push: true,
         hms_core_version: (vendor == VendorId::Huawei).then_some(60_800_300),
         play_services: true,
@@ -200,11 +195,7 @@ pub async fn run_one(vendor: VendorId, cfg: &Config) -> anyhow::Result<Figures> 
         android: AndroidInfo::default(),
     };
     if let Err(r) = v.send(&http, &base, &warm).await.result {
-        anyhow::bail!(
-            "{vendor} warm-up send was refused: {} {}",
-            r.vendor_code,
-            r.message
-        );
+        anyhow::bail!("{vendor} warm-up send was refused: {} {}", r.vendor_code, r.message);
     }
 
     let stop = Arc::new(AtomicBool::new(false));
