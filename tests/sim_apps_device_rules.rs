@@ -215,3 +215,42 @@ async fn the_fcm_sdk_falls_back_to_its_own_channel() {
     lab.wait_kind(&id, "callback_received").await;
     lab.apps.shutdown();
 }
+
+#[tokio::test]
+async fn a_system_push_service_reaches_a_force_stopped_app() {
+    let lab = Lab::new(33, device("Xiaomi", 33)).await;
+    let cert = lab
+        .add_certificate(xiaomi(), json!({"type": "open_app"}), Some("im"))
+        .await;
+    lab.start_agent().await;
+    lab.login(USER).await;
+    lab.report_token("xiaomi", cert);
+    lab.wait_account("token reported", |a| {
+        a["push_token"]["certificate_id"] == cert
+    })
+    .await;
+    lab.os.force_stop("com.pushlab.demo");
+    lab.wait_account("user offline", |a| {
+        a["user"] == USER && a["online"] == false
+    })
+    .await;
+
+    let id = lab.send(USER, 1, EXT).await;
+    lab.wait_notification(&id).await;
+    lab.tap(&id).await;
+    lab.wait_kind(&id, "callback_received").await;
+    // MIUI's service sends its click callback with FLAG_INCLUDE_STOPPED_PACKAGES.
+    let callback = lab
+        .os
+        .read(|s| {
+            s.broadcasts
+                .iter()
+                .find(|b| b.intent.action.as_deref() == Some("com.xiaomi.mipush.RECEIVE_MESSAGE"))
+                .cloned()
+        })
+        .expect("the click callback");
+    assert!(callback.include_stopped);
+    assert_eq!(callback.intent.package.as_deref(), Some("com.pushlab.demo"));
+    assert!(callback.intent.extras.get("key_message").is_some());
+    lab.apps.shutdown();
+}
