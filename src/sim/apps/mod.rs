@@ -22,6 +22,12 @@
 //! A ROM whose own push service serves a vendor starts it with
 //! [`DeviceApps::start_rom_push_service`].
 //!
+//! A notification's content intent is a broadcast PendingIntent to the push
+//! service's `.CommandReceiver` with `command=tap`: when the user taps it in
+//! the shade, the framework fires it (and auto-cancels the notification,
+//! then calls [`DeviceApps::notification_removed`]), and the tap reaches the
+//! service exactly as the host's `tap` command does.
+//!
 //! Hooks never block: each model queues the work on its own task, so the
 //! framework may call them with any of its state at hand (but not locked).
 //! [`manifest`] declares both packages' components and intent filters for
