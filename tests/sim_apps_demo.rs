@@ -120,3 +120,28 @@ async fn a_token_is_reported_with_the_certificate_of_its_vendor() {
     assert_eq!(registration.device_info, miui());
     lab.apps.shutdown();
 }
+
+#[tokio::test]
+async fn a_kicked_app_forgets_its_session() {
+    let lab = Lab::new(33, miui()).await;
+    lab.login(USER).await;
+    lab.os.wait_for_log("online as vinson").await;
+    let (status, _) = lab
+        .post(
+            &format!("/admin/v1/accounts/{USER}/kick"),
+            json!({"by_device": "another-phone"}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    lab.os
+        .wait_for_log("kicked offline by a login on another-phone")
+        .await;
+    // Opened again, it has no session to go online with.
+    lab.os
+        .start_activity_as_user(ComponentName::new(DEMO_PACKAGE, ".SplashActivity"));
+    lab.os.wait_for_log("not logged in: no IM connection").await;
+    let account = lab.wait_account("kicked", |a| a["user"] == USER).await;
+    assert_eq!(account["state"], "kicked");
+    assert_eq!(account["online"], false);
+    lab.apps.shutdown();
+}

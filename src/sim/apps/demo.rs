@@ -26,6 +26,7 @@ use super::{
 use crate::android::{ComponentName, ExtraValue, Importance, Intent};
 use crate::hub::gateway::protocol::{DeviceEvent, DeviceEventKind, Reporter};
 use crate::hub::journal::MessageId;
+use crate::im::ConnectionItem;
 use crate::vendor::VendorId;
 
 const TAG: &str = "PushLabDemo";
@@ -317,42 +318,54 @@ impl Worker {
     fn ensure_connection(&self) {
         let prefs = self.app.prefs();
         let (Some(session), Some(client)) = (prefs.session, self.app.client()) else {
-            return;
+            return self
+                .app
+                .log(LogPriority::Debug, "not logged in: no IM connection");
         };
         let mut s = self.app.inner.state.lock();
-        if s.connection.is_some() || s.process.is_none() {
+        let alive = s.connection.as_ref().is_some_and(|c| !c.0.is_finished());
+        if alive || s.process.is_none() {
             return;
         }
-        let os = self.app.inner.os.clone();
+        let app = self.app.clone();
         let path = format!(
             "/im/v1/connection?session={}",
             utf8_percent_encode(&session, NON_ALPHANUMERIC)
         );
         let task = self.app.inner.handle.spawn(async move {
-            match client.lines(&path).await {
-                Ok(mut lines) => loop {
-                    match lines.next_line().await {
-                        Ok(line) => {
-                            let v: Value = serde_json::from_slice(&line).unwrap_or(Value::Null);
-                            if v["type"] == "kicked" {
-                                os.log(LogPriority::Warn, TAG, &format!("kicked offline: {v}"));
-                            }
-                        }
-                        Err(e) => {
-                            os.log(
-                                LogPriority::Info,
-                                TAG,
-                                &format!("IM connection closed: {e}"),
-                            );
-                            break;
-                        }
+            let mut lines = match client.lines(&path).await {
+                Ok(lines) => lines,
+                Err(e) => {
+                    return app.log(LogPriority::Warn, &format!("IM connection refused: {e}"))
+                }
+            };
+            loop {
+                let line = match lines.next_line().await {
+                    Ok(line) => line,
+                    Err(e) => {
+                        return app.log(LogPriority::Info, &format!("IM connection closed: {e}"))
                     }
-                },
-                Err(e) => os.log(
-                    LogPriority::Warn,
-                    TAG,
-                    &format!("IM connection refused: {e}"),
-                ),
+                };
+                match serde_json::from_slice::<ConnectionItem>(&line) {
+                    Ok(ConnectionItem::Hello { user }) => {
+                        app.log(LogPriority::Info, &format!("online as {user}"))
+                    }
+                    Ok(ConnectionItem::Message {
+                        message_id, from, ..
+                    }) => app.log(
+                        LogPriority::Info,
+                        &format!("message {message_id} from {from} delivered online"),
+                    ),
+                    // onKickedOffline: the session is gone.
+                    Ok(ConnectionItem::Kicked { by_device }) => {
+                        app.update(|p| p.session = None);
+                        app.log(
+                            LogPriority::Warn,
+                            &format!("kicked offline by a login on {by_device}"),
+                        );
+                    }
+                    Err(e) => app.log(LogPriority::Warn, &format!("unreadable IM line: {e}")),
+                }
             }
         });
         s.connection = Some(AbortOnDrop(task));
