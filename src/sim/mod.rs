@@ -42,6 +42,7 @@
 //! ```
 
 pub mod android;
+pub mod apps;
 pub mod auth;
 pub mod conn;
 pub mod device;

@@ -1,0 +1,860 @@
+//! The device push service: the ROM's own vendor push service on a
+//! simulated ROM, and the companion agent `com.pushlab.agent` that stands in
+//! for it (one model, two roles; only its package differs).
+//!
+//! It holds `GET HUB/gateway/v1/stream?device=SERIAL` (reconnecting with
+//! backoff), answers token requests of push SDKs (`com.pushlab.agent.REGISTER`
+//! → `POST /gateway/v1/register` → `com.pushlab.agent.TOKEN`), executes each
+//! [`DisplayInstruction`] under the device's rules, fires taps and clears on
+//! command, and reports what happened to `POST HUB/gateway/v1/events`.
+//!
+//! Work is done in order on one task per running service, so the events of a
+//! message reach the journal in the order they happened; a tap's `clicked`
+//! is recorded before the activity it starts can report anything.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::Method;
+use parking_lot::Mutex;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+use super::http::{HubClient, HubUrl};
+use super::os::{ChannelSpec, DeviceOs, LogPriority, OsError, PendingKind, PendingTap, PostSpec};
+use super::{AbortOnDrop, ACTION_COMMAND, ACTION_TOKEN, EXTRA_MESSAGE_ID};
+use crate::android::intent::{ACTION_MAIN, CATEGORY_LAUNCHER};
+use crate::android::{ComponentName, ExtraValue, Extras, Importance, Intent};
+use crate::diagnosis::Diagnosis;
+use crate::hub::gateway::protocol::{
+    CallbackTrigger, ClickRoute, DeviceEvent, DeviceEventKind, DeviceInfo, DisplayInstruction,
+    Extra, Poster, RegisterError, RegisterRequest, Reporter, Requirement, StreamItem,
+};
+use crate::hub::journal::MessageId;
+use crate::vendor::VendorId;
+
+const TAG: &str = "PushService";
+/// `Intent.FLAG_ACTIVITY_NEW_TASK`: activities started from a service.
+const FLAG_ACTIVITY_NEW_TASK: u32 = 0x1000_0000;
+/// `Intent.CATEGORY_DEFAULT`, which `startActivity` adds for resolution.
+const CATEGORY_DEFAULT: &str = "android.intent.category.DEFAULT";
+/// The first wait before reconnecting the stream; doubles up to the cap.
+const BACKOFF_START: Duration = Duration::from_millis(50);
+const BACKOFF_CAP: Duration = Duration::from_secs(5);
+/// First notification id when the instruction names none.
+const FIRST_NOTIFY_ID: i32 = 10_000;
+
+/// Where a push service connects, and as whom it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushServiceConfig {
+    /// The service's own package (`com.pushlab.agent`, or the ROM's).
+    pub package: String,
+    /// The receiver a notification's content intent targets: a tap in the
+    /// shade comes back to the service as a `tap` command.
+    pub command_receiver: ComponentName,
+    pub hub: HubUrl,
+    /// The device's id on the gateway (its serial).
+    pub device: String,
+}
+
+impl PushServiceConfig {
+    /// A service running as `package` whose command receiver is
+    /// `<package>/.CommandReceiver`.
+    pub fn new(package: &str, hub: HubUrl, device: &str) -> PushServiceConfig {
+        PushServiceConfig {
+            package: package.to_string(),
+            command_receiver: ComponentName::new(package, ".CommandReceiver"),
+            hub,
+            device: device.to_string(),
+        }
+    }
+}
+
+/// The channel a ROM's push service posts a vendor's notifications on when
+/// it owns the channel itself (created on the app's behalf). vivo and Meizu
+/// name theirs; a Mi or Huawei message without a channel id goes to the
+/// service's default channel (its id here is pushlab's, UNCONFIRMED).
+fn rom_channel(vendor: VendorId, channel_id: Option<&str>) -> Option<ChannelSpec> {
+    let (id, name) = match (vendor, channel_id) {
+        (VendorId::Vivo, Some(crate::vendor::vivo::SYSTEM_CHANNEL)) => {
+            (crate::vendor::vivo::SYSTEM_CHANNEL, "Push notifications")
+        }
+        (VendorId::Meizu, Some(crate::vendor::meizu::NOTIFICATION_CHANNEL)) => (
+            crate::vendor::meizu::NOTIFICATION_CHANNEL,
+            "Push notifications",
+        ),
+        (VendorId::Xiaomi, None) => ("mipush_default_channel", "Push notifications"),
+        (VendorId::Huawei, None) => ("hms_push_default_channel", "Push notifications"),
+        _ => return None,
+    };
+    Some(ChannelSpec {
+        id: id.to_string(),
+        name: name.to_string(),
+        importance: Importance::Default,
+    })
+}
+
+/// One item of the service's ordered work.
+enum Work {
+    Stream(StreamItem),
+    Register {
+        vendor: Option<String>,
+        package: Option<String>,
+    },
+    Removed {
+        key: String,
+        reason: String,
+    },
+}
+
+/// A notification the service posted and still tracks. One the framework
+/// removed stays known until its tap is handled: SystemUI fires the content
+/// intent and auto-cancels at the same time.
+struct Shown {
+    key: String,
+    instruction: DisplayInstruction,
+    in_shade: bool,
+}
+
+struct Running {
+    config: Arc<PushServiceConfig>,
+    tx: mpsc::UnboundedSender<Work>,
+    _tasks: [AbortOnDrop; 2],
+}
+
+struct State {
+    running: Option<Running>,
+    shown: Vec<Shown>,
+    next_notify_id: i32,
+}
+
+struct Inner {
+    os: Arc<dyn DeviceOs>,
+    handle: Handle,
+    state: Mutex<State>,
+}
+
+/// The push service model; cheap to clone.
+#[derive(Clone)]
+pub struct PushService {
+    inner: Arc<Inner>,
+}
+
+impl PushService {
+    pub(crate) fn new(os: Arc<dyn DeviceOs>, handle: Handle) -> PushService {
+        PushService {
+            inner: Arc::new(Inner {
+                os,
+                handle,
+                state: Mutex::new(State {
+                    running: None,
+                    shown: Vec::new(),
+                    next_notify_id: FIRST_NOTIFY_ID,
+                }),
+            }),
+        }
+    }
+
+    /// The package the service runs as, while it runs.
+    pub fn package(&self) -> Option<String> {
+        self.config().map(|c| c.package.clone())
+    }
+
+    /// The running service's configuration.
+    pub fn config(&self) -> Option<Arc<PushServiceConfig>> {
+        self.inner
+            .state
+            .lock()
+            .running
+            .as_ref()
+            .map(|r| r.config.clone())
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.inner.state.lock().running.is_some()
+    }
+
+    /// `am start-foreground-service -n <package>/.AgentService --es hub HUB
+    /// --es device SERIAL`.
+    pub(crate) fn start_from_intent(&self, package: &str, intent: &Intent) {
+        let hub = intent.extras.get("hub").and_then(ExtraValue::as_str);
+        let device = intent.extras.get("device").and_then(ExtraValue::as_str);
+        match (hub.map(HubUrl::parse), device.filter(|d| !d.is_empty())) {
+            (Some(Ok(hub)), Some(device)) => {
+                self.start(PushServiceConfig::new(package, hub, device))
+            }
+            (Some(Err(e)), _) => self.log(LogPriority::Error, &format!("not started: {e}")),
+            _ => self.log(
+                LogPriority::Error,
+                "not started: the extras `hub` and `device` are required",
+            ),
+        }
+    }
+
+    /// Starts (or restarts with a new configuration) the service: its
+    /// stream and its worker.
+    pub fn start(&self, config: PushServiceConfig) {
+        let config = Arc::new(config);
+        let client = HubClient::new(self.inner.os.clone(), config.hub.clone());
+        let (tx, rx) = mpsc::unbounded_channel();
+        let worker = Worker {
+            service: self.inner.clone(),
+            config: config.clone(),
+            client: client.clone(),
+        };
+        let work = self.inner.handle.spawn(worker.run(rx));
+        let stream = self.inner.handle.spawn(hold_stream(
+            self.inner.os.clone(),
+            client,
+            config.device.clone(),
+            tx.clone(),
+        ));
+        self.log(
+            LogPriority::Info,
+            &format!(
+                "started as {} for device {} with hub {}",
+                config.package, config.device, config.hub
+            ),
+        );
+        let old = self.inner.state.lock().running.replace(Running {
+            config,
+            tx,
+            _tasks: [AbortOnDrop(work), AbortOnDrop(stream)],
+        });
+        drop(old);
+    }
+
+    /// Stops the service: the stream closes; posted notifications stay.
+    pub fn stop(&self) {
+        let old = self.inner.state.lock().running.take();
+        if old.is_some() {
+            self.log(LogPriority::Info, "stopped");
+        }
+        drop(old);
+    }
+
+    /// A push SDK's `com.pushlab.agent.REGISTER` broadcast.
+    pub(crate) fn register_requested(&self, intent: &Intent) {
+        let vendor = string_extra(intent, "vendor");
+        let package = string_extra(intent, "package");
+        if !self.enqueue(Work::Register {
+            vendor: vendor.clone(),
+            package: package.clone(),
+        }) {
+            // Not running: the SDK hears that the service is unavailable.
+            let os = self.inner.os.clone();
+            let Some(package) = package else { return };
+            let mut reply = token_reply(&package, vendor.as_deref().unwrap_or_default());
+            reply.extras.insert("error_code", "SERVICE_NOT_AVAILABLE");
+            reply
+                .extras
+                .insert("error_message", "the push service is not running");
+            self.inner.handle.spawn(async move {
+                os.send_broadcast(reply, super::AGENT_PACKAGE, true);
+            });
+        }
+    }
+
+    /// A host command broadcast (`command` = `tap` | `clear`, `message_id`).
+    pub(crate) fn command_received(&self, intent: &Intent) {
+        if intent
+            .action
+            .as_deref()
+            .is_some_and(|a| a != ACTION_COMMAND)
+        {
+            self.log(LogPriority::Warn, "command receiver: unexpected action");
+        }
+        let message_id = string_extra(intent, "message_id").map(MessageId);
+        let item = match (string_extra(intent, "command").as_deref(), message_id) {
+            (Some("tap"), Some(message_id)) => StreamItem::Tap { message_id },
+            (Some("clear"), message_id) => StreamItem::Clear { message_id },
+            (command, _) => {
+                self.log(
+                    LogPriority::Warn,
+                    &format!(
+                        "ignored command {command:?}: expected tap (with message_id) or clear"
+                    ),
+                );
+                return;
+            }
+        };
+        if !self.enqueue(Work::Stream(item)) {
+            self.log(
+                LogPriority::Warn,
+                "command ignored: the service is not running",
+            );
+        }
+    }
+
+    /// The framework removed a notification (the listener's
+    /// `onNotificationRemoved`).
+    pub(crate) fn notification_removed(&self, key: &str, reason: &str) {
+        self.enqueue(Work::Removed {
+            key: key.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+
+    fn enqueue(&self, work: Work) -> bool {
+        match &self.inner.state.lock().running {
+            Some(r) => r.tx.send(work).is_ok(),
+            None => false,
+        }
+    }
+
+    fn log(&self, priority: LogPriority, message: &str) {
+        self.inner.os.log(priority, TAG, message);
+    }
+}
+
+fn string_extra(intent: &Intent, key: &str) -> Option<String> {
+    intent
+        .extras
+        .get(key)
+        .and_then(ExtraValue::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The TOKEN broadcast to the app's `.PushReceiver`, without its outcome.
+fn token_reply(package: &str, vendor: &str) -> Intent {
+    let mut reply =
+        Intent::new(ACTION_TOKEN).with_component(ComponentName::new(package, ".PushReceiver"));
+    reply.extras.insert("vendor", vendor);
+    reply
+}
+
+/// Holds the gateway stream, reconnecting with backoff, and queues every
+/// line for the worker. Ends when the worker is gone.
+async fn hold_stream(
+    os: Arc<dyn DeviceOs>,
+    client: HubClient,
+    device: String,
+    tx: mpsc::UnboundedSender<Work>,
+) {
+    let path = format!(
+        "/gateway/v1/stream?device={}",
+        utf8_percent_encode(&device, NON_ALPHANUMERIC)
+    );
+    let mut backoff = BACKOFF_START;
+    loop {
+        match client.lines(&path).await {
+            Ok(mut lines) => loop {
+                match lines.next_line().await {
+                    Ok(line) => match serde_json::from_slice::<StreamItem>(&line) {
+                        Ok(item) => {
+                            backoff = BACKOFF_START;
+                            if tx.send(Work::Stream(item)).is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => os.log(
+                            LogPriority::Warn,
+                            TAG,
+                            &format!("unreadable stream line: {e}"),
+                        ),
+                    },
+                    Err(e) => {
+                        os.log(LogPriority::Warn, TAG, &format!("stream closed: {e}"));
+                        break;
+                    }
+                }
+            },
+            Err(e) => os.log(LogPriority::Warn, TAG, &format!("cannot open stream: {e}")),
+        }
+        if tx.is_closed() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(BACKOFF_CAP);
+    }
+}
+
+/// What a tap opened.
+enum Opened {
+    Activity,
+    Url { url: String, browser: String },
+}
+
+struct Worker {
+    service: Arc<Inner>,
+    config: Arc<PushServiceConfig>,
+    client: HubClient,
+}
+
+impl Worker {
+    fn os(&self) -> &dyn DeviceOs {
+        self.service.os.as_ref()
+    }
+
+    fn log(&self, priority: LogPriority, message: &str) {
+        self.os().log(priority, TAG, message);
+    }
+
+    async fn run(self, mut rx: mpsc::UnboundedReceiver<Work>) {
+        while let Some(work) = rx.recv().await {
+            match work {
+                Work::Stream(StreamItem::Display { instruction }) => {
+                    self.display(*instruction).await
+                }
+                Work::Stream(StreamItem::Tap { message_id }) => self.tap(&message_id).await,
+                Work::Stream(StreamItem::Clear { message_id }) => {
+                    self.clear(message_id.as_ref()).await
+                }
+                Work::Stream(StreamItem::Hello { .. } | StreamItem::Ping) => {}
+                Work::Register { vendor, package } => self.register(vendor, package).await,
+                Work::Removed { key, reason } => self.removed(&key, &reason).await,
+            }
+        }
+    }
+
+    /// Posts a device event; a hub that cannot be reached costs the event,
+    /// not the service.
+    async fn report(&self, message_id: Option<&MessageId>, kind: DeviceEventKind) {
+        let event = DeviceEvent {
+            message_id: message_id.cloned(),
+            device: self.config.device.clone(),
+            reporter: Reporter::PushService,
+            kind,
+        };
+        let body = match serde_json::to_value(&event) {
+            Ok(b) => b,
+            Err(e) => return self.log(LogPriority::Error, &format!("event not encoded: {e}")),
+        };
+        if let Err(e) = self
+            .client
+            .json(Method::POST, "/gateway/v1/events", Some(&body))
+            .await
+        {
+            self.log(LogPriority::Warn, &format!("event not reported: {e}"));
+        }
+    }
+
+    async fn dropped(&self, id: &MessageId, code: Diagnosis, detail: String) {
+        self.log(
+            LogPriority::Warn,
+            &format!("{id}: not shown ({code}): {detail}"),
+        );
+        self.report(Some(id), DeviceEventKind::Dropped { code, detail })
+            .await;
+    }
+
+    /// Executes one DisplayInstruction under the device's rules.
+    async fn display(&self, instr: DisplayInstruction) {
+        let id = instr.message_id.clone();
+        self.report(Some(&id), DeviceEventKind::Received).await;
+        let os = self.os();
+        let pkg = instr.package.clone();
+        let api = os.api_level();
+        if instr.poster == Poster::AppSdk {
+            // The app's own SDK posts; a stopped app's SDK never wakes up.
+            if os.is_stopped(&pkg) {
+                return self
+                    .dropped(
+                        &id,
+                        Diagnosis::DeviceAppStopped,
+                        format!(
+                            "{pkg} is stopped: the {} broadcast is not delivered",
+                            instr.vendor
+                        ),
+                    )
+                    .await;
+            }
+            let wakes = instr
+                .callbacks
+                .iter()
+                .any(|c| c.on == CallbackTrigger::Arrived);
+            if !self.send_callbacks(&instr, CallbackTrigger::Arrived) && wakes {
+                return self
+                    .dropped(
+                        &id,
+                        Diagnosis::DeviceAppStopped,
+                        format!("no receiver of {pkg} took the wake-up broadcast"),
+                    )
+                    .await;
+            }
+        }
+        let channel = if api < 26 {
+            None
+        } else {
+            match self.channel_for(&instr) {
+                Ok(c) => Some(c),
+                Err(e) => return self.dropped(&id, e.code, e.detail).await,
+            }
+        };
+        let notify_id = instr.notification.notify_id.unwrap_or_else(|| {
+            let mut s = self.service.state.lock();
+            s.next_notify_id += 1;
+            s.next_notify_id
+        });
+        let mut tap =
+            Intent::new(ACTION_COMMAND).with_component(self.config.command_receiver.clone());
+        tap.extras.insert("command", "tap");
+        tap.extras.insert("message_id", id.0.clone());
+        let mut extras = Extras::new();
+        extras.insert(EXTRA_MESSAGE_ID, id.0.clone());
+        let post = PostSpec {
+            poster: match instr.poster {
+                Poster::SystemService => self.config.package.clone(),
+                Poster::AppSdk => pkg.clone(),
+            },
+            tag: None,
+            id: notify_id,
+            channel_id: channel.clone(),
+            title: instr.notification.title.clone(),
+            text: instr.notification.text.clone(),
+            auto_cancel: true,
+            content_intent: PendingTap {
+                creator: self.config.package.clone(),
+                kind: PendingKind::Broadcast,
+                intent: tap,
+            },
+            extras,
+        };
+        let key = match os.post_notification(&pkg, post) {
+            Ok(key) => key,
+            Err(e) => return self.dropped(&id, e.code, e.detail).await,
+        };
+        {
+            let mut s = self.service.state.lock();
+            s.shown.retain(|sh| sh.key != key);
+            s.shown.push(Shown {
+                key: key.clone(),
+                instruction: instr.clone(),
+                in_shade: true,
+            });
+        }
+        self.report(
+            Some(&id),
+            DeviceEventKind::Posted {
+                title: instr.notification.title.clone(),
+                text: instr.notification.text.clone(),
+                channel_id: channel,
+                key: Some(key),
+            },
+        )
+        .await;
+        if instr.poster == Poster::SystemService {
+            self.send_callbacks(&instr, CallbackTrigger::Arrived);
+        }
+    }
+
+    /// The channel the notification goes on (API >= 26), creating the ones
+    /// the poster owns itself.
+    fn channel_for(&self, instr: &DisplayInstruction) -> Result<String, OsError> {
+        let os = self.os();
+        let pkg = &instr.package;
+        let named = instr
+            .notification
+            .channel_id
+            .as_deref()
+            .filter(|c| !c.is_empty());
+        match instr.poster {
+            Poster::AppSdk => {
+                // The FCM SDK uses the named channel if the app created it,
+                // else the fallback channel it creates itself.
+                if let Some(c) = named.filter(|c| os.channel_exists(pkg, c)) {
+                    return Ok(c.to_string());
+                }
+                let fallback = crate::vendor::fcm::FALLBACK_CHANNEL;
+                if !os.channel_exists(pkg, fallback) {
+                    os.create_channel(
+                        pkg,
+                        ChannelSpec {
+                            id: fallback.to_string(),
+                            name: "Miscellaneous".to_string(),
+                            importance: Importance::Default,
+                        },
+                    );
+                }
+                Ok(fallback.to_string())
+            }
+            Poster::SystemService => {
+                if named.is_none() && instr.vendor == VendorId::Oppo {
+                    return Err(OsError::new(
+                        Diagnosis::OppoChannelRequired,
+                        format!(
+                            "OPPO push message for {pkg} has no channel id on API {}: not displayed",
+                            os.api_level()
+                        ),
+                    ));
+                }
+                if let Some(rom) = rom_channel(instr.vendor, named) {
+                    if !os.channel_exists(pkg, &rom.id) {
+                        let id = rom.id.clone();
+                        os.create_channel(pkg, rom);
+                        return Ok(id);
+                    }
+                    return Ok(rom.id);
+                }
+                match named {
+                    Some(c) => Ok(c.to_string()),
+                    None => Err(OsError::new(
+                        Diagnosis::DeviceChannelMissing,
+                        format!("No Channel found for pkg={pkg}, channelId=null"),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Whether an extra reaches the app on this device.
+    fn keeps(info: &DeviceInfo, extra: &Extra) -> bool {
+        match extra.requires {
+            Some(Requirement::HuaweiPassthrough) => !info.drops_huawei_passthrough,
+            None => true,
+        }
+    }
+
+    /// Sends the instruction's callbacks for `on`; true if any was delivered.
+    fn send_callbacks(&self, instr: &DisplayInstruction, on: CallbackTrigger) -> bool {
+        let info = self.os().device_info();
+        let mut delivered = false;
+        for cb in instr.callbacks.iter().filter(|c| c.on == on) {
+            let mut intent = Intent::new(cb.action.clone());
+            match cb.component.as_deref().map(str::parse::<ComponentName>) {
+                Some(Ok(c)) => intent.component = Some(c),
+                _ => intent.package = Some(instr.package.clone()),
+            }
+            for e in cb.extras.iter().filter(|e| Self::keeps(&info, e)) {
+                intent.extras.insert(e.key.clone(), e.value.clone());
+            }
+            intent
+                .extras
+                .insert(EXTRA_MESSAGE_ID, instr.message_id.0.clone());
+            let ok =
+                self.os()
+                    .send_broadcast(intent, &self.config.package, cb.include_stopped_packages);
+            if !ok {
+                self.log(
+                    LogPriority::Warn,
+                    &format!(
+                        "{}: callback {} not delivered to {}",
+                        instr.message_id, cb.action, instr.package
+                    ),
+                );
+            }
+            delivered |= ok;
+        }
+        delivered
+    }
+
+    /// Fires the tap of the message's notification: its intent, the
+    /// `clicked` callbacks, then auto-cancel.
+    async fn tap(&self, id: &MessageId) {
+        let found = {
+            let s = self.service.state.lock();
+            s.shown
+                .iter()
+                .rev()
+                .find(|sh| &sh.instruction.message_id == id)
+                .map(|sh| (sh.key.clone(), sh.instruction.clone()))
+        };
+        let Some((key, instr)) = found else {
+            return self.log(
+                LogPriority::Warn,
+                &format!("tap: no notification of message {id} is shown"),
+            );
+        };
+        // Recorded before the tap can start anything that reports.
+        self.report(Some(id), DeviceEventKind::Clicked).await;
+        match self.open(&instr) {
+            Ok(Opened::Activity) => {}
+            Ok(Opened::Url { url, browser }) => {
+                self.report(
+                    Some(id),
+                    DeviceEventKind::UrlOpened {
+                        url,
+                        package: browser,
+                    },
+                )
+                .await
+            }
+            Err(e) => {
+                self.log(LogPriority::Warn, &format!("{id}: tap failed: {e}"));
+                self.report(
+                    Some(id),
+                    DeviceEventKind::ClickFailed {
+                        code: e.code,
+                        detail: e.detail,
+                    },
+                )
+                .await
+            }
+        }
+        self.send_callbacks(&instr, CallbackTrigger::Clicked);
+        self.cancel(&key, "click").await;
+    }
+
+    /// Starts what the click route names, with the extras that reach the app.
+    fn open(&self, instr: &DisplayInstruction) -> Result<Opened, OsError> {
+        let os = self.os();
+        let pkg = &instr.package;
+        let not_found = |detail: String| OsError::new(Diagnosis::DeviceActivityNotFound, detail);
+        let intent = match &instr.click {
+            ClickRoute::Url { url } => {
+                let browser = os.open_url(url, &self.config.package)?;
+                return Ok(Opened::Url {
+                    url: url.clone(),
+                    browser,
+                });
+            }
+            // As the vendor services do: the package's launch intent.
+            ClickRoute::Launcher => os.launch_intent_for_package(pkg).ok_or_else(|| {
+                not_found(format!(
+                    "{pkg} has no launcher activity (Intent {{ act={ACTION_MAIN} cat=[{CATEGORY_LAUNCHER}] pkg={pkg} }})"
+                ))
+            })?,
+            ClickRoute::IntentUri { uri } => {
+                let mut i = Intent::parse_uri(uri)
+                    .map_err(|e| not_found(format!("cannot parse intent URI `{uri}`: {e}")))?;
+                // The service keeps the intent inside the target app.
+                if i.component.is_none() && i.package.is_none() {
+                    i.package = Some(pkg.clone());
+                }
+                i
+            }
+            ClickRoute::Component { component } => {
+                let c: ComponentName = component
+                    .parse()
+                    .map_err(|e| not_found(format!("bad component `{component}`: {e}")))?;
+                Intent::default().with_component(c)
+            }
+            ClickRoute::Action { action } => {
+                let mut i = Intent::new(action.clone());
+                i.add_category(CATEGORY_DEFAULT);
+                i.package = Some(pkg.clone());
+                i
+            }
+        };
+        let info = os.device_info();
+        let mut intent = intent.with_flags(FLAG_ACTIVITY_NEW_TASK);
+        for e in instr.extras.iter().filter(|e| Self::keeps(&info, e)) {
+            intent.extras.insert(e.key.clone(), e.value.clone());
+        }
+        intent
+            .extras
+            .insert(EXTRA_MESSAGE_ID, instr.message_id.0.clone());
+        os.start_activity(intent, &self.config.package)?;
+        Ok(Opened::Activity)
+    }
+
+    /// Removes a tracked notification and reports it (once).
+    async fn cancel(&self, key: &str, reason: &str) {
+        self.os().cancel_notification(key);
+        let entry = {
+            let mut s = self.service.state.lock();
+            s.shown
+                .iter()
+                .position(|sh| sh.key == key)
+                .map(|i| s.shown.remove(i))
+        };
+        if let Some(Shown {
+            instruction,
+            in_shade: true,
+            ..
+        }) = entry
+        {
+            self.report_removed(&instruction.message_id, reason).await;
+        }
+    }
+
+    async fn report_removed(&self, id: &MessageId, reason: &str) {
+        self.report(
+            Some(id),
+            DeviceEventKind::Removed {
+                reason: reason.to_string(),
+            },
+        )
+        .await;
+    }
+
+    /// `clear`: one message's notification, or all of them.
+    async fn clear(&self, id: Option<&MessageId>) {
+        let keys: Vec<String> = self
+            .service
+            .state
+            .lock()
+            .shown
+            .iter()
+            .filter(|sh| sh.in_shade && id.is_none_or(|id| &sh.instruction.message_id == id))
+            .map(|sh| sh.key.clone())
+            .collect();
+        for key in keys {
+            self.cancel(&key, "cancel").await;
+        }
+    }
+
+    /// The framework removed one of our notifications.
+    async fn removed(&self, key: &str, reason: &str) {
+        let id = {
+            let mut s = self.service.state.lock();
+            s.shown
+                .iter_mut()
+                .find(|sh| sh.key == key && sh.in_shade)
+                .map(|sh| {
+                    sh.in_shade = false;
+                    sh.instruction.message_id.clone()
+                })
+        };
+        if let Some(id) = id {
+            self.report_removed(&id, reason).await;
+        }
+    }
+
+    /// Answers a push SDK's token request.
+    async fn register(&self, vendor: Option<String>, package: Option<String>) {
+        let Some(package) = package else {
+            return self.log(LogPriority::Warn, "REGISTER without `package`: ignored");
+        };
+        let vendor_name = vendor.unwrap_or_default();
+        let mut reply = token_reply(&package, &vendor_name);
+        let mut fail = |code: &str, message: String, diagnosis: Option<Diagnosis>| {
+            reply.extras.insert("error_code", code);
+            reply.extras.insert("error_message", message);
+            if let Some(d) = diagnosis {
+                reply.extras.insert("diagnosis", d.code());
+            }
+        };
+        match vendor_name.parse::<VendorId>() {
+            Err(e) => fail("INVALID_VENDOR", e.to_string(), None),
+            Ok(vendor) => {
+                let req = RegisterRequest {
+                    device: self.config.device.clone(),
+                    vendor,
+                    package: package.clone(),
+                    device_info: self.os().device_info(),
+                };
+                let body = serde_json::to_value(&req).unwrap_or_default();
+                match self.client.post_any("/gateway/v1/register", &body).await {
+                    Ok((status, v)) if status.is_success() => match v["token"].as_str() {
+                        Some(token) => {
+                            self.log(
+                                LogPriority::Info,
+                                &format!("registered {package} with {vendor}"),
+                            );
+                            reply.extras.insert("token", token);
+                        }
+                        None => fail("BAD_RESPONSE", format!("no token in {v}"), None),
+                    },
+                    Ok((status, v)) => {
+                        match serde_json::from_value::<RegisterError>(v["error"].clone()) {
+                            Ok(e) => fail(&e.code, e.message, Some(e.diagnosis)),
+                            Err(_) => {
+                                fail(&format!("HTTP_{}", status.as_u16()), v.to_string(), None)
+                            }
+                        }
+                    }
+                    Err(e) => fail("SERVICE_NOT_AVAILABLE", e.to_string(), None),
+                }
+            }
+        }
+        if !self.os().send_broadcast(reply, &self.config.package, true) {
+            self.log(
+                LogPriority::Warn,
+                &format!("TOKEN answer not delivered to {package}"),
+            );
+        }
+    }
+}
