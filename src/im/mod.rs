@@ -164,6 +164,9 @@ pub struct ImServer {
     base_urls: Arc<Mutex<BTreeMap<VendorId, String>>>,
     http: reqwest::Client,
     state: Arc<Mutex<State>>,
+    /// Bumped on every change of accounts, sessions, tokens or connections,
+    /// so callers can wait for a state instead of polling.
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl ImServer {
@@ -178,6 +181,33 @@ impl ImServer {
             base_urls: Arc::default(),
             http,
             state: Arc::default(),
+            changes: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    /// Waits until `pred` holds for the IM server, re-checking after every
+    /// change of its login, token or connection state; `None` when `timeout`
+    /// (wall time) passes first.
+    pub async fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&ImServer) -> Option<T>,
+    ) -> Option<T> {
+        let mut rx = self.changes.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            rx.borrow_and_update();
+            if let Some(v) = pred(self) {
+                return Some(v);
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return None,
+            }
         }
     }
 
@@ -200,6 +230,7 @@ impl ImServer {
     /// Creates an account if it does not exist (TIM's account_import).
     pub fn import_account(&self, user: &str) {
         self.state.lock().account(user);
+        self.changed();
     }
 
     /// Logs `user` in on `device`, kicking a session on another device.
@@ -243,6 +274,8 @@ impl ImServer {
             session: session.clone(),
             device: device.to_string(),
         };
+        drop(s);
+        self.changed();
         session
     }
 
@@ -268,6 +301,8 @@ impl ImServer {
         let mut s = self.state.lock();
         s.sessions.remove(session);
         s.account(&user).login = LoginState::LoggedOut;
+        drop(s);
+        self.changed();
         Ok(())
     }
 
@@ -282,6 +317,8 @@ impl ImServer {
         s.account(user).login = LoginState::Kicked {
             by_device: by_device.to_string(),
         };
+        drop(s);
+        self.changed();
         session
     }
 
@@ -295,6 +332,8 @@ impl ImServer {
             )
         })?;
         sess.push_token = Some(token);
+        drop(s);
+        self.changed();
         Ok(())
     }
 
@@ -321,7 +360,9 @@ impl ImServer {
             sess.connection = Some((generation, tx));
             generation
         };
+        self.changed();
         let state = self.state.clone();
+        let changes = self.changes.clone();
         let session = session.to_string();
         let guard = OnDrop::new(move || {
             let mut s = state.lock();
@@ -331,6 +372,8 @@ impl ImServer {
                     tracing::debug!(session, "IM connection closed: user is offline");
                 }
             }
+            drop(s);
+            changes.send_modify(|n| *n += 1);
         });
         Ok((rx, guard))
     }
@@ -417,6 +460,7 @@ impl ImServer {
     /// Forgets everything.
     pub fn reset(&self) {
         *self.state.lock() = State::default();
+        self.changed();
     }
 
     // ---- messages ----

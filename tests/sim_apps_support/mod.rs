@@ -510,10 +510,10 @@ impl Lab {
 
     pub async fn wait_connected(&self, connected: bool) {
         let gw = self.hub.hub.gateway().clone();
-        poll(&format!("gateway connected == {connected}"), || {
-            (gw.is_connected(SERIAL) == connected).then_some(())
-        })
-        .await;
+        assert!(
+            gw.wait_connected(SERIAL, connected, DEADLINE).await,
+            "gateway connected != {connected} before the deadline"
+        );
     }
 
     /// `am start -W -n com.pushlab.demo/.SplashActivity --es pushlab.command …`.
@@ -531,7 +531,7 @@ impl Lab {
     /// Waits for an IM account to satisfy `pred`.
     pub async fn wait_account(&self, what: &str, mut pred: impl FnMut(&Value) -> bool) -> Value {
         let im = self.hub.hub.im.clone();
-        poll(what, || {
+        im.wait_until(DEADLINE, |im| {
             serde_json::to_value(im.accounts())
                 .ok()?
                 .as_array()?
@@ -540,6 +540,7 @@ impl Lab {
                 .cloned()
         })
         .await
+        .unwrap_or_else(|| panic!("no {what} before the deadline"))
     }
 
     /// The login command; waits until the user is logged in and online.
@@ -699,21 +700,6 @@ pub fn assert_in_order(kinds: &[String], wanted: &[&str]) {
             "`{w}` missing or out of order in {kinds:?} (wanted {wanted:?})"
         );
     }
-}
-
-/// Re-checks a condition on hub state that has no change notification,
-/// until it holds or the deadline passes.
-pub async fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let r = tokio::time::timeout(DEADLINE, async {
-        loop {
-            if let Some(v) = f() {
-                return v;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await;
-    r.unwrap_or_else(|_| panic!("no {what} before the deadline"))
 }
 
 /// FCM credentials: a service account with a TEST-ONLY key made for this

@@ -111,6 +111,18 @@ impl AdbServer {
     /// Polls `adb devices` until `serial` is in `state`, failing after the
     /// deadline with the last state seen.
     pub async fn wait_for_state(&self, serial: &str, state: &str) {
+        if state == "device" {
+            // adb itself waits for the transport to come online.
+            let waited =
+                tokio::time::timeout(DEADLINE, self.adb(&["-s", serial, "wait-for-device"])).await;
+            assert!(
+                waited.is_ok_and(|o| o.status.success()),
+                "{serial} did not come online within {DEADLINE:?}"
+            );
+            return;
+        }
+        // No adb wait exists for other states (e.g. `unauthorized`): ask
+        // again until the deadline.
         let mut last = None;
         let waited = tokio::time::timeout(DEADLINE, async {
             loop {

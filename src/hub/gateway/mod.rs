@@ -53,6 +53,8 @@ struct State {
 pub struct Gateway {
     journal: Journal,
     state: Arc<Mutex<State>>,
+    /// Bumped whenever a device's stream opens or closes.
+    connections: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// A device summary for retrospection.
@@ -68,6 +70,7 @@ impl Gateway {
         Gateway {
             journal,
             state: Arc::default(),
+            connections: Arc::new(tokio::sync::watch::channel(0).0),
         }
     }
 
@@ -233,7 +236,9 @@ impl Gateway {
                 );
             }
         }
+        self.connections.send_modify(|n| *n += 1);
         let state = self.state.clone();
+        let connections = self.connections.clone();
         let device = device.to_string();
         let guard = OnDrop::new(move || {
             let mut s = state.lock();
@@ -242,6 +247,8 @@ impl Gateway {
                     slot.stream = None;
                 }
             }
+            drop(s);
+            connections.send_modify(|n| *n += 1);
         });
         (rx, guard)
     }
@@ -253,6 +260,30 @@ impl Gateway {
             .devices
             .get(device)
             .is_some_and(|d| d.stream.is_some())
+    }
+
+    /// Waits until the device's stream is open (`connected`) or closed,
+    /// for at most `timeout` of wall time; false when the time ran out.
+    pub async fn wait_connected(
+        &self,
+        device: &str,
+        connected: bool,
+        timeout: std::time::Duration,
+    ) -> bool {
+        let mut rx = self.connections.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            rx.borrow_and_update();
+            if self.is_connected(device) == connected {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                return false;
+            }
+        }
     }
 
     /// Appends a device's event to the journal.
