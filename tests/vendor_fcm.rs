@@ -1149,3 +1149,82 @@ async fn firebase_admin_python_sdk_talks_to_the_simulator() {
         1
     );
 }
+
+// ---------------------------------------------------------------- one field mutated
+
+fn any_i64() -> impl Strategy<Value = i64> {
+    prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(0), any::<i64>()]
+}
+
+#[tokio::test]
+async fn extreme_iat_and_exp_are_refused_as_invalid_grant() {
+    let (s, f) = hub();
+    let now = s.clock.now();
+    for (iat, exp) in [
+        (i64::MIN, i64::MAX),
+        (i64::MIN, now.seconds()),
+        (now.seconds(), i64::MAX),
+        (i64::MAX, i64::MIN),
+    ] {
+        let claims = Claims {
+            iat,
+            exp,
+            ..claims_at(now)
+        };
+        let (status, v) = call(&f, form_request(assertion(&claims, key(), KEY_ID))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "iat {iat} exp {exp}: {v}");
+        assert_eq!(v["error"], "invalid_grant", "iat {iat} exp {exp}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A validly signed assertion with any `iat` and `exp` is answered in
+    /// Google's OAuth shape, never with a crash.
+    #[test]
+    fn assertions_with_any_iat_and_exp_never_panic(iat in any_i64(), exp in any_i64(), mutate_iat in any::<bool>()) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let (s, f) = hub();
+            let mut claims = claims_at(s.clock.now());
+            if mutate_iat { claims.iat = iat; } else { claims.exp = exp; }
+            let (status, v) = call(&f, form_request(assertion(&claims, key(), KEY_ID))).await;
+            prop_assert!(status == StatusCode::OK || status == StatusCode::BAD_REQUEST, "{} {}", status, v);
+            Ok(())
+        })?;
+    }
+
+    /// A valid send with one field of its message, its android block or
+    /// its notification replaced by any JSON value never answers 5xx.
+    #[test]
+    fn send_with_one_field_mutated_never_panics(
+        place in 0usize..3,
+        field in prop_oneof![
+            Just("token"), Just("data"), Just("notification"), Just("android"), Just("title"),
+            Just("body"), Just("ttl"), Just("priority"), Just("collapse_key"), Just("click_action"),
+            Just("channel_id"), Just("restricted_package_name"), Just("validate_only"),
+        ],
+        value in arb_json(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let (s, f) = hub();
+            let t = access_token(&f, &s).await;
+            let mut body = json!({"message": {
+                "token": token(),
+                "notification": {"title": "a new message", "body": "Hello"},
+                "data": {"ext": "{}"},
+                "android": {"ttl": "60s", "priority": "high", "notification": {"channel_id": "tuikit", "click_action": "OPEN"}},
+            }});
+            match place {
+                0 => body["message"][field] = value,
+                1 => body["message"]["android"][field] = value,
+                _ => body["message"]["android"]["notification"][field] = value,
+            }
+            let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body.to_string())).await;
+            prop_assert!(!status.is_server_error(), "{} {}", status, v);
+            Ok(())
+        })?;
+    }
+}

@@ -1032,3 +1032,83 @@ async fn huawei_python_sdk_sends_through_the_simulator_unchanged() {
     let (ok, out) = run_hms_python_sdk(&base, APP_ID, SECRET, "unknown").await;
     assert!(!ok && out.contains("400"), "{out}");
 }
+
+/// Text for one form field: any i64 (edges included) or any string.
+fn any_field_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| n.to_string()),
+        Just(String::new()),
+        ".{0,40}",
+    ]
+}
+
+/// Any JSON value, edge integers and floats included.
+fn any_field_json() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(-1i64)].prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|n| json!(n)),
+        json_value(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A valid OAuth request with one field replaced is answered with
+    /// Huawei's OAuth shape, never a crash nor a 5xx.
+    #[test]
+    fn oauth_with_one_field_mutated_never_panics_nor_answers_500(
+        which in 0usize..3,
+        value in any_field_text(),
+        v2 in any::<bool>(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let mut fields = vec![
+                ("grant_type", "client_credentials".to_string()),
+                ("client_id", APP_ID.to_string()),
+                ("client_secret", SECRET.to_string()),
+            ];
+            fields[which].1 = value.clone();
+            let body = serde_urlencoded::to_string(&fields).unwrap();
+            let path = if v2 { "/oauth2/v2/token" } else { "/oauth2/v3/token" };
+            let (status, v) = lab.token_for(path, &body).await;
+            prop_assert!(!status.is_server_error(), "{} {}", status, v);
+            prop_assert!(v.is_object(), "{}", v);
+            Ok(())
+        })?;
+    }
+
+    /// A valid authenticated send with one field of its message, android
+    /// block or notification replaced is answered in HMS's shape.
+    #[test]
+    fn send_with_one_field_mutated_never_panics_nor_answers_500(
+        place in 0usize..4,
+        field in prop_oneof![
+            Just("token"), Just("data"), Just("android"), Just("notification"), Just("title"),
+            Just("body"), Just("click_action"), Just("collapse_key"), Just("ttl"), Just("urgency"),
+            Just("category"), Just("badge"), Just("notify_id"), Just("style"), Just("importance"),
+            Just("channel_id"), Just("fast_app_target"), Just("target_user_type"), Just("validate_only"),
+        ],
+        value in any_field_json(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let token = lab.register("dev-1");
+            let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+            let mut body = message(&token);
+            match place {
+                0 => body[field] = value,
+                1 => body["message"][field] = value,
+                2 => body["message"]["android"][field] = value,
+                _ => body["message"]["android"]["notification"][field] = value,
+            }
+            let (status, v) = lab.send(APP_ID, Some(&bearer), body.to_string()).await;
+            prop_assert!(!status.is_server_error(), "{} {}", status, v);
+            prop_assert!(v["code"].is_string(), "{}", v);
+            Ok(())
+        })?;
+    }
+}

@@ -1272,3 +1272,73 @@ proptest! {
         prop_assert!(v["code"].is_i64());
     }
 }
+
+/// Any JSON value, to replace one field of a valid message.
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".{0,30}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(2, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            proptest::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// A valid auth form with one field replaced by any text (any i64
+    /// timestamp among them) is answered in OPPO's shape.
+    #[test]
+    fn auth_with_one_field_mutated_answers_in_oppo_shape(
+        field in prop_oneof![Just("app_key"), Just("timestamp"), Just("sign")],
+        value in prop_oneof![
+            prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| n.to_string()),
+            ".{0,40}",
+        ],
+    ) {
+        let rt = runtime();
+        let (s, oppo, _) = setup();
+        let router = oppo.router();
+        let good: Vec<(String, String)> = serde_urlencoded::from_bytes(&signed_auth(&s, 0)).expect("form");
+        let fields: Vec<(&str, &str)> = good
+            .iter()
+            .map(|(k, v)| (k.as_str(), if k == field { value.as_str() } else { v.as_str() }))
+            .collect();
+        let (status, v) = rt.block_on(call(&router, oppo::AUTH_PATH, &[], form(&fields)));
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(v["code"].is_i64(), "{}", v);
+    }
+
+    /// A valid unicast with one field of its message or notification
+    /// replaced by any JSON value is answered in OPPO's shape.
+    #[test]
+    fn unicast_with_one_field_mutated_answers_in_oppo_shape(
+        in_notification in any::<bool>(),
+        field in prop_oneof![
+            Just("title"), Just("content"), Just("click_action_type"), Just("click_action_url"),
+            Just("click_action_activity"), Just("click_action_url"), Just("action_parameters"),
+            Just("channel_id"), Just("style"), Just("off_line_ttl"), Just("category"),
+            Just("notify_level"), Just("target_type"), Just("target_value"), Just("sub_title"),
+        ],
+        value in arbitrary_json(),
+    ) {
+        let rt = runtime();
+        let (s, oppo, device) = setup();
+        let router = oppo.router();
+        let token = rt.block_on(auth_token(&s, &router));
+        let mut message = json!({"target_type": 2, "target_value": device, "notification": notification(json!({}))});
+        if in_notification { message["notification"][field] = value; } else { message[field] = value; }
+        let body = form(&[("message", &message.to_string()), ("auth_token", &token)]);
+        let (status, v) = rt.block_on(call(&router, oppo::UNICAST_PATH, &[], body));
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(v["code"].is_i64(), "{}", v);
+    }
+}

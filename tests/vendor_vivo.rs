@@ -365,6 +365,16 @@ async fn auth_rejections_carry_vivo_codes() {
             10207,
         ),
         ("body not an object", json!([1, 2]), 10200),
+        (
+            "timestamp at the smallest i64",
+            with("timestamp", json!(i64::MIN)),
+            10207,
+        ),
+        (
+            "timestamp at the largest i64",
+            with("timestamp", json!(i64::MAX)),
+            10207,
+        ),
     ];
     for (name, body, code) in cases {
         let (status, v) = call(&router, vivo::AUTH_PATH, &[], body).await;
@@ -1129,5 +1139,60 @@ proptest! {
         let (status, v) = rt.block_on(call(&router, vivo::SEND_PATH, &[("authToken", &token)], body));
         prop_assert_eq!(status, StatusCode::OK);
         prop_assert!(v["result"].is_i64());
+    }
+}
+
+/// One field of a request replaced by an arbitrary value: any i64, any
+/// string, or any JSON value.
+fn mutated_field() -> impl Strategy<Value = Value> {
+    let edge = prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(-1), Just(0)];
+    prop_oneof![
+        edge.prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<i64>().prop_map(|n| Value::from(n.to_string())),
+        arbitrary_json(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// A valid auth request with one field replaced is answered in vivo's
+    /// shape, never with a crash: the timestamp window and the signature
+    /// checks are reached with any value.
+    #[test]
+    fn auth_with_one_field_mutated_answers_in_vivo_shape(
+        field in prop_oneof![Just("appId"), Just("appKey"), Just("timestamp"), Just("sign")],
+        value in mutated_field(),
+    ) {
+        let rt = runtime();
+        let (s, vivo, _) = setup();
+        let router = vivo.router();
+        let mut body = signed_auth(&s, 0);
+        body[field] = value;
+        let (status, v) = rt.block_on(call(&router, vivo::AUTH_PATH, &[], body));
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(v["result"].is_i64(), "{}", v);
+    }
+
+    /// A valid send with one field replaced is answered in vivo's shape.
+    #[test]
+    fn send_with_one_field_mutated_answers_in_vivo_shape(
+        field in prop_oneof![
+            Just("appId"), Just("regId"), Just("notifyType"), Just("title"), Just("content"),
+            Just("skipType"), Just("skipContent"), Just("requestId"), Just("clientCustomMap"),
+            Just("classification"), Just("category"), Just("timeToLive"), Just("networkType"),
+        ],
+        value in mutated_field(),
+    ) {
+        let rt = runtime();
+        let (s, vivo, reg) = setup();
+        let router = vivo.router();
+        let token = rt.block_on(auth_token(&s, &router));
+        let mut body = message(&reg, json!({}));
+        body[field] = value;
+        let (status, v) = rt.block_on(call(&router, vivo::SEND_PATH, &[("authToken", &token)], body));
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(v["result"].is_i64(), "{}", v);
     }
 }

@@ -699,3 +699,48 @@ proptest! {
         })?;
     }
 }
+
+/// Text for one form field: any i64 (edges included) or any string.
+fn any_field_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop_oneof![
+            Just(i64::MIN),
+            Just(i64::MAX),
+            Just(-1i64),
+            Just(0i64),
+            any::<i64>()
+        ]
+        .prop_map(|n| n.to_string()),
+        Just(String::new()),
+        ".{0,60}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A valid authenticated send with one field replaced (or added) is
+    /// answered in Mi's shape: validation sees every value.
+    #[test]
+    fn send_with_one_field_mutated_answers_in_mi_shape(
+        key in prop_oneof![
+            Just("registration_id"), Just("restricted_package_name"), Just("title"),
+            Just("description"), Just("payload"), Just("pass_through"), Just("notify_type"),
+            Just("notify_id"), Just("time_to_live"), Just("time_to_send"),
+            Just("extra.notify_effect"), Just("extra.intent_uri"), Just("extra.web_uri"),
+            Just("extra.channel_id"), Just("extra.ext"), Just("extra.class_name"),
+        ],
+        value in any_field_text(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let token = lab.register("dev-1");
+            let form = with(&good_form(&token), key, &value);
+            let (status, v) = lab.post("/v3/message/regid", Some(&format!("key={SECRET}")), &form).await;
+            prop_assert_eq!(status, StatusCode::OK);
+            prop_assert!(v["code"].is_i64(), "{}", v);
+            Ok(())
+        })?;
+    }
+}

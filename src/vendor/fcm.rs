@@ -1058,7 +1058,12 @@ fn issue_token(
     const SKEW: i64 = 300;
     let t = now.seconds();
     let c = &jwt.claims;
-    if c.exp <= c.iat || c.exp - c.iat > 3600 || c.iat > t + SKEW || c.exp < t - SKEW {
+    let lifetime = c.exp.checked_sub(c.iat);
+    if c.exp <= c.iat
+        || lifetime.is_none_or(|l| l > 3600)
+        || c.iat > t.saturating_add(SKEW)
+        || c.exp < t.saturating_sub(SKEW)
+    {
         return fail(
             StatusCode::BAD_REQUEST,
             "invalid_grant",

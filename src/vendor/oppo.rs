@@ -1464,7 +1464,7 @@ fn auth(s: &Inner, req: &Req) -> Result<(String, Timestamp), OppoError> {
     let ts: i64 = timestamp
         .parse()
         .map_err(|_| OppoError::with(codes::INVALID_TIMESTAMP, "not a millisecond timestamp"))?;
-    if timestamp.len() != 13 || (ts - now.millis()).abs() > TIMESTAMP_WINDOW_MS {
+    if timestamp.len() != 13 || ts.abs_diff(now.millis()) > TIMESTAMP_WINDOW_MS.unsigned_abs() {
         return Err(OppoError::with(
             codes::INVALID_TIMESTAMP,
             "timestamp must be milliseconds within 10 minutes of server time",

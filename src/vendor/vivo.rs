@@ -1412,7 +1412,7 @@ fn auth(s: &Inner, req: &Req) -> Result<String, VivoError> {
     let ts: i64 = timestamp
         .parse()
         .map_err(|_| VivoError::with(codes::TIMESTAMP_INVALID, "not a millisecond timestamp"))?;
-    if (ts - now.millis()).abs() > TIMESTAMP_WINDOW_MS {
+    if ts.abs_diff(now.millis()) > TIMESTAMP_WINDOW_MS.unsigned_abs() {
         return Err(VivoError::with(
             codes::TIMESTAMP_INVALID,
             "not within 10 minutes of server time",

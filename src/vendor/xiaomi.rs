@@ -704,7 +704,7 @@ fn validate(form: &Form, now_ms: i64) -> Result<Message, MiError> {
     // Scheduled sends are checked but delivered at once: pushlab's cases
     // never schedule, and the hub clock is virtual.
     if let Some(at) = parse_int(form, "time_to_send")? {
-        if at > now_ms + MAX_SCHEDULE_MS {
+        if at > now_ms.saturating_add(MAX_SCHEDULE_MS) {
             return Err(MiError::new(
                 codes::ILLEGAL_PARAMETER,
                 "time_to_send must be within 7 days",
