@@ -1228,3 +1228,23 @@ proptest! {
         })?;
     }
 }
+
+/// Forty concurrent sends with no cached access token make one token
+/// request between them and all of them are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_sends_share_one_token_request() {
+    let (_, f) = hub();
+    let base = serve(&f).await;
+    let http = reqwest::Client::new();
+    let p = push(ClickAction::OpenApp, None);
+    let outcomes = futures::future::join_all((0..40).map(|_| f.send(&http, &base, &p))).await;
+    for o in &outcomes {
+        assert!(o.result.is_ok(), "{:?}", o.result);
+    }
+    let token_calls = f
+        .requests()
+        .iter()
+        .filter(|r| r.path == fcm::TOKEN_PATH)
+        .count();
+    assert_eq!(token_calls, 1);
+}

@@ -1112,3 +1112,31 @@ proptest! {
         })?;
     }
 }
+
+/// Fifteen concurrent sends with no cached token make one OAuth call
+/// between them and all of them are accepted (fifteen stays under the
+/// per-device flow control of twenty a second).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_sends_share_one_oauth_call() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = lab.hw.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let mut p = push(ClickAction::OpenApp, None);
+    p.token = token;
+    let outcomes = futures::future::join_all((0..15).map(|_| lab.hw.send(&http, &base, &p))).await;
+    for o in &outcomes {
+        assert!(o.result.is_ok(), "{:?}", o.result);
+    }
+    let oauth_calls = lab
+        .hw
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("oauth2"))
+        .count();
+    assert_eq!(oauth_calls, 1);
+}

@@ -1342,3 +1342,24 @@ proptest! {
         prop_assert!(v["code"].is_i64(), "{}", v);
     }
 }
+
+/// Forty concurrent sends with no cached token make one auth call between
+/// them and all of them are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_sends_share_one_auth_call() {
+    let (_, oppo, device) = setup();
+    let base = serve(oppo.router()).await;
+    let http = reqwest::Client::new();
+    let mut p = push(ClickAction::OpenApp, None);
+    p.token = device;
+    let outcomes = futures::future::join_all((0..40).map(|_| oppo.send(&http, &base, &p))).await;
+    for o in &outcomes {
+        assert!(o.result.is_ok(), "{:?}", o.result);
+    }
+    let auth_calls = oppo
+        .requests()
+        .iter()
+        .filter(|r| r.path == oppo::AUTH_PATH)
+        .count();
+    assert_eq!(auth_calls, 1);
+}

@@ -1196,3 +1196,24 @@ proptest! {
         prop_assert!(v["result"].is_i64(), "{}", v);
     }
 }
+
+/// Forty concurrent sends with no cached token make one auth call between
+/// them (vivo allows ten a second) and all of them are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_sends_share_one_auth_call() {
+    let (_, vivo, reg) = setup();
+    let base = serve(vivo.router()).await;
+    let http = reqwest::Client::new();
+    let mut p = push(ClickAction::OpenApp, None);
+    p.token = reg;
+    let outcomes = futures::future::join_all((0..40).map(|_| vivo.send(&http, &base, &p))).await;
+    for o in &outcomes {
+        assert!(o.result.is_ok(), "{:?}", o.result);
+    }
+    let auth_calls = vivo
+        .requests()
+        .iter()
+        .filter(|r| r.path == vivo::AUTH_PATH)
+        .count();
+    assert_eq!(auth_calls, 1);
+}

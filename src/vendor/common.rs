@@ -218,6 +218,31 @@ impl Faults {
     }
 }
 
+/// One asynchronous lock per key, for single-flight token refreshes: the
+/// first task to find a credential's cached token missing or stale fetches
+/// a new one while the others wait, then read the cache it filled, so N
+/// concurrent cold sends make one auth call (vendors cap auth calls and
+/// invalidate older tokens).
+pub struct RefreshLocks<K> {
+    inner: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl<K> Default for RefreshLocks<K> {
+    fn default() -> Self {
+        RefreshLocks {
+            inner: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash + Clone> RefreshLocks<K> {
+    /// Waits for and holds the refresh lock of `key`.
+    pub async fn lock(&self, key: &K) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self.inner.lock().entry(key.clone()).or_default().clone();
+        lock.lock_owned().await
+    }
+}
+
 /// Fixed windows counted on the hub clock: "at most `limit` per `window`"
 /// for any key (an app, an app and a device...).
 pub struct RateWindow {

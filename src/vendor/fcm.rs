@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use super::common::{random_string, FaultKind, RateWindow, RequestLogs, ALNUM, HEX};
+use super::common::{random_string, FaultKind, RateWindow, RefreshLocks, RequestLogs, ALNUM, HEX};
 use super::{
     ClickAction, Credentials as AnyCredentials, Faults, PageTarget, Push, Rejection, RequestLog,
     SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
@@ -528,6 +528,8 @@ struct Inner {
     public_keys: Mutex<HashMap<String, (String, RsaPublicKey)>>,
     /// Client: access tokens by (client email, token URL).
     client_tokens: Mutex<HashMap<(String, String), CachedToken>>,
+    /// Client side: one token refresh at a time per service account.
+    refresh: RefreshLocks<(String, String)>,
     /// Client: parsed signing keys by PEM.
     signing_keys: Mutex<HashMap<String, RsaPrivateKey>>,
 }
@@ -548,6 +550,7 @@ impl Fcm {
                 issued: Mutex::new(HashMap::new()),
                 public_keys: Mutex::new(HashMap::new()),
                 client_tokens: Mutex::new(HashMap::new()),
+                refresh: RefreshLocks::default(),
                 signing_keys: Mutex::new(HashMap::new()),
             }),
         }
@@ -580,12 +583,23 @@ impl Fcm {
         sa: &ServiceAccount,
         token_url: &str,
     ) -> Result<String, Rejection> {
-        let now = self.inner.services.clock.now();
         let cache_key = (sa.client_email.clone(), token_url.to_string());
-        if let Some(t) = self.inner.client_tokens.lock().get(&cache_key) {
-            if now.plus(Duration::from_secs(60)) < t.expires_at {
-                return Ok(t.token.clone());
-            }
+        let cached = |now: Timestamp| {
+            self.inner
+                .client_tokens
+                .lock()
+                .get(&cache_key)
+                .filter(|t| now.plus(Duration::from_secs(60)) < t.expires_at)
+                .map(|t| t.token.clone())
+        };
+        if let Some(token) = cached(self.inner.services.clock.now()) {
+            return Ok(token);
+        }
+        // Single flight: one refresh per service account, the others wait.
+        let _refresh = self.inner.refresh.lock(&cache_key).await;
+        let now = self.inner.services.clock.now();
+        if let Some(token) = cached(now) {
+            return Ok(token);
         }
         let key = self.signing_key(&sa.private_key)?;
         let req = build_token_request(sa, &key, now, token_url);

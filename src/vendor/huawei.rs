@@ -28,7 +28,7 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs};
+use super::common::{china_day, random_string, FaultKind, RateWindow, RefreshLocks, RequestLogs};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -201,6 +201,8 @@ struct Inner {
     issued: Mutex<HashMap<String, Issued>>,
     /// Client side: cached tokens per (token URL, app id, secret).
     cache: Mutex<HashMap<CacheKey, (String, Timestamp)>>,
+    /// Client side: one token refresh at a time per cache key.
+    refresh: RefreshLocks<CacheKey>,
 }
 
 /// Huawei HMS Push.
@@ -221,6 +223,7 @@ impl Huawei {
                 counters: RwLock::new(counters),
                 issued: Mutex::new(HashMap::new()),
                 cache: Mutex::new(HashMap::new()),
+                refresh: RefreshLocks::default(),
             }),
         }
     }
@@ -647,11 +650,22 @@ async fn access_token(
         creds.app_id.clone(),
         creds.client_secret.clone(),
     );
+    let cached = |now: Timestamp| {
+        inner
+            .cache
+            .lock()
+            .get(&key)
+            .filter(|(_, expires)| now.plus(REFRESH_MARGIN) < *expires)
+            .map(|(token, _)| token.clone())
+    };
+    if let Some(token) = cached(clock.now()) {
+        return Ok(token);
+    }
+    // Single flight: one refresh per credentials, the others wait for it.
+    let _refresh = inner.refresh.lock(&key).await;
     let now = clock.now();
-    if let Some((token, expires)) = inner.cache.lock().get(&key) {
-        if now.plus(REFRESH_MARGIN) < *expires {
-            return Ok(token.clone());
-        }
+    if let Some(token) = cached(now) {
+        return Ok(token);
     }
     let req = build_token_request(creds);
     let body = req.body.as_str().unwrap_or_default().to_string();

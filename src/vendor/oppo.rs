@@ -39,7 +39,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs, HEX};
+use super::common::{
+    china_day, random_string, FaultKind, RateWindow, RefreshLocks, RequestLogs, HEX,
+};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -884,6 +886,7 @@ struct Inner {
     quotas: RwLock<Arc<Quotas>>,
     /// Client side: (base URL, app key, master secret) → (token, obtained).
     client_tokens: Mutex<HashMap<ClientTokenKey, (String, Timestamp)>>,
+    refresh: RefreshLocks<ClientTokenKey>,
 }
 
 /// OPPO Push: simulated endpoint, client and device semantics.
@@ -902,6 +905,7 @@ impl Oppo {
                 saved: Mutex::default(),
                 quotas: RwLock::new(Arc::new(Quotas::new(Limits::default()))),
                 client_tokens: Mutex::default(),
+                refresh: RefreshLocks::default(),
             }),
         }
     }
@@ -919,11 +923,22 @@ impl Oppo {
             creds.app_key.clone(),
             creds.master_secret.clone(),
         );
+        let cached = |now: Timestamp| {
+            self.inner
+                .client_tokens
+                .lock()
+                .get(&key)
+                .filter(|(_, at)| now.since(*at) < CLIENT_TOKEN_TTL)
+                .map(|(token, _)| token.clone())
+        };
+        if let Some(token) = cached(self.inner.services.clock.now()) {
+            return Ok(token);
+        }
+        // Single flight: one refresh per credentials, the others wait for it.
+        let _refresh = self.inner.refresh.lock(&key).await;
         let now = self.inner.services.clock.now();
-        if let Some((token, at)) = self.inner.client_tokens.lock().get(&key) {
-            if now.since(*at) < CLIENT_TOKEN_TTL {
-                return Ok(token.clone());
-            }
+        if let Some(token) = cached(now) {
+            return Ok(token);
         }
         let req = build_auth_request(creds, now, message_id);
         let answer = execute(http, base, &req).await?;

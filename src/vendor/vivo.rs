@@ -36,7 +36,7 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs};
+use super::common::{china_day, random_string, FaultKind, RateWindow, RefreshLocks, RequestLogs};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -929,6 +929,7 @@ struct Inner {
     payloads: Mutex<HashMap<String, (String, Message)>>,
     quotas: RwLock<Arc<Quotas>>,
     client_tokens: Mutex<HashMap<ClientTokenKey, (String, Timestamp)>>,
+    refresh: RefreshLocks<ClientTokenKey>,
 }
 
 /// vivo Push: simulated endpoint, client and device semantics.
@@ -947,6 +948,7 @@ impl Vivo {
                 payloads: Mutex::default(),
                 quotas: RwLock::new(Arc::new(Quotas::new(Limits::default()))),
                 client_tokens: Mutex::default(),
+                refresh: RefreshLocks::default(),
             }),
         }
     }
@@ -964,11 +966,22 @@ impl Vivo {
             creds.app_key.clone(),
             creds.app_secret.clone(),
         );
+        let cached = |now: Timestamp| {
+            self.inner
+                .client_tokens
+                .lock()
+                .get(&key)
+                .filter(|(_, at)| now.since(*at) < CLIENT_TOKEN_TTL)
+                .map(|(token, _)| token.clone())
+        };
+        if let Some(token) = cached(self.inner.services.clock.now()) {
+            return Ok(token);
+        }
+        // Single flight: one refresh per credentials, the others wait for it.
+        let _refresh = self.inner.refresh.lock(&key).await;
         let now = self.inner.services.clock.now();
-        if let Some((token, at)) = self.inner.client_tokens.lock().get(&key) {
-            if now.since(*at) < CLIENT_TOKEN_TTL {
-                return Ok(token.clone());
-            }
+        if let Some(token) = cached(now) {
+            return Ok(token);
         }
         let answer = execute(http, base, &build_auth_request(creds, now, message_id)).await?;
         if answer.result != codes::SUCCESS {
