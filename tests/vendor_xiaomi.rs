@@ -333,6 +333,16 @@ async fn every_rejection_class_answers_mi_code_in_mi_shape() {
             10016,
         ),
         (
+            "effect 2 with a class_name but no intent_uri",
+            Some(auth.clone()),
+            with(
+                &with(&good, "extra.notify_effect", "2"),
+                "extra.class_name",
+                "com.tencent.qcloud.tim.demo.chat.ChatActivity",
+            ),
+            10016,
+        ),
+        (
             "effect 3 without web_uri",
             Some(auth.clone()),
             with(&good, "extra.notify_effect", "3"),

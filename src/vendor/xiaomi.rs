@@ -715,9 +715,9 @@ fn validate(form: &Form, now_ms: i64) -> Result<Message, MiError> {
     match form.extra("notify_effect") {
         None | Some("1") => {}
         Some("2") => {
-            if form.extra("intent_uri").is_none_or(|u| u.trim().is_empty())
-                && form.extra("class_name").is_none_or(|u| u.trim().is_empty())
-            {
+            // Mi's SDKs document `intent_uri` for effect 2; `class_name`
+            // alone is not a documented substitute, so it is refused.
+            if form.extra("intent_uri").is_none_or(|u| u.trim().is_empty()) {
                 return Err(MiError::new(
                     codes::MISSING_PARAMETER,
                     "extra.intent_uri is required when extra.notify_effect is 2",
@@ -823,17 +823,9 @@ fn instruction(
     let mi_message = mi_push_message(vendor_message_id, m, form);
     let (click, extras, callbacks) = match form.extra("notify_effect") {
         Some("2") => {
-            // Intent URI (or, in older SDKs, a class name in the app).
-            let click = match form.extra("intent_uri").filter(|u| !u.trim().is_empty()) {
-                Some(uri) => ClickRoute::IntentUri {
-                    uri: uri.to_string(),
-                },
-                None => ClickRoute::Component {
-                    component: format!(
-                        "{package}/{}",
-                        form.extra("class_name").unwrap_or_default()
-                    ),
-                },
+            // Validation guarantees an intent URI.
+            let click = ClickRoute::IntentUri {
+                uri: form.extra("intent_uri").unwrap_or_default().to_string(),
             };
             (click, vec![Extra::string(KEY_MESSAGE, mi_message)], vec![])
         }
