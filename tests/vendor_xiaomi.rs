@@ -754,3 +754,49 @@ proptest! {
         })?;
     }
 }
+
+#[tokio::test]
+async fn thousands_of_extras_are_refused_with_65014_and_repeats_keep_the_last_value() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    let keys: Vec<String> = (0..20_000).map(|i| format!("extra.k{i}")).collect();
+    let mut form = good_form(&token);
+    form.extend(keys.iter().map(|k| (k.as_str(), "v")));
+    let (_, v) = lab.post("/v3/message/regid", Some(&auth), &form).await;
+    assert_eq!(v["code"], 65014, "{v}");
+
+    // One key sent 20,000 times is one extra.
+    let values: Vec<String> = (0..20_000).map(|i| i.to_string()).collect();
+    let mut form = good_form(&token);
+    form.extend(values.iter().map(|v| ("extra.k", v.as_str())));
+    let (_, v) = lab.post("/v3/message/regid", Some(&auth), &form).await;
+    assert_eq!(v["code"], 0, "{v}");
+}
+
+#[tokio::test]
+async fn an_unauthenticated_send_is_refused_before_its_body_is_read() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ErrorCode {
+            code: "10027".into(),
+        },
+    });
+    let (_, v) = lab
+        .post("/v3/message/regid", Some("key=wrong"), &good_form(&token))
+        .await;
+    assert_eq!(v["code"], 21301, "{v}");
+    let log = lab.mi.requests().pop().expect("logged");
+    assert!(log.tokens.is_empty(), "{log:?}");
+    // The fault was kept for the next authenticated send.
+    let (_, v) = lab
+        .post(
+            "/v3/message/regid",
+            Some(&format!("key={SECRET}")),
+            &good_form(&token),
+        )
+        .await;
+    assert_eq!(v["code"], 10027, "{v}");
+}

@@ -567,25 +567,50 @@ fn dropped_connection() -> Response {
     Response::new(Body::from_stream(stream))
 }
 
+/// Distinct `extra.<k>` keys kept while parsing: every system extra plus
+/// one more custom key than Mi allows, so a form with too many is still
+/// refused with 65014 without storing an unbounded number of them.
+const MAX_PARSED_EXTRAS: usize = SYSTEM_EXTRAS.len() + MAX_CUSTOM_EXTRAS + 1;
+
 /// The parsed form: last value wins for repeated keys.
 struct Form {
     fields: HashMap<String, String>,
-    /// `extra.<k>` pairs in request order.
+    /// `extra.<k>` pairs in the order each key first appeared (a repeated
+    /// key keeps its place and takes the last value).
     extras: Vec<(String, String)>,
+    /// More distinct extras than [`MAX_PARSED_EXTRAS`] were sent; the rest
+    /// were not kept.
+    extras_overflow: bool,
 }
 
 impl Form {
+    /// Parses in one pass, linear in the body: extras are indexed by key.
     fn parse(body: &[u8]) -> Form {
         let mut fields = HashMap::new();
         let mut extras: Vec<(String, String)> = Vec::new();
+        let mut extra_index: HashMap<String, usize> = HashMap::new();
+        let mut extras_overflow = false;
         for (k, v) in url::form_urlencoded::parse(body) {
             if let Some(x) = k.strip_prefix("extra.") {
-                extras.retain(|(ek, _)| ek != x);
-                extras.push((x.to_string(), v.to_string()));
+                match extra_index.get(x) {
+                    Some(&i) => extras[i].1 = v.to_string(),
+                    None if extras.len() < MAX_PARSED_EXTRAS => {
+                        extra_index.insert(x.to_string(), extras.len());
+                        extras.push((x.to_string(), v.to_string()));
+                    }
+                    None => {
+                        extras_overflow = true;
+                        continue;
+                    }
+                }
             }
             fields.insert(k.into_owned(), v.into_owned());
         }
-        Form { fields, extras }
+        Form {
+            fields,
+            extras,
+            extras_overflow,
+        }
     }
 
     fn get(&self, k: &str) -> Option<&str> {
@@ -752,7 +777,7 @@ fn validate(form: &Form, now_ms: i64) -> Result<Message, MiError> {
         .iter()
         .filter(|(k, _)| !SYSTEM_EXTRAS.contains(&k.as_str()))
         .collect();
-    if custom.len() > MAX_CUSTOM_EXTRAS {
+    if form.extras_overflow || custom.len() > MAX_CUSTOM_EXTRAS {
         return Err(MiError::new(
             codes::TOO_MANY_EXTRAS,
             format!("at most {MAX_CUSTOM_EXTRAS} custom extra key/value pairs are allowed"),
@@ -886,11 +911,9 @@ async fn handle_send(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
-    let form = Form::parse(&body);
-    let tokens = form.tokens();
     let message_id = inner.services.message_id_for(&headers, VendorId::Xiaomi);
     let now = inner.services.clock.now();
-    let reject = |e: MiError, status: StatusCode| -> Response {
+    let reject_for = |e: MiError, status: StatusCode, tokens: &[&str]| -> Response {
         let code = diagnosis_for(e.code);
         inner.logs.push(RequestLog {
             at: now,
@@ -916,8 +939,36 @@ async fn handle_send(
         mi_json(status, error_body(&e))
     };
 
-    // Faults first: they stand for the vendor misbehaving before it looks at
-    // the request.
+    // Authentication: exactly `key=<AppSecret>`, lower-case `key`.
+    let app = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("key="))
+        .filter(|s| !s.is_empty())
+        .and_then(|secret| {
+            inner.services.apps.find(VendorId::Xiaomi, |c| {
+                matches!(&c.credentials, super::Credentials::Xiaomi(x) if x.app_secret == secret)
+            })
+        });
+    let Some(app) = app else {
+        return reject_for(
+            MiError::new(codes::AUTH_FAILED, "Authentication failed"),
+            StatusCode::OK,
+            &[],
+        );
+    };
+    let app_id = match &app.credentials {
+        super::Credentials::Xiaomi(x) => x.app_id.clone(),
+        _ => String::new(),
+    };
+
+    // Authenticated: now the body is worth parsing.
+    let form = Form::parse(&body);
+    let tokens = form.tokens();
+    let reject = |e: MiError, status: StatusCode| reject_for(e, status, &tokens);
+
+    // Faults after authentication and before validation, as in every
+    // vendor: "the next N" counts authenticated sends.
     match inner.faults.take(&tokens) {
         None => {}
         Some(FaultKind::Latency { millis }) => {
@@ -953,28 +1004,6 @@ async fn handle_send(
         }
         Some(FaultKind::Drop) => return dropped_connection(),
     }
-
-    // Authentication: exactly `key=<AppSecret>`, lower-case `key`.
-    let app = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("key="))
-        .filter(|s| !s.is_empty())
-        .and_then(|secret| {
-            inner.services.apps.find(VendorId::Xiaomi, |c| {
-                matches!(&c.credentials, super::Credentials::Xiaomi(x) if x.app_secret == secret)
-            })
-        });
-    let Some(app) = app else {
-        return reject(
-            MiError::new(codes::AUTH_FAILED, "Authentication failed"),
-            StatusCode::OK,
-        );
-    };
-    let app_id = match &app.credentials {
-        super::Credentials::Xiaomi(x) => x.app_id.clone(),
-        _ => String::new(),
-    };
 
     // Package: v3 accepts a comma-separated list; each must be the app's.
     let Some(packages) = form
