@@ -943,6 +943,7 @@ async fn client_maps_unknown_tokens_auth_failures_and_transport_errors() {
         .result
         .unwrap_err();
     assert_eq!(err.vendor_code, "transport");
+    assert_eq!(err.code, pushlab::diagnosis::Diagnosis::DeliveryTimeout);
 }
 
 // ---------------------------------------------------------------- register

@@ -1029,8 +1029,12 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
         .result
         .expect_err("internal error");
     assert_eq!(
-        (r.vendor_code.as_str(), r.message.as_str()),
-        ("500", "Internet server error!")
+        (r.code, r.vendor_code.as_str(), r.message.as_str()),
+        (
+            Diagnosis::DeliveryTimeout,
+            "http_500",
+            "Internet server error!"
+        )
     );
 
     vivo.faults().add(Fault {

@@ -218,6 +218,34 @@ impl Faults {
     }
 }
 
+/// The diagnosis every client gives a request that got no answer
+/// (connection refused, reset, or dropped before the answer was read):
+/// `delivery.timeout`, vendor code `transport`.
+pub fn transport_failure(e: impl std::fmt::Display) -> super::Rejection {
+    super::Rejection {
+        code: crate::diagnosis::Diagnosis::DeliveryTimeout,
+        vendor_code: "transport".into(),
+        message: e.to_string(),
+    }
+}
+
+/// The diagnosis every client gives an HTTP 5xx that is not the vendor's
+/// documented flow control: `delivery.timeout`, vendor code
+/// `http_<status>`, with the start of the body as the message.
+pub fn server_error(status: u16, body: &str) -> super::Rejection {
+    super::Rejection {
+        code: crate::diagnosis::Diagnosis::DeliveryTimeout,
+        vendor_code: http_code(status),
+        message: body.chars().take(200).collect(),
+    }
+}
+
+/// A vendor code for an HTTP status with no vendor code of its own, spelt
+/// the same by every client: `http_<status>`.
+pub fn http_code(status: u16) -> String {
+    format!("http_{status}")
+}
+
 /// One asynchronous lock per key, for single-flight token refreshes: the
 /// first task to find a credential's cached token missing or stale fetches
 /// a new one while the others wait, then read the cache it filled, so N

@@ -49,7 +49,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use super::common::{random_string, FaultKind, RateWindow, RefreshLocks, RequestLogs, ALNUM, HEX};
+use super::common::{
+    random_string, server_error, transport_failure, FaultKind, RateWindow, RefreshLocks,
+    RequestLogs, ALNUM, HEX,
+};
 use super::{
     ClickAction, Credentials as AnyCredentials, Faults, PageTarget, Push, Rejection, RequestLog,
     SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
@@ -414,6 +417,9 @@ pub fn diagnosis_of(http_status: u16, error_code: &str, message: &str) -> Diagno
 
 /// Maps FCM's answer to the message name or a rejection.
 pub fn interpret_response(http_status: u16, body: &str) -> Result<String, Rejection> {
+    if (500..600).contains(&http_status) {
+        return Err(server_error(http_status, body));
+    }
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     if http_status == 200 {
         if let Some(name) = v["name"].as_str() {
@@ -612,6 +618,9 @@ impl Fcm {
             .map_err(transport)?;
         let status = resp.status().as_u16();
         let text = resp.text().await.map_err(transport)?;
+        if (500..600).contains(&status) {
+            return Err(server_error(status, &text));
+        }
         let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let Some(token) = v["access_token"].as_str().filter(|_| status == 200) else {
             let error = v["error"]
@@ -619,8 +628,8 @@ impl Fcm {
                 .unwrap_or("token_request_failed")
                 .to_string();
             return Err(Rejection {
-                code: if status >= 500 {
-                    Diagnosis::VendorInvalidRequest
+                code: if status == 429 {
+                    Diagnosis::VendorRateLimited
                 } else {
                     Diagnosis::VendorAuthFailed
                 },
@@ -679,11 +688,7 @@ impl Fcm {
 }
 
 fn transport(e: reqwest::Error) -> Rejection {
-    Rejection {
-        code: Diagnosis::VendorInvalidRequest,
-        vendor_code: "transport".into(),
-        message: e.to_string(),
-    }
+    transport_failure(e)
 }
 
 /// An FCM registration token: 22 characters of instance id, a colon, then

@@ -28,7 +28,10 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RefreshLocks, RequestLogs};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RefreshLocks, RequestLogs,
+};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -587,16 +590,25 @@ pub fn build_send_request(push: &Push, access_token: &str) -> Result<OutgoingReq
 /// Reads an HMS send answer into the request id or a rejection.
 pub fn interpret_send_response(status: u16, body: &[u8]) -> Result<String, Rejection> {
     let v: Value = match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => v,
+        // Flow control is a 503 that says so; any other 5xx is the server
+        // failing.
+        Ok(v @ Value::Object(_))
+            if !(500..600).contains(&status) || v["code"] == codes::FLOW_CONTROL =>
+        {
+            v
+        }
+        _ if (500..600).contains(&status) => {
+            return Err(server_error(status, &String::from_utf8_lossy(body)));
+        }
         _ => {
             let diagnosis = match status {
                 401 | 403 => Diagnosis::VendorAuthFailed,
-                429 | 503 => Diagnosis::VendorRateLimited,
+                429 => Diagnosis::VendorRateLimited,
                 _ => Diagnosis::VendorInvalidRequest,
             };
             return Err(rejection(
                 diagnosis,
-                format!("http_{status}"),
+                http_code(status),
                 String::from_utf8_lossy(body)
                     .chars()
                     .take(200)
@@ -616,7 +628,7 @@ pub fn interpret_send_response(status: u16, body: &[u8]) -> Result<String, Rejec
         }
         "" => Err(rejection(
             Diagnosis::VendorInvalidRequest,
-            format!("http_{status}"),
+            http_code(status),
             msg,
         )),
         _ => Err(rejection(diagnosis_for(&code), code, msg)),
@@ -675,12 +687,12 @@ async fn access_token(
         .body(body)
         .send()
         .await
-        .map_err(|e| rejection(Diagnosis::VendorInvalidRequest, "transport", e.to_string()))?;
+        .map_err(transport_failure)?;
     let status = resp.status().as_u16();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| rejection(Diagnosis::VendorInvalidRequest, "transport", e.to_string()))?;
+    let bytes = resp.bytes().await.map_err(transport_failure)?;
+    if (500..600).contains(&status) && status != 503 {
+        return Err(server_error(status, &String::from_utf8_lossy(&bytes)));
+    }
     let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     match v["access_token"].as_str() {
         Some(token) if status == 200 && !token.is_empty() => {
@@ -693,7 +705,7 @@ async fn access_token(
         }
         _ => {
             let code = match &v["error"] {
-                Value::Null => format!("http_{status}"),
+                Value::Null => http_code(status),
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
@@ -767,18 +779,10 @@ async fn send(inner: &Inner, http: &reqwest::Client, base_url: &str, push: &Push
                 let status = resp.status().as_u16();
                 match resp.bytes().await {
                     Ok(body) => interpret_send_response(status, &body),
-                    Err(e) => Err(rejection(
-                        Diagnosis::VendorInvalidRequest,
-                        "transport",
-                        e.to_string(),
-                    )),
+                    Err(e) => Err(transport_failure(e)),
                 }
             }
-            Err(e) => Err(rejection(
-                Diagnosis::VendorInvalidRequest,
-                "transport",
-                e.to_string(),
-            )),
+            Err(e) => Err(transport_failure(e)),
         };
         match &result {
             Err(r)

@@ -34,7 +34,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs, HEX};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RequestLogs, HEX,
+};
 use super::{
     ClickAction, Credentials as AnyCredentials, Faults, PageTarget, Push, Rejection, RequestLog,
     SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
@@ -470,20 +473,19 @@ impl Vendor for Meizu {
 }
 
 fn transport(e: reqwest::Error) -> Rejection {
-    Rejection {
-        code: Diagnosis::VendorInvalidRequest,
-        vendor_code: "transport".into(),
-        message: e.to_string(),
-    }
+    transport_failure(e)
 }
 
 /// Maps Meizu's answer for a one-pushId send to the message id or a
 /// rejection.
 pub fn interpret_response(http_status: u16, body: &str, token: &str) -> Result<String, Rejection> {
+    if (500..600).contains(&http_status) {
+        return Err(server_error(http_status, body));
+    }
     let Ok(v) = serde_json::from_str::<Value>(body) else {
         return Err(Rejection {
             code: Diagnosis::VendorInvalidRequest,
-            vendor_code: format!("http {http_status}"),
+            vendor_code: http_code(http_status),
             message: body.chars().take(200).collect(),
         });
     };
@@ -491,7 +493,7 @@ pub fn interpret_response(http_status: u16, body: &str, token: &str) -> Result<S
     let code = match &v["code"] {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
-        _ => format!("http {http_status}"),
+        _ => http_code(http_status),
     };
     let message = v["message"].as_str().unwrap_or_default().to_string();
     if code != "200" {

@@ -40,7 +40,8 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::common::{
-    china_day, random_string, FaultKind, RateWindow, RefreshLocks, RequestLogs, HEX,
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RefreshLocks, RequestLogs, HEX,
 };
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
@@ -812,11 +813,7 @@ struct Answer {
 }
 
 fn transport(e: impl std::fmt::Display) -> Rejection {
-    Rejection {
-        code: Diagnosis::DeliveryTimeout,
-        vendor_code: "transport".into(),
-        message: e.to_string(),
-    }
+    transport_failure(e)
 }
 
 async fn execute(
@@ -831,16 +828,19 @@ async fn execute(
     let resp = rb.body(req.body.clone()).send().await.map_err(transport)?;
     let status = resp.status();
     let text = resp.text().await.map_err(transport)?;
+    if status.is_server_error() {
+        return Err(server_error(status.as_u16(), &text));
+    }
     if !status.is_success() {
         return Err(Rejection {
             code: Diagnosis::VendorInvalidRequest,
-            vendor_code: format!("http {}", status.as_u16()),
+            vendor_code: http_code(status.as_u16()),
             message: text.chars().take(200).collect(),
         });
     }
     serde_json::from_str(&text).map_err(|e| Rejection {
         code: Diagnosis::VendorInvalidRequest,
-        vendor_code: format!("http {}", status.as_u16()),
+        vendor_code: http_code(status.as_u16()),
         message: format!(
             "unreadable answer ({e}): {}",
             text.chars().take(200).collect::<String>()
@@ -1295,7 +1295,7 @@ impl Inner {
                     None,
                     Event::EndpointRejected {
                         vendor: VendorId::Oppo,
-                        vendor_code: format!("http {}", status.as_u16()),
+                        vendor_code: http_code(status.as_u16()),
                         message: message.clone(),
                         code: Diagnosis::VendorInvalidRequest,
                     },

@@ -36,7 +36,10 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RefreshLocks, RequestLogs};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RefreshLocks, RequestLogs,
+};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -847,11 +850,7 @@ pub fn build_send_request(push: &Push, auth_token: &str) -> OutgoingRequest {
 }
 
 fn transport(e: impl std::fmt::Display) -> Rejection {
-    Rejection {
-        code: Diagnosis::DeliveryTimeout,
-        vendor_code: "transport".into(),
-        message: e.to_string(),
-    }
+    transport_failure(e)
 }
 
 #[derive(Debug, Deserialize)]
@@ -881,16 +880,19 @@ async fn execute(
         .map_err(transport)?;
     let status = resp.status();
     let text = resp.text().await.map_err(transport)?;
+    if status.is_server_error() {
+        return Err(server_error(status.as_u16(), &text));
+    }
     if !status.is_success() {
         return Err(Rejection {
             code: Diagnosis::VendorInvalidRequest,
-            vendor_code: status.as_u16().to_string(),
+            vendor_code: http_code(status.as_u16()),
             message: text.chars().take(200).collect(),
         });
     }
     serde_json::from_str(&text).map_err(|e| Rejection {
         code: Diagnosis::VendorInvalidRequest,
-        vendor_code: status.as_u16().to_string(),
+        vendor_code: http_code(status.as_u16()),
         message: format!(
             "unreadable answer ({e}): {}",
             text.chars().take(200).collect::<String>()
@@ -1345,7 +1347,7 @@ impl Inner {
                     None,
                     Event::EndpointRejected {
                         vendor: VendorId::Vivo,
-                        vendor_code: status.as_u16().to_string(),
+                        vendor_code: http_code(status.as_u16()),
                         message: INTERNAL_ERROR_TEXT.into(),
                         code: Diagnosis::VendorInvalidRequest,
                     },

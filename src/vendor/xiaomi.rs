@@ -28,7 +28,10 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs, ALNUM};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RequestLogs, ALNUM,
+};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -396,6 +399,9 @@ pub fn build_send_request(push: &Push) -> Result<SendRequest, Rejection> {
 
 /// Reads a Mi answer into the vendor message id or a rejection.
 pub fn interpret_response(status: u16, body: &[u8]) -> Result<String, Rejection> {
+    if (500..600).contains(&status) {
+        return Err(server_error(status, &String::from_utf8_lossy(body)));
+    }
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let Some(v) = parsed.filter(Value::is_object) else {
         let diagnosis = if status == 401 || status == 403 {
@@ -405,7 +411,7 @@ pub fn interpret_response(status: u16, body: &[u8]) -> Result<String, Rejection>
         };
         return Err(rejection(
             diagnosis,
-            format!("http_{status}"),
+            http_code(status),
             String::from_utf8_lossy(body)
                 .chars()
                 .take(200)
@@ -448,18 +454,10 @@ async fn send(http: &reqwest::Client, base_url: &str, push: &Push) -> SendOutcom
             let status = resp.status().as_u16();
             match resp.bytes().await {
                 Ok(body) => interpret_response(status, &body),
-                Err(e) => Err(rejection(
-                    Diagnosis::VendorInvalidRequest,
-                    "transport",
-                    e.to_string(),
-                )),
+                Err(e) => Err(transport_failure(e)),
             }
         }
-        Err(e) => Err(rejection(
-            Diagnosis::VendorInvalidRequest,
-            "transport",
-            e.to_string(),
-        )),
+        Err(e) => Err(transport_failure(e)),
     };
     SendOutcome {
         request: Some(("POST".into(), url)),
