@@ -1253,3 +1253,18 @@ async fn concurrent_cold_sends_share_one_token_request() {
         .count();
     assert_eq!(token_calls, 1);
 }
+
+#[tokio::test]
+async fn changing_limits_keeps_the_counts_of_the_current_window() {
+    let (s, f) = hub();
+    f.set_limits(json!({"project_per_minute": 1})).unwrap();
+    let t = access_token(&f, &s).await;
+    let body = body_for(json!({"token": token()}));
+    assert_eq!(
+        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
+        StatusCode::OK
+    );
+    f.set_limits(json!({"device_per_second": 49})).unwrap();
+    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -1140,3 +1140,26 @@ async fn concurrent_cold_sends_share_one_oauth_call() {
         .count();
     assert_eq!(oauth_calls, 1);
 }
+
+#[tokio::test]
+async fn changing_limits_keeps_todays_marketing_counts() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let mut m = message(&token);
+    m["message"]["android"]["category"] = json!("MARKETING");
+    for _ in 0..2 {
+        let (_, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+        assert_eq!(v["code"], "80000000");
+    }
+    lab.hw.set_limits(json!({"device_per_second": 19})).unwrap();
+    let (_, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+    assert_eq!(v["code"], "80000000", "accepted by the API");
+    assert!(lab.services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::InstructionDropped {
+            code: Diagnosis::VendorQuotaExceeded,
+            ..
+        }
+    )));
+}

@@ -872,3 +872,16 @@ proptest! {
         })?;
     }
 }
+
+#[tokio::test]
+async fn changing_limits_keeps_todays_counts() {
+    let (_, m) = hub();
+    m.set_limits(json!({"app_daily": 1})).unwrap();
+    let mut p = push(ClickAction::OpenApp, None);
+    p.android.meizu_notice_msg_type = Some(1);
+    let body = meizu::build_send_request(&p).unwrap().body;
+    assert_eq!(post(&m, body.clone()).await.1["code"], "200");
+    m.set_limits(json!({"app_requests_per_second": 1000}))
+        .unwrap();
+    assert_eq!(post(&m, body).await.1["code"], "110019");
+}

@@ -800,3 +800,26 @@ async fn an_unauthenticated_send_is_refused_before_its_body_is_read() {
         .await;
     assert_eq!(v["code"], 10027, "{v}");
 }
+
+#[tokio::test]
+async fn changing_limits_keeps_todays_counts() {
+    let lab = Lab::new();
+    lab.mi
+        .set_limits(json!({"daily_quota": 2, "device_per_second": 1000}))
+        .unwrap();
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    for _ in 0..2 {
+        let (_, v) = lab
+            .post("/v3/message/regid", Some(&auth), &good_form(&token))
+            .await;
+        assert_eq!(v["code"], 0);
+    }
+    lab.mi
+        .set_limits(json!({"device_per_second": 999}))
+        .unwrap();
+    let (_, v) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(v["code"], 200001, "the two sent today still count: {v}");
+}

@@ -308,6 +308,14 @@ impl RateWindow {
     pub fn clear(&self) {
         self.counts.lock().clear();
     }
+
+    /// Takes over the counts of `old` (a window replaced because its limit
+    /// changed keeps what was already counted in it).
+    pub fn keep_counts_of(&self, old: &RateWindow) {
+        if self.window == old.window {
+            *self.counts.lock() = std::mem::take(&mut *old.counts.lock());
+        }
+    }
 }
 
 /// Counts in days on the hub clock (vendors reset daily quotas at midnight

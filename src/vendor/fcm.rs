@@ -805,7 +805,12 @@ impl Vendor for Fcm {
         }
         let limits: Limits =
             serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
-        *counters = Counters::new(limits);
+        // New limits apply to what was already counted.
+        let next = Counters::new(limits);
+        next.project.keep_counts_of(&counters.project);
+        next.device_minute.keep_counts_of(&counters.device_minute);
+        next.device_second.keep_counts_of(&counters.device_second);
+        *counters = next;
         Ok(())
     }
 

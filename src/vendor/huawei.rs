@@ -324,7 +324,17 @@ impl Vendor for Huawei {
             cur.extend(patch);
         }
         let merged: Limits = serde_json::from_value(cur).map_err(|e| e.to_string())?;
-        *self.inner.counters.write() = Counters::new(&merged);
+        // New limits apply to what was already counted today.
+        let mut counters = self.inner.counters.write();
+        let next = Counters::new(&merged);
+        next.tokens.keep_counts_of(&counters.tokens);
+        next.device.keep_counts_of(&counters.device);
+        if let (Some(n), Some(o)) = (&next.app, &counters.app) {
+            n.keep_counts_of(o);
+        }
+        *next.marketing.lock() = std::mem::take(&mut *counters.marketing.lock());
+        *counters = next;
+        drop(counters);
         *self.inner.limits.write() = merged;
         Ok(())
     }

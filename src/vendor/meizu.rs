@@ -459,7 +459,13 @@ impl Vendor for Meizu {
         }
         let limits: Limits =
             serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
-        *counters = Counters::new(limits);
+        // New limits apply to what was already counted today.
+        let mut next = Counters::new(limits);
+        next.app_rate.keep_counts_of(&counters.app_rate);
+        next.collapse.keep_counts_of(&counters.collapse);
+        next.public_daily = std::mem::take(&mut counters.public_daily);
+        next.app_daily = std::mem::take(&mut counters.app_daily);
+        *counters = next;
         Ok(())
     }
 

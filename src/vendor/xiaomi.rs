@@ -247,7 +247,16 @@ impl Vendor for Xiaomi {
 
     fn set_limits(&self, limits: Value) -> Result<(), String> {
         let merged = merge_limits(&*self.inner.limits.read(), limits)?;
-        *self.inner.counters.write() = Counters::new(&merged);
+        // New limits apply to what was already counted today.
+        let mut counters = self.inner.counters.write();
+        let next = Counters::new(&merged);
+        next.device.keep_counts_of(&counters.device);
+        if let (Some(n), Some(o)) = (&next.app, &counters.app) {
+            n.keep_counts_of(o);
+        }
+        *next.daily.lock() = std::mem::take(&mut *counters.daily.lock());
+        *counters = next;
+        drop(counters);
         *self.inner.limits.write() = merged;
         Ok(())
     }
