@@ -424,6 +424,25 @@ async fn endpoint_rejections_carry_meizu_codes() {
             code: "110004",
         },
         Case {
+            name: "open URI with a url that is not http(s)",
+            body: signed(
+                &[
+                    ("appId", APP_ID),
+                    ("pushIds", TOKEN),
+                    (
+                        "messageJson",
+                        &message_json(
+                            "t",
+                            "c",
+                            json!({"clickType": 2, "url": "javascript:alert(1)"}),
+                        ),
+                    ),
+                ],
+                SECRET,
+            ),
+            code: "1005",
+        },
+        Case {
             name: "ext parameters not a JSON object",
             body: signed(
                 &[

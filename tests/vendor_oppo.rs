@@ -466,6 +466,26 @@ async fn unicast_rejections_carry_oppo_codes() {
             40,
         ),
         (
+            "web page URL that is not http(s)",
+            unicast(
+                &token,
+                &device,
+                notification(
+                    json!({"click_action_type": 2, "click_action_url": "javascript:alert(1)"}),
+                ),
+            ),
+            41,
+        ),
+        (
+            "intent scheme URL without a scheme",
+            unicast(
+                &token,
+                &device,
+                notification(json!({"click_action_type": 5, "click_action_url": "not a url"})),
+            ),
+            41,
+        ),
+        (
             "title of 51 chars",
             unicast(&token, &device, notification(json!({"title": long}))),
             41,

@@ -688,8 +688,16 @@ fn parse_message_json(raw: &str) -> Result<Notice, Refusal> {
                 ))
             }
         },
-        2 => match str_field(click_info, "url")? {
-            Some(u) if !u.trim().is_empty() => Click::Url(u.trim().to_string()),
+        2 => match str_field(click_info, "url")?.map(str::trim) {
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                Click::Url(u.to_string())
+            }
+            Some(u) if !u.is_empty() => {
+                return Err(Refusal::new(
+                    "1005",
+                    "clickType为打开URI页面时 url 必须以 http:// 或 https:// 开头",
+                ))
+            }
             _ => {
                 return Err(Refusal::new(
                     "110004",

@@ -338,6 +338,17 @@ impl OppoError {
     }
 }
 
+/// Whether `s` starts with a URI scheme (`intent:`, `pushscheme://`...):
+/// a letter, then letters, digits, `+`, `-` or `.`, then `:`.
+fn has_uri_scheme(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
 /// `click_action_type` with its target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum OppoClick {
@@ -470,8 +481,26 @@ fn parse_notification(obj: &Map<String, Value>) -> Result<Notification, OppoErro
         0 => OppoClick::LaunchApp,
         1 => OppoClick::Action(need(activity, "click_action_activity", 500)?),
         4 => OppoClick::Activity(need(activity, "click_action_activity", 500)?),
-        2 => OppoClick::Url(need(url, "click_action_url", 2000)?),
-        5 => OppoClick::IntentScheme(need(url, "click_action_url", 2000)?),
+        2 => {
+            let url = need(url, "click_action_url", 2000)?;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(OppoError::with(
+                    codes::INVALID_ARGUMENT,
+                    "click_action_url must start with http:// or https:// for type 2",
+                ));
+            }
+            OppoClick::Url(url)
+        }
+        5 => {
+            let url = need(url, "click_action_url", 2000)?;
+            if !has_uri_scheme(&url) {
+                return Err(OppoError::with(
+                    codes::INVALID_ARGUMENT,
+                    "click_action_url must be an intent scheme URL for type 5",
+                ));
+            }
+            OppoClick::IntentScheme(url)
+        }
         other => {
             return Err(OppoError::with(
                 codes::INVALID_ARGUMENT,
