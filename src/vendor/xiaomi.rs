@@ -212,6 +212,12 @@ impl Vendor for Xiaomi {
             "ru-api.xmpush.global.xiaomi.com",
             "idmb-api.xmpush.global.xiaomi.com",
             "api.xmpush.global.xiaomi.com",
+            // The older dotted forms of the official Java SDK.
+            "fr.api.xmpush.global.xiaomi.com",
+            "ru.api.xmpush.global.xiaomi.com",
+            "idmb.api.xmpush.global.xiaomi.com",
+            // The sandbox host of the official Java SDK.
+            "sandbox.xmpush.xiaomi.com",
         ]
     }
 
