@@ -1163,3 +1163,71 @@ async fn changing_limits_keeps_todays_marketing_counts() {
         }
     )));
 }
+
+/// Faults hit authenticated sends only; an injected code HMS does not list
+/// is answered in HMS's shape with 400, never 500; a "server error" with a
+/// non-5xx status is a 500; injected 5xx and drops are logged and journaled.
+#[tokio::test]
+async fn faults_hit_authenticated_sends_and_are_journaled() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ErrorCode {
+            code: "81234567".into(),
+        },
+    });
+    let (status, _) = lab
+        .send(APP_ID, Some("Bearer forged"), message(&token).to_string())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no fault before auth");
+    let (status, v) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("81234567"))
+    );
+    assert!(v["requestId"].is_string());
+
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 404 },
+    });
+    let (status, _) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let last = lab.hw.requests().pop().expect("logged");
+    assert_eq!(last.vendor_code, "http_500");
+    assert!(lab.services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
+    )));
+
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::Drop,
+    });
+    let resp = lab
+        .hw
+        .router()
+        .oneshot(
+            Request::post(format!("/v1/{APP_ID}/messages:send"))
+                .header("authorization", &bearer)
+                .body(Body::from(message(&token).to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(resp.into_body().collect().await.is_err());
+    assert_eq!(
+        lab.hw.requests().pop().expect("logged").vendor_code,
+        "transport"
+    );
+    assert!(lab.services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, .. } if vendor_code == "transport"
+    )));
+}

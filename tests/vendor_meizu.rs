@@ -904,3 +904,24 @@ async fn changing_limits_keeps_todays_counts() {
         .unwrap();
     assert_eq!(post(&m, body).await.1["code"], "110019");
 }
+
+/// A fault hits a correctly signed send only, and an injected server error
+/// with a non-5xx status answers 500.
+#[tokio::test]
+async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
+    let (_, m) = hub();
+    let body = meizu::build_send_request(&push(ClickAction::OpenApp, None))
+        .unwrap()
+        .body;
+    m.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 200 },
+    });
+    let unsigned = serde_urlencoded::to_string([("appId", APP_ID), ("pushIds", TOKEN)]).unwrap();
+    let (status, v) = post(&m, unsigned).await;
+    assert_eq!(status, StatusCode::OK, "no fault before the signature: {v}");
+    let (status, _) = post(&m, body).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let last = m.requests().pop().expect("logged");
+    assert_eq!(last.vendor_code, "http_500");
+}

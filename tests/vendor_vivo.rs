@@ -1221,3 +1221,28 @@ async fn concurrent_cold_sends_share_one_auth_call() {
         .count();
     assert_eq!(auth_calls, 1);
 }
+
+/// An injected "server error" with a non-5xx status answers 500 and is
+/// journaled as the timeout the client reports.
+#[tokio::test]
+async fn injected_server_errors_are_always_5xx_and_journaled() {
+    let (s, vivo, reg) = setup();
+    let router = vivo.router();
+    let token = auth_token(&s, &router).await;
+    vivo.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 302 },
+    });
+    let (status, _) = call(
+        &router,
+        vivo::SEND_PATH,
+        &[("authToken", &token)],
+        message(&reg, json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(s.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Vivo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
+    )));
+}

@@ -158,6 +158,38 @@ pub enum FaultKind {
     Drop,
 }
 
+/// The status an injected [`FaultKind::ServerError`] answers: the given
+/// one when it is a 5xx, else 500 (a "server error" fault never answers a
+/// success or a client error).
+pub fn fault_status(status: u16) -> axum::http::StatusCode {
+    axum::http::StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| s.is_server_error())
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Journals an injected server error or dropped connection as the
+/// endpoint's refusal, with the diagnosis and vendor code the client gives
+/// it (`delivery.timeout`; `http_<status>` or `transport`).
+pub fn journal_fault(
+    services: &Services,
+    message_id: &MessageId,
+    vendor: VendorId,
+    vendor_code: &str,
+    message: &str,
+) {
+    services.journal.append(
+        Some(message_id),
+        None,
+        crate::hub::journal::Event::EndpointRejected {
+            vendor,
+            vendor_code: vendor_code.to_string(),
+            message: message.to_string(),
+            code: crate::diagnosis::Diagnosis::DeliveryTimeout,
+        },
+    );
+}
+
 /// Which requests an injected fault hits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
+use super::common::{fault_status, journal_fault};
 use super::common::{
     random_string, server_error, transport_failure, FaultKind, RateWindow, RefreshLocks,
     RequestLogs, ALNUM, HEX,
@@ -1667,7 +1668,7 @@ async fn send_endpoint(
             tokio::time::sleep(Duration::from_millis(millis)).await
         }
         Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = fault_status(status);
             let (canonical, fcm) = if status == StatusCode::SERVICE_UNAVAILABLE {
                 ("UNAVAILABLE", "UNAVAILABLE")
             } else {
@@ -1681,7 +1682,14 @@ async fn send_endpoint(
             ));
         }
         Some(FaultKind::Drop) => {
-            log(0, false, "drop", "connection dropped");
+            log(0, false, "transport", "connection dropped");
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Fcm,
+                "transport",
+                "connection dropped",
+            );
             return dropped_connection();
         }
         None => {}

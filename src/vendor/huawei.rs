@@ -32,6 +32,7 @@ use super::common::{
     china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
     RefreshLocks, RequestLogs,
 };
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -1497,77 +1498,6 @@ async fn handle_send(
         return hms_json(status, codes::PARAMETER_ERROR, "Not Found", &request_id);
     }
 
-    let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-    match inner.faults.take(&token_refs) {
-        None => {}
-        Some(FaultKind::Latency { millis }) => {
-            tokio::time::sleep(Duration::from_millis(millis)).await
-        }
-        Some(FaultKind::ErrorCode { code }) => {
-            let code = code.trim();
-            let known = [
-                codes::PARTIAL,
-                codes::PARAMETER_ERROR,
-                codes::ILLEGAL_PAYLOAD,
-                codes::BAD_COLLAPSE_KEY,
-                codes::OAUTH_FAILED,
-                codes::OAUTH_EXPIRED,
-                codes::ALL_TOKENS_INVALID,
-                codes::BODY_TOO_LARGE,
-                codes::TOKEN_COUNT,
-                codes::OAUTH_SERVICE,
-                codes::FLOW_CONTROL,
-            ];
-            let status = http_status_of(
-                known
-                    .iter()
-                    .find(|k| **k == code)
-                    .copied()
-                    .unwrap_or(codes::INTERNAL),
-            );
-            log(status, false, code, "fault injection");
-            inner.services.journal.append(
-                Some(&message_id),
-                None,
-                Event::EndpointRejected {
-                    vendor: VendorId::Huawei,
-                    vendor_code: code.to_string(),
-                    message: "fault injection".into(),
-                    code: diagnosis_for(code),
-                },
-            );
-            return (
-                status,
-                [(
-                    axum::http::header::CONTENT_TYPE,
-                    "application/json;charset=UTF-8",
-                )],
-                json!({"code": code, "msg": "fault injection", "requestId": request_id})
-                    .to_string(),
-            )
-                .into_response();
-        }
-        Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_server_error())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            log(
-                status,
-                false,
-                &format!("http_{}", status.as_u16()),
-                "fault injection",
-            );
-            return hms_json(
-                status,
-                codes::INTERNAL,
-                message_of(codes::INTERNAL),
-                &request_id,
-            );
-        }
-        Some(FaultKind::Drop) => return dropped_connection(),
-    }
-
     // OAuth: `Bearer <token>` issued for this app id, not expired.
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -1593,6 +1523,82 @@ async fn handle_send(
     ) else {
         return reject(codes::OAUTH_FAILED, "unknown app");
     };
+
+    // Faults after authentication and before validation, as in every
+    // vendor: "the next N" counts authenticated sends.
+    let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    match inner.faults.take(&token_refs) {
+        None => {}
+        Some(FaultKind::Latency { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await
+        }
+        Some(FaultKind::ErrorCode { code }) => {
+            let code = code.trim();
+            // Any code answers in HMS's shape; one HMS does not list gets
+            // 400, as its unlisted parameter errors do.
+            let status = http_status_of(code);
+            log(status, false, code, "fault injection");
+            inner.services.journal.append(
+                Some(&message_id),
+                None,
+                Event::EndpointRejected {
+                    vendor: VendorId::Huawei,
+                    vendor_code: code.to_string(),
+                    message: "fault injection".into(),
+                    code: diagnosis_for(code),
+                },
+            );
+            return (
+                status,
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/json;charset=UTF-8",
+                )],
+                json!({"code": code, "msg": "fault injection", "requestId": request_id})
+                    .to_string(),
+            )
+                .into_response();
+        }
+        Some(FaultKind::ServerError { status }) => {
+            let status = fault_status(status);
+            let vendor_code = http_code(status.as_u16());
+            log(status, false, &vendor_code, "fault injection");
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Huawei,
+                &vendor_code,
+                "fault injection: server error",
+            );
+            return hms_json(
+                status,
+                codes::INTERNAL,
+                message_of(codes::INTERNAL),
+                &request_id,
+            );
+        }
+        Some(FaultKind::Drop) => {
+            inner.logs.push(RequestLog {
+                at: now,
+                method: "POST".into(),
+                path: path.clone(),
+                http_status: 0,
+                accepted: false,
+                vendor_code: "transport".into(),
+                message: "fault injection: connection dropped".into(),
+                tokens: tokens.clone(),
+                message_id: Some(message_id.clone()),
+            });
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Huawei,
+                "transport",
+                "fault injection: connection dropped",
+            );
+            return dropped_connection();
+        }
+    }
 
     let Some(parsed) = parsed else {
         return reject(codes::ILLEGAL_PAYLOAD, "the body is not JSON");

@@ -38,6 +38,7 @@ use super::common::{
     china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
     RequestLogs, HEX,
 };
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Credentials as AnyCredentials, Faults, PageTarget, Push, Rejection, RequestLog,
     SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
@@ -871,32 +872,6 @@ async fn push_by_push_id(
         answer(&refusal.code, &refusal.message)
     };
 
-    match inner.faults.take(&push_ids) {
-        Some(FaultKind::ErrorCode { code }) => {
-            let msg = code_message(&code).to_string();
-            return reject(Refusal::new(&code, msg));
-        }
-        Some(FaultKind::Latency { millis }) => {
-            tokio::time::sleep(Duration::from_millis(millis)).await
-        }
-        Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            log(
-                status.as_u16(),
-                false,
-                &status.as_u16().to_string(),
-                "injected server error",
-                tokens.clone(),
-            );
-            return (status, "<html><body><h1>Server Error</h1></body></html>").into_response();
-        }
-        Some(FaultKind::Drop) => {
-            log(0, false, "drop", "connection dropped", tokens.clone());
-            return dropped_connection();
-        }
-        None => {}
-    }
-
     if params.is_empty() && !body.is_empty() {
         return reject(Refusal::new("1005", code_message("1005")));
     }
@@ -922,6 +897,49 @@ async fn push_by_push_id(
     if !expected.eq_ignore_ascii_case(param("sign").trim()) {
         return reject(Refusal::new("1006", code_message("1006")));
     }
+    // Faults after authentication (the signature) and before validation,
+    // as in every vendor: "the next N" counts authenticated sends.
+    match inner.faults.take(&push_ids) {
+        Some(FaultKind::ErrorCode { code }) => {
+            let msg = code_message(&code).to_string();
+            return reject(Refusal::new(&code, msg));
+        }
+        Some(FaultKind::Latency { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await
+        }
+        Some(FaultKind::ServerError { status }) => {
+            let status = fault_status(status);
+            let vendor_code = http_code(status.as_u16());
+            log(
+                status.as_u16(),
+                false,
+                &vendor_code,
+                "injected server error",
+                tokens.clone(),
+            );
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Meizu,
+                &vendor_code,
+                "injected server error",
+            );
+            return (status, "<html><body><h1>Server Error</h1></body></html>").into_response();
+        }
+        Some(FaultKind::Drop) => {
+            log(0, false, "transport", "connection dropped", tokens.clone());
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Meizu,
+                "transport",
+                "connection dropped",
+            );
+            return dropped_connection();
+        }
+        None => {}
+    }
+
     if push_ids.len() > MAX_PUSH_IDS {
         return reject(Refusal::new(
             "1005",

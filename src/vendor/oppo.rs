@@ -43,6 +43,7 @@ use super::common::{
     china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
     RefreshLocks, RequestLogs, HEX,
 };
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -1315,8 +1316,7 @@ impl Inner {
                 Some(self.reject(req, OppoError::new(code), tokens.to_vec(), true))
             }
             FaultKind::ServerError { status } => {
-                let status =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status = fault_status(status);
                 let message_id = self.services.message_id_for(&req.headers, VendorId::Oppo);
                 let message = format!("HTTP {}", status.as_u16());
                 self.services.journal.append(
@@ -1326,7 +1326,7 @@ impl Inner {
                         vendor: VendorId::Oppo,
                         vendor_code: http_code(status.as_u16()),
                         message: message.clone(),
-                        code: Diagnosis::VendorInvalidRequest,
+                        code: Diagnosis::DeliveryTimeout,
                     },
                 );
                 self.log(
@@ -1343,13 +1343,21 @@ impl Inner {
                 ))
             }
             FaultKind::Drop => {
+                let message_id = self.services.message_id_for(&req.headers, VendorId::Oppo);
+                journal_fault(
+                    &self.services,
+                    &message_id,
+                    VendorId::Oppo,
+                    "transport",
+                    "connection dropped",
+                );
                 self.log(
                     req,
                     0,
                     codes::SERVICE_UNAVAILABLE,
                     "connection dropped",
                     tokens.to_vec(),
-                    None,
+                    Some(message_id),
                 );
                 Some(dropped_connection())
             }

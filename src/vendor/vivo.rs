@@ -40,6 +40,7 @@ use super::common::{
     china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
     RefreshLocks, RequestLogs,
 };
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -1339,8 +1340,7 @@ impl Inner {
                 Some(self.reject(req, e, tokens.to_vec()))
             }
             FaultKind::ServerError { status } => {
-                let status =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status = fault_status(status);
                 let message_id = self.services.message_id_for(&req.headers, VendorId::Vivo);
                 self.services.journal.append(
                     Some(&message_id),
@@ -1349,7 +1349,7 @@ impl Inner {
                         vendor: VendorId::Vivo,
                         vendor_code: http_code(status.as_u16()),
                         message: INTERNAL_ERROR_TEXT.into(),
-                        code: Diagnosis::VendorInvalidRequest,
+                        code: Diagnosis::DeliveryTimeout,
                     },
                 );
                 self.log(
@@ -1363,7 +1363,22 @@ impl Inner {
                 Some(internal_error(status))
             }
             FaultKind::Drop => {
-                self.log(req, 0, -1, "connection dropped", tokens.to_vec(), None);
+                let message_id = self.services.message_id_for(&req.headers, VendorId::Vivo);
+                journal_fault(
+                    &self.services,
+                    &message_id,
+                    VendorId::Vivo,
+                    "transport",
+                    "connection dropped",
+                );
+                self.log(
+                    req,
+                    0,
+                    -1,
+                    "connection dropped",
+                    tokens.to_vec(),
+                    Some(message_id),
+                );
                 Some(dropped_connection())
             }
         }

@@ -32,6 +32,7 @@ use super::common::{
     china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
     RequestLogs, ALNUM,
 };
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -998,10 +999,14 @@ async fn handle_send(
             return reject(MiError::new(code, reason), StatusCode::OK);
         }
         Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_server_error())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = fault_status(status);
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Xiaomi,
+                &http_code(status.as_u16()),
+                "fault injection: server error",
+            );
             inner.logs.push(RequestLog {
                 at: now,
                 method: "POST".into(),
@@ -1015,7 +1020,27 @@ async fn handle_send(
             });
             return (status, "Server Error").into_response();
         }
-        Some(FaultKind::Drop) => return dropped_connection(),
+        Some(FaultKind::Drop) => {
+            inner.logs.push(RequestLog {
+                at: now,
+                method: "POST".into(),
+                path: path.clone(),
+                http_status: 0,
+                accepted: false,
+                vendor_code: "transport".into(),
+                message: "fault injection: connection dropped".into(),
+                tokens: tokens.iter().map(|t| t.to_string()).collect(),
+                message_id: Some(message_id.clone()),
+            });
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Xiaomi,
+                "transport",
+                "fault injection: connection dropped",
+            );
+            return dropped_connection();
+        }
     }
 
     // Package: v3 accepts a comma-separated list; each must be the app's.
