@@ -1268,3 +1268,32 @@ async fn changing_limits_keeps_the_counts_of_the_current_window() {
     let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// The size FCM limits is the message without its target: exactly 4096
+/// bytes pass, one more is refused, and the token's length never counts.
+#[tokio::test]
+async fn message_size_is_measured_without_the_target() {
+    let (s, f) = hub();
+    let t = access_token(&f, &s).await;
+    // `{"data":{"k":"<v>"}}` is 17 bytes around the value.
+    let at_size = |n: usize| body_for(json!({"token": token(), "data": {"k": "v".repeat(n - 17)}}));
+    let (status, v) = call(
+        &f,
+        send_request(PROJECT, Some(&t), &at_size(fcm::MAX_MESSAGE_BYTES)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, v) = call(
+        &f,
+        send_request(PROJECT, Some(&t), &at_size(fcm::MAX_MESSAGE_BYTES + 1)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("too big"),
+        "{v}"
+    );
+}

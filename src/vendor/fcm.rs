@@ -692,6 +692,30 @@ fn transport(e: reqwest::Error) -> Rejection {
     transport_failure(e)
 }
 
+/// The size in bytes of `message` as JSON without its target fields,
+/// counted while serializing borrowed entries (no copy of the message).
+fn payload_size(message: &Map<String, Value>) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let payload: std::collections::BTreeMap<&String, &Value> = message
+        .iter()
+        .filter(|(k, _)| !["token", "topic", "condition"].contains(&snake(k).as_str()))
+        .collect();
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, &payload) {
+        Ok(()) => count.0,
+        Err(_) => 0,
+    }
+}
+
 /// An FCM registration token: 22 characters of instance id, a colon, then
 /// `APA91b` and 134 more URL-safe base64 characters (163 in all).
 fn new_fcm_token() -> String {
@@ -1437,9 +1461,7 @@ fn validate(body: &Value) -> Result<Validated, ApiError> {
     // The size FCM limits is the payload the device receives, keys and
     // values: the message without its target. Measured as the JSON of the
     // remaining fields.
-    let mut payload = message.clone();
-    payload.retain(|k, _| !["token", "topic", "condition"].contains(&snake(k).as_str()));
-    let size = serde_json::to_vec(&payload).map(|v| v.len()).unwrap_or(0);
+    let size = payload_size(message);
     let limit = if matches!(target, Target::Topic) {
         MAX_TOPIC_MESSAGE_BYTES
     } else {
