@@ -747,13 +747,18 @@ async fn send(inner: &Inner, http: &reqwest::Client, base_url: &str, push: &Push
             }
         }
     };
-    // Validate the certificate before spending a token on it.
-    if let Err(e) = build_send_request(push, "") {
-        return SendOutcome {
-            request: None,
-            result: Err(e),
-        };
-    }
+    // Built once, before spending a token on it (a certificate HMS cannot
+    // express fails here); each attempt only sets its bearer token.
+    let mut req = match build_send_request(push, "") {
+        Ok(r) => r,
+        Err(e) => {
+            return SendOutcome {
+                request: None,
+                result: Err(e),
+            }
+        }
+    };
+    let body = req.body.to_string();
     let token_url = token_url(base_url);
     let clock = inner.services.clock.clone();
     let send_url_of = |path: &str| format!("{}{}", base_url.trim_end_matches('/'), path);
@@ -770,22 +775,18 @@ async fn send(inner: &Inner, http: &reqwest::Client, base_url: &str, push: &Push
                 }
             }
         };
-        let req = match build_send_request(push, &token) {
-            Ok(r) => r,
-            Err(e) => {
-                return SendOutcome {
-                    request: None,
-                    result: Err(e),
-                }
+        for (k, v) in req.headers.iter_mut() {
+            if k.eq_ignore_ascii_case("authorization") {
+                *v = format!("Bearer {token}");
             }
-        };
+        }
         let url = send_url_of(&req.path);
         last_url = Some(url.clone());
         let mut b = http.post(&url);
         for (k, v) in &req.headers {
             b = b.header(k.as_str(), v.as_str());
         }
-        let result = match b.body(req.body.to_string()).send().await {
+        let result = match b.body(body.clone()).send().await {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 match resp.bytes().await {
