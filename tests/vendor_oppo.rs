@@ -228,6 +228,27 @@ fn faq_without_channel_id_sends_no_channel_and_non_json_ext_verbatim() {
     insta::assert_json_snapshot!("oppo_send_faq_no_channel_plain_ext", v);
 }
 
+/// The FAQ's two payloads apart: a non-JSON ext with a channel...
+#[test]
+fn faq_non_json_ext_is_sent_verbatim() {
+    let p = push(ClickAction::OpenApp, Some("ext content"));
+    let req = oppo::build_send_request(&p, "TOKEN");
+    insta::assert_json_snapshot!("oppo_send_faq_plain_ext", view(&req));
+}
+
+/// ...and no channel with a JSON ext.
+#[test]
+fn faq_without_channel_id_sends_no_channel() {
+    let mut p = push(ClickAction::OpenApp, Some(JSON_EXT));
+    p.certificate.channel_id = None;
+    let req = oppo::build_send_request(&p, "TOKEN");
+    let v = view(&req);
+    assert!(v["form"]["message"]["notification"]
+        .get("channel_id")
+        .is_none());
+    insta::assert_json_snapshot!("oppo_send_faq_no_channel", v);
+}
+
 // ---------------------------------------------------------------------------
 // Endpoint
 // ---------------------------------------------------------------------------
