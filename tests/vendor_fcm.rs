@@ -1297,3 +1297,12 @@ async fn message_size_is_measured_without_the_target() {
         "{v}"
     );
 }
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!("fcm_send_default_title", snapshot_send(&p));
+}

@@ -1231,3 +1231,12 @@ async fn faults_hit_authenticated_sends_and_are_journaled() {
         Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, .. } if vendor_code == "transport"
     )));
 }
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!("huawei_send_default_title", snapshot_of(&p));
+}

@@ -925,3 +925,12 @@ async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
     let last = m.requests().pop().expect("logged");
     assert_eq!(last.vendor_code, "http_500");
 }
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!("meizu_send_default_title", snapshot_request(&p));
+}

@@ -1429,3 +1429,15 @@ async fn injected_server_errors_are_always_5xx_and_journaled() {
         Event::EndpointRejected { vendor: VendorId::Oppo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
     )));
 }
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!(
+        "oppo_send_default_title",
+        view(&oppo::build_send_request(&p, "TOKEN"))
+    );
+}

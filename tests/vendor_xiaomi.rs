@@ -823,3 +823,12 @@ async fn changing_limits_keeps_todays_counts() {
         .await;
     assert_eq!(v["code"], 200001, "the two sent today still count: {v}");
 }
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!("xiaomi_send_default_title", snapshot_of(&p));
+}
