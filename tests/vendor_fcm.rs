@@ -1306,3 +1306,43 @@ fn send_request_with_the_default_title() {
     p.desc = "Hello".into();
     insta::assert_json_snapshot!("fcm_send_default_title", snapshot_send(&p));
 }
+
+/// An injected server error with a non-5xx status answers 500; it and a
+/// dropped connection are journaled as the timeouts the client reports.
+#[tokio::test]
+async fn injected_server_errors_and_drops_are_journaled() {
+    let (s, f) = hub();
+    let t = access_token(&f, &s).await;
+    let body = body_for(json!({"token": token(), "notification": {"title": "t", "body": "b"}}));
+    f.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 418 },
+    });
+    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    f.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::Drop,
+    });
+    let resp = f
+        .router()
+        .oneshot(send_request(PROJECT, Some(&t), &body))
+        .await
+        .unwrap();
+    assert!(resp.into_body().collect().await.is_err());
+    let journaled: Vec<String> = s
+        .journal
+        .all()
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::EndpointRejected {
+                vendor: VendorId::Fcm,
+                vendor_code,
+                code: pushlab::diagnosis::Diagnosis::DeliveryTimeout,
+                ..
+            } => Some(vendor_code.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(journaled, ["http_500", "transport"]);
+}

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use super::common::{fault_status, journal_fault};
+use super::common::{fault_status, http_code, journal_fault};
 use super::common::{
     random_string, server_error, transport_failure, FaultKind, RateWindow, RefreshLocks,
     RequestLogs, ALNUM, HEX,
@@ -411,6 +411,7 @@ pub fn diagnosis_of(http_status: u16, error_code: &str, message: &str) -> Diagno
             401 | 403 => Diagnosis::VendorAuthFailed,
             404 => Diagnosis::VendorTokenInvalid,
             429 => Diagnosis::VendorRateLimited,
+            500..=599 => Diagnosis::DeliveryTimeout,
             _ => Diagnosis::VendorInvalidRequest,
         },
     }
@@ -1696,12 +1697,17 @@ async fn send_endpoint(
             } else {
                 ("INTERNAL", "INTERNAL")
             };
-            return reject(ApiError::new(
-                status,
-                canonical,
-                fcm,
-                "Internal error encountered.",
-            ));
+            let e = ApiError::new(status, canonical, fcm, "Internal error encountered.");
+            let vendor_code = http_code(status.as_u16());
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Fcm,
+                &vendor_code,
+                &e.message,
+            );
+            log(status.as_u16(), false, &vendor_code, &e.message);
+            return json_response(e.status, &e.body());
         }
         Some(FaultKind::Drop) => {
             log(0, false, "transport", "connection dropped");
