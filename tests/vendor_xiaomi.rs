@@ -832,3 +832,63 @@ fn send_request_with_the_default_title() {
     p.desc = "Hello".into();
     insta::assert_json_snapshot!("xiaomi_send_default_title", snapshot_of(&p));
 }
+
+/// An injected server error with a non-5xx status answers 500; it and a
+/// dropped connection are logged and journaled as the timeouts the client
+/// reports.
+#[tokio::test]
+async fn injected_server_errors_and_drops_are_journaled() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 200 },
+    });
+    let (status, _) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::Drop,
+    });
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(good_form(&token))
+        .finish();
+    let resp = lab
+        .mi
+        .router()
+        .oneshot(
+            Request::post("/v3/message/regid")
+                .header("authorization", &auth)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(resp.into_body().collect().await.is_err());
+    let logged: Vec<String> = lab
+        .mi
+        .requests()
+        .iter()
+        .map(|r| r.vendor_code.clone())
+        .collect();
+    assert_eq!(logged, ["http_500", "transport"]);
+    let journaled: Vec<String> = lab
+        .services
+        .journal
+        .all()
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::EndpointRejected {
+                vendor: VendorId::Xiaomi,
+                vendor_code,
+                code: Diagnosis::DeliveryTimeout,
+                ..
+            } => Some(vendor_code.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(journaled, ["http_500", "transport"]);
+}
