@@ -909,7 +909,7 @@ async fn changing_limits_keeps_todays_counts() {
 /// with a non-5xx status answers 500.
 #[tokio::test]
 async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
-    let (_, m) = hub();
+    let (services, m) = hub();
     let body = meizu::build_send_request(&push(ClickAction::OpenApp, None))
         .unwrap()
         .body;
@@ -924,6 +924,10 @@ async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     let last = m.requests().pop().expect("logged");
     assert_eq!(last.vendor_code, "http_500");
+    assert!(services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Meizu, vendor_code, code: pushlab::diagnosis::Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
+    )));
 }
 
 /// A message sent without a title carries the IM server's default title.

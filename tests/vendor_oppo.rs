@@ -1225,6 +1225,11 @@ async fn client_maps_oppo_refusals_to_diagnoses() {
         .result
         .expect_err("dropped");
     assert_eq!(r.vendor_code, "transport");
+    // The endpoint journals the drop as the timeout the client reports.
+    assert!(s.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Oppo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "transport"
+    )));
 
     let r = oppo
         .send(&http, "http://127.0.0.1:9", &p)

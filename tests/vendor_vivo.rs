@@ -965,7 +965,7 @@ async fn client_send_reaches_the_device_and_the_journal() {
 
 #[tokio::test]
 async fn client_maps_vivo_refusals_to_diagnoses() {
-    let (_s, vivo, reg) = setup();
+    let (s, vivo, reg) = setup();
     let base = serve(vivo.router()).await;
     let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
@@ -1049,6 +1049,11 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
             .vendor_code,
         "transport"
     );
+    // The endpoint journals the drop as the timeout the client reports.
+    assert!(s.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Vivo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "transport"
+    )));
 }
 
 #[tokio::test]
