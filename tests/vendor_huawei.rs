@@ -1032,3 +1032,211 @@ async fn huawei_python_sdk_sends_through_the_simulator_unchanged() {
     let (ok, out) = run_hms_python_sdk(&base, APP_ID, SECRET, "unknown").await;
     assert!(!ok && out.contains("400"), "{out}");
 }
+
+/// Text for one form field: any i64 (edges included) or any string.
+fn any_field_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| n.to_string()),
+        Just(String::new()),
+        ".{0,40}",
+    ]
+}
+
+/// Any JSON value, edge integers and floats included.
+fn any_field_json() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(-1i64)].prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|n| json!(n)),
+        json_value(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A valid OAuth request with one field replaced is answered with
+    /// Huawei's OAuth shape, never a crash nor a 5xx.
+    #[test]
+    fn oauth_with_one_field_mutated_never_panics_nor_answers_500(
+        which in 0usize..3,
+        value in any_field_text(),
+        v2 in any::<bool>(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let mut fields = vec![
+                ("grant_type", "client_credentials".to_string()),
+                ("client_id", APP_ID.to_string()),
+                ("client_secret", SECRET.to_string()),
+            ];
+            fields[which].1 = value.clone();
+            let body = serde_urlencoded::to_string(&fields).unwrap();
+            let path = if v2 { "/oauth2/v2/token" } else { "/oauth2/v3/token" };
+            let (status, v) = lab.token_for(path, &body).await;
+            prop_assert!(!status.is_server_error(), "{} {}", status, v);
+            prop_assert!(v.is_object(), "{}", v);
+            Ok(())
+        })?;
+    }
+
+    /// A valid authenticated send with one field of its message, android
+    /// block or notification replaced is answered in HMS's shape.
+    #[test]
+    fn send_with_one_field_mutated_never_panics_nor_answers_500(
+        place in 0usize..4,
+        field in prop_oneof![
+            Just("token"), Just("data"), Just("android"), Just("notification"), Just("title"),
+            Just("body"), Just("click_action"), Just("collapse_key"), Just("ttl"), Just("urgency"),
+            Just("category"), Just("badge"), Just("notify_id"), Just("style"), Just("importance"),
+            Just("channel_id"), Just("fast_app_target"), Just("target_user_type"), Just("validate_only"),
+        ],
+        value in any_field_json(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let token = lab.register("dev-1");
+            let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+            let mut body = message(&token);
+            match place {
+                0 => body[field] = value,
+                1 => body["message"][field] = value,
+                2 => body["message"]["android"][field] = value,
+                _ => body["message"]["android"]["notification"][field] = value,
+            }
+            let (status, v) = lab.send(APP_ID, Some(&bearer), body.to_string()).await;
+            prop_assert!(!status.is_server_error(), "{} {}", status, v);
+            prop_assert!(v["code"].is_string(), "{}", v);
+            Ok(())
+        })?;
+    }
+}
+
+/// Fifteen concurrent sends with no cached token make one OAuth call
+/// between them and all of them are accepted (fifteen stays under the
+/// per-device flow control of twenty a second).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_sends_share_one_oauth_call() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = lab.hw.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let mut p = push(ClickAction::OpenApp, None);
+    p.token = token;
+    let outcomes = futures::future::join_all((0..15).map(|_| lab.hw.send(&http, &base, &p))).await;
+    for o in &outcomes {
+        assert!(o.result.is_ok(), "{:?}", o.result);
+    }
+    let oauth_calls = lab
+        .hw
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("oauth2"))
+        .count();
+    assert_eq!(oauth_calls, 1);
+}
+
+#[tokio::test]
+async fn changing_limits_keeps_todays_marketing_counts() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let mut m = message(&token);
+    m["message"]["android"]["category"] = json!("MARKETING");
+    for _ in 0..2 {
+        let (_, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+        assert_eq!(v["code"], "80000000");
+    }
+    lab.hw.set_limits(json!({"device_per_second": 19})).unwrap();
+    let (_, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
+    assert_eq!(v["code"], "80000000", "accepted by the API");
+    assert!(lab.services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::InstructionDropped {
+            code: Diagnosis::VendorQuotaExceeded,
+            ..
+        }
+    )));
+}
+
+/// Faults hit authenticated sends only; an injected code HMS does not list
+/// is answered in HMS's shape with 400, never 500; a "server error" with a
+/// non-5xx status is a 500; injected 5xx and drops are logged and journaled.
+#[tokio::test]
+async fn faults_hit_authenticated_sends_and_are_journaled() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ErrorCode {
+            code: "81234567".into(),
+        },
+    });
+    let (status, _) = lab
+        .send(APP_ID, Some("Bearer forged"), message(&token).to_string())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no fault before auth");
+    let (status, v) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("81234567"))
+    );
+    assert!(v["requestId"].is_string());
+
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 404 },
+    });
+    let (status, _) = lab
+        .send(APP_ID, Some(&bearer), message(&token).to_string())
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let last = lab.hw.requests().pop().expect("logged");
+    assert_eq!(last.vendor_code, "http_500");
+    assert!(lab.services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
+    )));
+
+    lab.hw.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::Drop,
+    });
+    let resp = lab
+        .hw
+        .router()
+        .oneshot(
+            Request::post(format!("/v1/{APP_ID}/messages:send"))
+                .header("authorization", &bearer)
+                .body(Body::from(message(&token).to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(resp.into_body().collect().await.is_err());
+    assert_eq!(
+        lab.hw.requests().pop().expect("logged").vendor_code,
+        "transport"
+    );
+    assert!(lab.services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, .. } if vendor_code == "transport"
+    )));
+}
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!("huawei_send_default_title", snapshot_of(&p));
+}

@@ -424,6 +424,25 @@ async fn endpoint_rejections_carry_meizu_codes() {
             code: "110004",
         },
         Case {
+            name: "open URI with a url that is not http(s)",
+            body: signed(
+                &[
+                    ("appId", APP_ID),
+                    ("pushIds", TOKEN),
+                    (
+                        "messageJson",
+                        &message_json(
+                            "t",
+                            "c",
+                            json!({"clickType": 2, "url": "javascript:alert(1)"}),
+                        ),
+                    ),
+                ],
+                SECRET,
+            ),
+            code: "1005",
+        },
+        Case {
             name: "ext parameters not a JSON object",
             body: signed(
                 &[
@@ -817,4 +836,105 @@ proptest! {
         backward.reverse();
         prop_assert_eq!(meizu::sign(forward, "k"), meizu::sign(backward, "k"));
     }
+}
+
+/// Any JSON value for one message field, edge integers included.
+fn any_field_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| json!(n)),
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()]
+            .prop_map(|n| json!(n.to_string())),
+        any::<f64>().prop_map(|n| json!(n)),
+        "\\PC{0,30}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(2, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-zA-Z]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A valid signed push with one field of its message replaced is
+    /// answered in Meizu's shape: the signature holds, so validation runs.
+    #[test]
+    fn signed_push_with_one_field_mutated_answers_in_meizu_shape(
+        block in prop_oneof![Just("noticeBarInfo"), Just("clickTypeInfo"), Just("pushTimeInfo"), Just("noticeExpandInfo"), Just("advanceInfo")],
+        field in prop_oneof![
+            Just("title"), Just("content"), Just("noticeMsgType"), Just("noticeBarType"),
+            Just("clickType"), Just("url"), Just("activity"), Just("parameters"),
+            Just("validTime"), Just("offLine"), Just("notifyKey"),
+        ],
+        value in any_field_json(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let (_, m) = hub();
+            let mut mj: Value = serde_json::from_str(&message_json("t", "c", json!({"clickType": 0}))).unwrap();
+            mj[block] = json!({});
+            mj[block][field] = value;
+            if block == "noticeBarInfo" {
+                for (k, v) in [("title", "t"), ("content", "c")] {
+                    if k != field { mj[block][k] = json!(v); }
+                }
+            }
+            let (status, v) = post(&m, signed(&[("appId", APP_ID), ("pushIds", TOKEN), ("messageJson", &mj.to_string())], SECRET)).await;
+            prop_assert_eq!(status, StatusCode::OK);
+            prop_assert!(v["code"].is_string(), "{}", v);
+            Ok(())
+        })?;
+    }
+}
+
+#[tokio::test]
+async fn changing_limits_keeps_todays_counts() {
+    let (_, m) = hub();
+    m.set_limits(json!({"app_daily": 1})).unwrap();
+    let mut p = push(ClickAction::OpenApp, None);
+    p.android.meizu_notice_msg_type = Some(1);
+    let body = meizu::build_send_request(&p).unwrap().body;
+    assert_eq!(post(&m, body.clone()).await.1["code"], "200");
+    m.set_limits(json!({"app_requests_per_second": 1000}))
+        .unwrap();
+    assert_eq!(post(&m, body).await.1["code"], "110019");
+}
+
+/// A fault hits a correctly signed send only, and an injected server error
+/// with a non-5xx status answers 500.
+#[tokio::test]
+async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
+    let (services, m) = hub();
+    let body = meizu::build_send_request(&push(ClickAction::OpenApp, None))
+        .unwrap()
+        .body;
+    m.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 200 },
+    });
+    let unsigned = serde_urlencoded::to_string([("appId", APP_ID), ("pushIds", TOKEN)]).unwrap();
+    let (status, v) = post(&m, unsigned).await;
+    assert_eq!(status, StatusCode::OK, "no fault before the signature: {v}");
+    let (status, _) = post(&m, body).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let last = m.requests().pop().expect("logged");
+    assert_eq!(last.vendor_code, "http_500");
+    assert!(services.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Meizu, vendor_code, code: pushlab::diagnosis::Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
+    )));
+}
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!("meizu_send_default_title", snapshot_request(&p));
 }

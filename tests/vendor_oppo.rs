@@ -228,6 +228,27 @@ fn faq_without_channel_id_sends_no_channel_and_non_json_ext_verbatim() {
     insta::assert_json_snapshot!("oppo_send_faq_no_channel_plain_ext", v);
 }
 
+/// The FAQ's two payloads apart: a non-JSON ext with a channel...
+#[test]
+fn faq_non_json_ext_is_sent_verbatim() {
+    let p = push(ClickAction::OpenApp, Some("ext content"));
+    let req = oppo::build_send_request(&p, "TOKEN");
+    insta::assert_json_snapshot!("oppo_send_faq_plain_ext", view(&req));
+}
+
+/// ...and no channel with a JSON ext.
+#[test]
+fn faq_without_channel_id_sends_no_channel() {
+    let mut p = push(ClickAction::OpenApp, Some(JSON_EXT));
+    p.certificate.channel_id = None;
+    let req = oppo::build_send_request(&p, "TOKEN");
+    let v = view(&req);
+    assert!(v["form"]["message"]["notification"]
+        .get("channel_id")
+        .is_none());
+    insta::assert_json_snapshot!("oppo_send_faq_no_channel", v);
+}
+
 // ---------------------------------------------------------------------------
 // Endpoint
 // ---------------------------------------------------------------------------
@@ -464,6 +485,26 @@ async fn unicast_rejections_carry_oppo_codes() {
             "missing title",
             unicast(&token, &device, notification(json!({"title": ""}))),
             40,
+        ),
+        (
+            "web page URL that is not http(s)",
+            unicast(
+                &token,
+                &device,
+                notification(
+                    json!({"click_action_type": 2, "click_action_url": "javascript:alert(1)"}),
+                ),
+            ),
+            41,
+        ),
+        (
+            "intent scheme URL without a scheme",
+            unicast(
+                &token,
+                &device,
+                notification(json!({"click_action_type": 5, "click_action_url": "not a url"})),
+            ),
+            41,
         ),
         (
             "title of 51 chars",
@@ -1184,6 +1225,11 @@ async fn client_maps_oppo_refusals_to_diagnoses() {
         .result
         .expect_err("dropped");
     assert_eq!(r.vendor_code, "transport");
+    // The endpoint journals the drop as the timeout the client reports.
+    assert!(s.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Oppo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "transport"
+    )));
 
     let r = oppo
         .send(&http, "http://127.0.0.1:9", &p)
@@ -1271,4 +1317,132 @@ proptest! {
         prop_assert_eq!(status, StatusCode::OK);
         prop_assert!(v["code"].is_i64());
     }
+}
+
+/// Any JSON value, to replace one field of a valid message.
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".{0,30}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(2, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            proptest::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// A valid auth form with one field replaced by any text (any i64
+    /// timestamp among them) is answered in OPPO's shape.
+    #[test]
+    fn auth_with_one_field_mutated_answers_in_oppo_shape(
+        field in prop_oneof![Just("app_key"), Just("timestamp"), Just("sign")],
+        value in prop_oneof![
+            prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| n.to_string()),
+            ".{0,40}",
+        ],
+    ) {
+        let rt = runtime();
+        let (s, oppo, _) = setup();
+        let router = oppo.router();
+        let good: Vec<(String, String)> = serde_urlencoded::from_bytes(&signed_auth(&s, 0)).expect("form");
+        let fields: Vec<(&str, &str)> = good
+            .iter()
+            .map(|(k, v)| (k.as_str(), if k == field { value.as_str() } else { v.as_str() }))
+            .collect();
+        let (status, v) = rt.block_on(call(&router, oppo::AUTH_PATH, &[], form(&fields)));
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(v["code"].is_i64(), "{}", v);
+    }
+
+    /// A valid unicast with one field of its message or notification
+    /// replaced by any JSON value is answered in OPPO's shape.
+    #[test]
+    fn unicast_with_one_field_mutated_answers_in_oppo_shape(
+        in_notification in any::<bool>(),
+        field in prop_oneof![
+            Just("title"), Just("content"), Just("click_action_type"), Just("click_action_url"),
+            Just("click_action_activity"), Just("click_action_url"), Just("action_parameters"),
+            Just("channel_id"), Just("style"), Just("off_line_ttl"), Just("category"),
+            Just("notify_level"), Just("target_type"), Just("target_value"), Just("sub_title"),
+        ],
+        value in arbitrary_json(),
+    ) {
+        let rt = runtime();
+        let (s, oppo, device) = setup();
+        let router = oppo.router();
+        let token = rt.block_on(auth_token(&s, &router));
+        let mut message = json!({"target_type": 2, "target_value": device, "notification": notification(json!({}))});
+        if in_notification { message["notification"][field] = value; } else { message[field] = value; }
+        let body = form(&[("message", &message.to_string()), ("auth_token", &token)]);
+        let (status, v) = rt.block_on(call(&router, oppo::UNICAST_PATH, &[], body));
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(v["code"].is_i64(), "{}", v);
+    }
+}
+
+/// Forty concurrent sends with no cached token make one auth call between
+/// them and all of them are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_sends_share_one_auth_call() {
+    let (_, oppo, device) = setup();
+    let base = serve(oppo.router()).await;
+    let http = reqwest::Client::new();
+    let mut p = push(ClickAction::OpenApp, None);
+    p.token = device;
+    let outcomes = futures::future::join_all((0..40).map(|_| oppo.send(&http, &base, &p))).await;
+    for o in &outcomes {
+        assert!(o.result.is_ok(), "{:?}", o.result);
+    }
+    let auth_calls = oppo
+        .requests()
+        .iter()
+        .filter(|r| r.path == oppo::AUTH_PATH)
+        .count();
+    assert_eq!(auth_calls, 1);
+}
+
+/// An injected "server error" with a non-5xx status answers 500 and is
+/// journaled as the timeout the client reports.
+#[tokio::test]
+async fn injected_server_errors_are_always_5xx_and_journaled() {
+    let (s, oppo, device) = setup();
+    let router = oppo.router();
+    let token = auth_token(&s, &router).await;
+    oppo.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 200 },
+    });
+    let (status, _) = call(
+        &router,
+        oppo::UNICAST_PATH,
+        &[],
+        unicast(&token, &device, notification(json!({}))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(s.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Oppo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
+    )));
+}
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!(
+        "oppo_send_default_title",
+        view(&oppo::build_send_request(&p, "TOKEN"))
+    );
 }

@@ -365,6 +365,16 @@ async fn auth_rejections_carry_vivo_codes() {
             10207,
         ),
         ("body not an object", json!([1, 2]), 10200),
+        (
+            "timestamp at the smallest i64",
+            with("timestamp", json!(i64::MIN)),
+            10207,
+        ),
+        (
+            "timestamp at the largest i64",
+            with("timestamp", json!(i64::MAX)),
+            10207,
+        ),
     ];
     for (name, body, code) in cases {
         let (status, v) = call(&router, vivo::AUTH_PATH, &[], body).await;
@@ -955,7 +965,7 @@ async fn client_send_reaches_the_device_and_the_journal() {
 
 #[tokio::test]
 async fn client_maps_vivo_refusals_to_diagnoses() {
-    let (_s, vivo, reg) = setup();
+    let (s, vivo, reg) = setup();
     let base = serve(vivo.router()).await;
     let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
@@ -1019,8 +1029,12 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
         .result
         .expect_err("internal error");
     assert_eq!(
-        (r.vendor_code.as_str(), r.message.as_str()),
-        ("500", "Internet server error!")
+        (r.code, r.vendor_code.as_str(), r.message.as_str()),
+        (
+            Diagnosis::DeliveryTimeout,
+            "http_500",
+            "Internet server error!"
+        )
     );
 
     vivo.faults().add(Fault {
@@ -1035,6 +1049,11 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
             .vendor_code,
         "transport"
     );
+    // The endpoint journals the drop as the timeout the client reports.
+    assert!(s.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Vivo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "transport"
+    )));
 }
 
 #[tokio::test]
@@ -1130,4 +1149,117 @@ proptest! {
         prop_assert_eq!(status, StatusCode::OK);
         prop_assert!(v["result"].is_i64());
     }
+}
+
+/// One field of a request replaced by an arbitrary value: any i64, any
+/// string, or any JSON value.
+fn mutated_field() -> impl Strategy<Value = Value> {
+    let edge = prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(-1), Just(0)];
+    prop_oneof![
+        edge.prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<i64>().prop_map(|n| Value::from(n.to_string())),
+        arbitrary_json(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// A valid auth request with one field replaced is answered in vivo's
+    /// shape, never with a crash: the timestamp window and the signature
+    /// checks are reached with any value.
+    #[test]
+    fn auth_with_one_field_mutated_answers_in_vivo_shape(
+        field in prop_oneof![Just("appId"), Just("appKey"), Just("timestamp"), Just("sign")],
+        value in mutated_field(),
+    ) {
+        let rt = runtime();
+        let (s, vivo, _) = setup();
+        let router = vivo.router();
+        let mut body = signed_auth(&s, 0);
+        body[field] = value;
+        let (status, v) = rt.block_on(call(&router, vivo::AUTH_PATH, &[], body));
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(v["result"].is_i64(), "{}", v);
+    }
+
+    /// A valid send with one field replaced is answered in vivo's shape.
+    #[test]
+    fn send_with_one_field_mutated_answers_in_vivo_shape(
+        field in prop_oneof![
+            Just("appId"), Just("regId"), Just("notifyType"), Just("title"), Just("content"),
+            Just("skipType"), Just("skipContent"), Just("requestId"), Just("clientCustomMap"),
+            Just("classification"), Just("category"), Just("timeToLive"), Just("networkType"),
+        ],
+        value in mutated_field(),
+    ) {
+        let rt = runtime();
+        let (s, vivo, reg) = setup();
+        let router = vivo.router();
+        let token = rt.block_on(auth_token(&s, &router));
+        let mut body = message(&reg, json!({}));
+        body[field] = value;
+        let (status, v) = rt.block_on(call(&router, vivo::SEND_PATH, &[("authToken", &token)], body));
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(v["result"].is_i64(), "{}", v);
+    }
+}
+
+/// Forty concurrent sends with no cached token make one auth call between
+/// them (vivo allows ten a second) and all of them are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_sends_share_one_auth_call() {
+    let (_, vivo, reg) = setup();
+    let base = serve(vivo.router()).await;
+    let http = reqwest::Client::new();
+    let mut p = push(ClickAction::OpenApp, None);
+    p.token = reg;
+    let outcomes = futures::future::join_all((0..40).map(|_| vivo.send(&http, &base, &p))).await;
+    for o in &outcomes {
+        assert!(o.result.is_ok(), "{:?}", o.result);
+    }
+    let auth_calls = vivo
+        .requests()
+        .iter()
+        .filter(|r| r.path == vivo::AUTH_PATH)
+        .count();
+    assert_eq!(auth_calls, 1);
+}
+
+/// An injected "server error" with a non-5xx status answers 500 and is
+/// journaled as the timeout the client reports.
+#[tokio::test]
+async fn injected_server_errors_are_always_5xx_and_journaled() {
+    let (s, vivo, reg) = setup();
+    let router = vivo.router();
+    let token = auth_token(&s, &router).await;
+    vivo.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 302 },
+    });
+    let (status, _) = call(
+        &router,
+        vivo::SEND_PATH,
+        &[("authToken", &token)],
+        message(&reg, json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(s.journal.all().iter().any(|r| matches!(
+        &r.event,
+        Event::EndpointRejected { vendor: VendorId::Vivo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
+    )));
+}
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!(
+        "vivo_send_default_title",
+        view(&vivo::build_send_request(&p, "TOKEN"))
+    );
 }

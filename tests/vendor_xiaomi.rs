@@ -333,6 +333,16 @@ async fn every_rejection_class_answers_mi_code_in_mi_shape() {
             10016,
         ),
         (
+            "effect 2 with a class_name but no intent_uri",
+            Some(auth.clone()),
+            with(
+                &with(&good, "extra.notify_effect", "2"),
+                "extra.class_name",
+                "com.tencent.qcloud.tim.demo.chat.ChatActivity",
+            ),
+            10016,
+        ),
+        (
             "effect 3 without web_uri",
             Some(auth.clone()),
             with(&good, "extra.notify_effect", "3"),
@@ -698,4 +708,187 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+/// Text for one form field: any i64 (edges included) or any string.
+fn any_field_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop_oneof![
+            Just(i64::MIN),
+            Just(i64::MAX),
+            Just(-1i64),
+            Just(0i64),
+            any::<i64>()
+        ]
+        .prop_map(|n| n.to_string()),
+        Just(String::new()),
+        ".{0,60}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A valid authenticated send with one field replaced (or added) is
+    /// answered in Mi's shape: validation sees every value.
+    #[test]
+    fn send_with_one_field_mutated_answers_in_mi_shape(
+        key in prop_oneof![
+            Just("registration_id"), Just("restricted_package_name"), Just("title"),
+            Just("description"), Just("payload"), Just("pass_through"), Just("notify_type"),
+            Just("notify_id"), Just("time_to_live"), Just("time_to_send"),
+            Just("extra.notify_effect"), Just("extra.intent_uri"), Just("extra.web_uri"),
+            Just("extra.channel_id"), Just("extra.ext"), Just("extra.class_name"),
+        ],
+        value in any_field_text(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lab = Lab::new();
+            let token = lab.register("dev-1");
+            let form = with(&good_form(&token), key, &value);
+            let (status, v) = lab.post("/v3/message/regid", Some(&format!("key={SECRET}")), &form).await;
+            prop_assert_eq!(status, StatusCode::OK);
+            prop_assert!(v["code"].is_i64(), "{}", v);
+            Ok(())
+        })?;
+    }
+}
+
+#[tokio::test]
+async fn thousands_of_extras_are_refused_with_65014_and_repeats_keep_the_last_value() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    let keys: Vec<String> = (0..20_000).map(|i| format!("extra.k{i}")).collect();
+    let mut form = good_form(&token);
+    form.extend(keys.iter().map(|k| (k.as_str(), "v")));
+    let (_, v) = lab.post("/v3/message/regid", Some(&auth), &form).await;
+    assert_eq!(v["code"], 65014, "{v}");
+
+    // One key sent 20,000 times is one extra.
+    let values: Vec<String> = (0..20_000).map(|i| i.to_string()).collect();
+    let mut form = good_form(&token);
+    form.extend(values.iter().map(|v| ("extra.k", v.as_str())));
+    let (_, v) = lab.post("/v3/message/regid", Some(&auth), &form).await;
+    assert_eq!(v["code"], 0, "{v}");
+}
+
+#[tokio::test]
+async fn an_unauthenticated_send_is_refused_before_its_body_is_read() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ErrorCode {
+            code: "10027".into(),
+        },
+    });
+    let (_, v) = lab
+        .post("/v3/message/regid", Some("key=wrong"), &good_form(&token))
+        .await;
+    assert_eq!(v["code"], 21301, "{v}");
+    let log = lab.mi.requests().pop().expect("logged");
+    assert!(log.tokens.is_empty(), "{log:?}");
+    // The fault was kept for the next authenticated send.
+    let (_, v) = lab
+        .post(
+            "/v3/message/regid",
+            Some(&format!("key={SECRET}")),
+            &good_form(&token),
+        )
+        .await;
+    assert_eq!(v["code"], 10027, "{v}");
+}
+
+#[tokio::test]
+async fn changing_limits_keeps_todays_counts() {
+    let lab = Lab::new();
+    lab.mi
+        .set_limits(json!({"daily_quota": 2, "device_per_second": 1000}))
+        .unwrap();
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    for _ in 0..2 {
+        let (_, v) = lab
+            .post("/v3/message/regid", Some(&auth), &good_form(&token))
+            .await;
+        assert_eq!(v["code"], 0);
+    }
+    lab.mi
+        .set_limits(json!({"device_per_second": 999}))
+        .unwrap();
+    let (_, v) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(v["code"], 200001, "the two sent today still count: {v}");
+}
+
+/// A message sent without a title carries the IM server's default title.
+#[test]
+fn send_request_with_the_default_title() {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    insta::assert_json_snapshot!("xiaomi_send_default_title", snapshot_of(&p));
+}
+
+/// An injected server error with a non-5xx status answers 500; it and a
+/// dropped connection are logged and journaled as the timeouts the client
+/// reports.
+#[tokio::test]
+async fn injected_server_errors_and_drops_are_journaled() {
+    let lab = Lab::new();
+    let token = lab.register("dev-1");
+    let auth = format!("key={SECRET}");
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::ServerError { status: 200 },
+    });
+    let (status, _) = lab
+        .post("/v3/message/regid", Some(&auth), &good_form(&token))
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    lab.mi.faults().add(Fault {
+        scope: FaultScope::Next { count: 1 },
+        kind: FaultKind::Drop,
+    });
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(good_form(&token))
+        .finish();
+    let resp = lab
+        .mi
+        .router()
+        .oneshot(
+            Request::post("/v3/message/regid")
+                .header("authorization", &auth)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(resp.into_body().collect().await.is_err());
+    let logged: Vec<String> = lab
+        .mi
+        .requests()
+        .iter()
+        .map(|r| r.vendor_code.clone())
+        .collect();
+    assert_eq!(logged, ["http_500", "transport"]);
+    let journaled: Vec<String> = lab
+        .services
+        .journal
+        .all()
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::EndpointRejected {
+                vendor: VendorId::Xiaomi,
+                vendor_code,
+                code: Diagnosis::DeliveryTimeout,
+                ..
+            } => Some(vendor_code.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(journaled, ["http_500", "transport"]);
 }

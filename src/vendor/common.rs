@@ -158,6 +158,38 @@ pub enum FaultKind {
     Drop,
 }
 
+/// The status an injected [`FaultKind::ServerError`] answers: the given
+/// one when it is a 5xx, else 500 (a "server error" fault never answers a
+/// success or a client error).
+pub fn fault_status(status: u16) -> axum::http::StatusCode {
+    axum::http::StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| s.is_server_error())
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Journals an injected server error or dropped connection as the
+/// endpoint's refusal, with the diagnosis and vendor code the client gives
+/// it (`delivery.timeout`; `http_<status>` or `transport`).
+pub fn journal_fault(
+    services: &Services,
+    message_id: &MessageId,
+    vendor: VendorId,
+    vendor_code: &str,
+    message: &str,
+) {
+    services.journal.append(
+        Some(message_id),
+        None,
+        crate::hub::journal::Event::EndpointRejected {
+            vendor,
+            vendor_code: vendor_code.to_string(),
+            message: message.to_string(),
+            code: crate::diagnosis::Diagnosis::DeliveryTimeout,
+        },
+    );
+}
+
 /// Which requests an injected fault hits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -218,6 +250,59 @@ impl Faults {
     }
 }
 
+/// The diagnosis every client gives a request that got no answer
+/// (connection refused, reset, or dropped before the answer was read):
+/// `delivery.timeout`, vendor code `transport`.
+pub fn transport_failure(e: impl std::fmt::Display) -> super::Rejection {
+    super::Rejection {
+        code: crate::diagnosis::Diagnosis::DeliveryTimeout,
+        vendor_code: "transport".into(),
+        message: e.to_string(),
+    }
+}
+
+/// The diagnosis every client gives an HTTP 5xx that is not the vendor's
+/// documented flow control: `delivery.timeout`, vendor code
+/// `http_<status>`, with the start of the body as the message.
+pub fn server_error(status: u16, body: &str) -> super::Rejection {
+    super::Rejection {
+        code: crate::diagnosis::Diagnosis::DeliveryTimeout,
+        vendor_code: http_code(status),
+        message: body.chars().take(200).collect(),
+    }
+}
+
+/// A vendor code for an HTTP status with no vendor code of its own, spelt
+/// the same by every client: `http_<status>`.
+pub fn http_code(status: u16) -> String {
+    format!("http_{status}")
+}
+
+/// One asynchronous lock per key, for single-flight token refreshes: the
+/// first task to find a credential's cached token missing or stale fetches
+/// a new one while the others wait, then read the cache it filled, so N
+/// concurrent cold sends make one auth call (vendors cap auth calls and
+/// invalidate older tokens).
+pub struct RefreshLocks<K> {
+    inner: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl<K> Default for RefreshLocks<K> {
+    fn default() -> Self {
+        RefreshLocks {
+            inner: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash + Clone> RefreshLocks<K> {
+    /// Waits for and holds the refresh lock of `key`.
+    pub async fn lock(&self, key: &K) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self.inner.lock().entry(key.clone()).or_default().clone();
+        lock.lock_owned().await
+    }
+}
+
 /// Fixed windows counted on the hub clock: "at most `limit` per `window`"
 /// for any key (an app, an app and a device...).
 pub struct RateWindow {
@@ -254,6 +339,14 @@ impl RateWindow {
 
     pub fn clear(&self) {
         self.counts.lock().clear();
+    }
+
+    /// Takes over the counts of `old` (a window replaced because its limit
+    /// changed keeps what was already counted in it).
+    pub fn keep_counts_of(&self, old: &RateWindow) {
+        if self.window == old.window {
+            *self.counts.lock() = std::mem::take(&mut *old.counts.lock());
+        }
     }
 }
 

@@ -49,7 +49,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use super::common::{random_string, FaultKind, RateWindow, RequestLogs, ALNUM, HEX};
+use super::common::{fault_status, http_code, journal_fault};
+use super::common::{
+    random_string, server_error, transport_failure, FaultKind, RateWindow, RefreshLocks,
+    RequestLogs, ALNUM, HEX,
+};
 use super::{
     ClickAction, Credentials as AnyCredentials, Faults, PageTarget, Push, Rejection, RequestLog,
     SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
@@ -407,6 +411,7 @@ pub fn diagnosis_of(http_status: u16, error_code: &str, message: &str) -> Diagno
             401 | 403 => Diagnosis::VendorAuthFailed,
             404 => Diagnosis::VendorTokenInvalid,
             429 => Diagnosis::VendorRateLimited,
+            500..=599 => Diagnosis::DeliveryTimeout,
             _ => Diagnosis::VendorInvalidRequest,
         },
     }
@@ -414,6 +419,9 @@ pub fn diagnosis_of(http_status: u16, error_code: &str, message: &str) -> Diagno
 
 /// Maps FCM's answer to the message name or a rejection.
 pub fn interpret_response(http_status: u16, body: &str) -> Result<String, Rejection> {
+    if (500..600).contains(&http_status) {
+        return Err(server_error(http_status, body));
+    }
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     if http_status == 200 {
         if let Some(name) = v["name"].as_str() {
@@ -528,6 +536,8 @@ struct Inner {
     public_keys: Mutex<HashMap<String, (String, RsaPublicKey)>>,
     /// Client: access tokens by (client email, token URL).
     client_tokens: Mutex<HashMap<(String, String), CachedToken>>,
+    /// Client side: one token refresh at a time per service account.
+    refresh: RefreshLocks<(String, String)>,
     /// Client: parsed signing keys by PEM.
     signing_keys: Mutex<HashMap<String, RsaPrivateKey>>,
 }
@@ -548,6 +558,7 @@ impl Fcm {
                 issued: Mutex::new(HashMap::new()),
                 public_keys: Mutex::new(HashMap::new()),
                 client_tokens: Mutex::new(HashMap::new()),
+                refresh: RefreshLocks::default(),
                 signing_keys: Mutex::new(HashMap::new()),
             }),
         }
@@ -580,12 +591,23 @@ impl Fcm {
         sa: &ServiceAccount,
         token_url: &str,
     ) -> Result<String, Rejection> {
-        let now = self.inner.services.clock.now();
         let cache_key = (sa.client_email.clone(), token_url.to_string());
-        if let Some(t) = self.inner.client_tokens.lock().get(&cache_key) {
-            if now.plus(Duration::from_secs(60)) < t.expires_at {
-                return Ok(t.token.clone());
-            }
+        let cached = |now: Timestamp| {
+            self.inner
+                .client_tokens
+                .lock()
+                .get(&cache_key)
+                .filter(|t| now.plus(Duration::from_secs(60)) < t.expires_at)
+                .map(|t| t.token.clone())
+        };
+        if let Some(token) = cached(self.inner.services.clock.now()) {
+            return Ok(token);
+        }
+        // Single flight: one refresh per service account, the others wait.
+        let _refresh = self.inner.refresh.lock(&cache_key).await;
+        let now = self.inner.services.clock.now();
+        if let Some(token) = cached(now) {
+            return Ok(token);
         }
         let key = self.signing_key(&sa.private_key)?;
         let req = build_token_request(sa, &key, now, token_url);
@@ -598,6 +620,9 @@ impl Fcm {
             .map_err(transport)?;
         let status = resp.status().as_u16();
         let text = resp.text().await.map_err(transport)?;
+        if (500..600).contains(&status) {
+            return Err(server_error(status, &text));
+        }
         let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let Some(token) = v["access_token"].as_str().filter(|_| status == 200) else {
             let error = v["error"]
@@ -605,8 +630,8 @@ impl Fcm {
                 .unwrap_or("token_request_failed")
                 .to_string();
             return Err(Rejection {
-                code: if status >= 500 {
-                    Diagnosis::VendorInvalidRequest
+                code: if status == 429 {
+                    Diagnosis::VendorRateLimited
                 } else {
                     Diagnosis::VendorAuthFailed
                 },
@@ -665,10 +690,30 @@ impl Fcm {
 }
 
 fn transport(e: reqwest::Error) -> Rejection {
-    Rejection {
-        code: Diagnosis::VendorInvalidRequest,
-        vendor_code: "transport".into(),
-        message: e.to_string(),
+    transport_failure(e)
+}
+
+/// The size in bytes of `message` as JSON without its target fields,
+/// counted while serializing borrowed entries (no copy of the message).
+fn payload_size(message: &Map<String, Value>) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let payload: std::collections::BTreeMap<&String, &Value> = message
+        .iter()
+        .filter(|(k, _)| !["token", "topic", "condition"].contains(&snake(k).as_str()))
+        .collect();
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, &payload) {
+        Ok(()) => count.0,
+        Err(_) => 0,
     }
 }
 
@@ -786,7 +831,12 @@ impl Vendor for Fcm {
         }
         let limits: Limits =
             serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
-        *counters = Counters::new(limits);
+        // New limits apply to what was already counted.
+        let next = Counters::new(limits);
+        next.project.keep_counts_of(&counters.project);
+        next.device_minute.keep_counts_of(&counters.device_minute);
+        next.device_second.keep_counts_of(&counters.device_second);
+        *counters = next;
         Ok(())
     }
 
@@ -1058,29 +1108,22 @@ fn issue_token(
     const SKEW: i64 = 300;
     let t = now.seconds();
     let c = &jwt.claims;
-    if c.exp <= c.iat || c.exp - c.iat > 3600 || c.iat > t + SKEW || c.exp < t - SKEW {
+    let lifetime = c.exp.checked_sub(c.iat);
+    if c.exp <= c.iat
+        || lifetime.is_none_or(|l| l > 3600)
+        || c.iat > t.saturating_add(SKEW)
+        || c.exp < t.saturating_sub(SKEW)
+    {
         return fail(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.",
         );
     }
-    // The audience: Google wants its own token endpoint. google-auth always
-    // sends `https://oauth2.googleapis.com/token` whatever `token_uri` says,
-    // so the simulator accepts that, the legacy accounts.google.com one, and
-    // any URL that ends in `/token` (its own address), but not nothing.
-    let aud_ok = c.aud.as_str().is_some_and(|a| {
-        a == GOOGLE_TOKEN_URI
-            || a == "https://accounts.google.com/o/oauth2/token"
-            || a.ends_with("/token")
-    });
-    if !aud_ok {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "Invalid JWT: Failed audience check.",
-        );
-    }
+    // The audience is not checked: google-auth always sends
+    // `https://oauth2.googleapis.com/token` whatever `token_uri` says, other
+    // libraries send the key file's `token_uri` (the simulator's address),
+    // and some send none. Refusing any of them would fail real clients.
     let scopes: Vec<String> = c.scope.split_whitespace().map(str::to_string).collect();
     if scopes.is_empty() {
         return fail(
@@ -1419,9 +1462,7 @@ fn validate(body: &Value) -> Result<Validated, ApiError> {
     // The size FCM limits is the payload the device receives, keys and
     // values: the message without its target. Measured as the JSON of the
     // remaining fields.
-    let mut payload = message.clone();
-    payload.retain(|k, _| !["token", "topic", "condition"].contains(&snake(k).as_str()));
-    let size = serde_json::to_vec(&payload).map(|v| v.len()).unwrap_or(0);
+    let size = payload_size(message);
     let limit = if matches!(target, Target::Topic) {
         MAX_TOPIC_MESSAGE_BYTES
     } else {
@@ -1650,21 +1691,33 @@ async fn send_endpoint(
             tokio::time::sleep(Duration::from_millis(millis)).await
         }
         Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = fault_status(status);
             let (canonical, fcm) = if status == StatusCode::SERVICE_UNAVAILABLE {
                 ("UNAVAILABLE", "UNAVAILABLE")
             } else {
                 ("INTERNAL", "INTERNAL")
             };
-            return reject(ApiError::new(
-                status,
-                canonical,
-                fcm,
-                "Internal error encountered.",
-            ));
+            let e = ApiError::new(status, canonical, fcm, "Internal error encountered.");
+            let vendor_code = http_code(status.as_u16());
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Fcm,
+                &vendor_code,
+                &e.message,
+            );
+            log(status.as_u16(), false, &vendor_code, &e.message);
+            return json_response(e.status, &e.body());
         }
         Some(FaultKind::Drop) => {
-            log(0, false, "drop", "connection dropped");
+            log(0, false, "transport", "connection dropped");
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Fcm,
+                "transport",
+                "connection dropped",
+            );
             return dropped_connection();
         }
         None => {}

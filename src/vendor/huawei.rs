@@ -28,7 +28,11 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RefreshLocks, RequestLogs,
+};
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -201,6 +205,8 @@ struct Inner {
     issued: Mutex<HashMap<String, Issued>>,
     /// Client side: cached tokens per (token URL, app id, secret).
     cache: Mutex<HashMap<CacheKey, (String, Timestamp)>>,
+    /// Client side: one token refresh at a time per cache key.
+    refresh: RefreshLocks<CacheKey>,
 }
 
 /// Huawei HMS Push.
@@ -221,6 +227,7 @@ impl Huawei {
                 counters: RwLock::new(counters),
                 issued: Mutex::new(HashMap::new()),
                 cache: Mutex::new(HashMap::new()),
+                refresh: RefreshLocks::default(),
             }),
         }
     }
@@ -318,7 +325,17 @@ impl Vendor for Huawei {
             cur.extend(patch);
         }
         let merged: Limits = serde_json::from_value(cur).map_err(|e| e.to_string())?;
-        *self.inner.counters.write() = Counters::new(&merged);
+        // New limits apply to what was already counted today.
+        let mut counters = self.inner.counters.write();
+        let next = Counters::new(&merged);
+        next.tokens.keep_counts_of(&counters.tokens);
+        next.device.keep_counts_of(&counters.device);
+        if let (Some(n), Some(o)) = (&next.app, &counters.app) {
+            n.keep_counts_of(o);
+        }
+        *next.marketing.lock() = std::mem::take(&mut *counters.marketing.lock());
+        *counters = next;
+        drop(counters);
         *self.inner.limits.write() = merged;
         Ok(())
     }
@@ -584,16 +601,25 @@ pub fn build_send_request(push: &Push, access_token: &str) -> Result<OutgoingReq
 /// Reads an HMS send answer into the request id or a rejection.
 pub fn interpret_send_response(status: u16, body: &[u8]) -> Result<String, Rejection> {
     let v: Value = match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => v,
+        // Flow control is a 503 that says so; any other 5xx is the server
+        // failing.
+        Ok(v @ Value::Object(_))
+            if !(500..600).contains(&status) || v["code"] == codes::FLOW_CONTROL =>
+        {
+            v
+        }
+        _ if (500..600).contains(&status) => {
+            return Err(server_error(status, &String::from_utf8_lossy(body)));
+        }
         _ => {
             let diagnosis = match status {
                 401 | 403 => Diagnosis::VendorAuthFailed,
-                429 | 503 => Diagnosis::VendorRateLimited,
+                429 => Diagnosis::VendorRateLimited,
                 _ => Diagnosis::VendorInvalidRequest,
             };
             return Err(rejection(
                 diagnosis,
-                format!("http_{status}"),
+                http_code(status),
                 String::from_utf8_lossy(body)
                     .chars()
                     .take(200)
@@ -613,7 +639,7 @@ pub fn interpret_send_response(status: u16, body: &[u8]) -> Result<String, Rejec
         }
         "" => Err(rejection(
             Diagnosis::VendorInvalidRequest,
-            format!("http_{status}"),
+            http_code(status),
             msg,
         )),
         _ => Err(rejection(diagnosis_for(&code), code, msg)),
@@ -647,11 +673,22 @@ async fn access_token(
         creds.app_id.clone(),
         creds.client_secret.clone(),
     );
+    let cached = |now: Timestamp| {
+        inner
+            .cache
+            .lock()
+            .get(&key)
+            .filter(|(_, expires)| now.plus(REFRESH_MARGIN) < *expires)
+            .map(|(token, _)| token.clone())
+    };
+    if let Some(token) = cached(clock.now()) {
+        return Ok(token);
+    }
+    // Single flight: one refresh per credentials, the others wait for it.
+    let _refresh = inner.refresh.lock(&key).await;
     let now = clock.now();
-    if let Some((token, expires)) = inner.cache.lock().get(&key) {
-        if now.plus(REFRESH_MARGIN) < *expires {
-            return Ok(token.clone());
-        }
+    if let Some(token) = cached(now) {
+        return Ok(token);
     }
     let req = build_token_request(creds);
     let body = req.body.as_str().unwrap_or_default().to_string();
@@ -661,12 +698,12 @@ async fn access_token(
         .body(body)
         .send()
         .await
-        .map_err(|e| rejection(Diagnosis::VendorInvalidRequest, "transport", e.to_string()))?;
+        .map_err(transport_failure)?;
     let status = resp.status().as_u16();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| rejection(Diagnosis::VendorInvalidRequest, "transport", e.to_string()))?;
+    let bytes = resp.bytes().await.map_err(transport_failure)?;
+    if (500..600).contains(&status) && status != 503 {
+        return Err(server_error(status, &String::from_utf8_lossy(&bytes)));
+    }
     let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     match v["access_token"].as_str() {
         Some(token) if status == 200 && !token.is_empty() => {
@@ -679,7 +716,7 @@ async fn access_token(
         }
         _ => {
             let code = match &v["error"] {
-                Value::Null => format!("http_{status}"),
+                Value::Null => http_code(status),
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
@@ -710,13 +747,18 @@ async fn send(inner: &Inner, http: &reqwest::Client, base_url: &str, push: &Push
             }
         }
     };
-    // Validate the certificate before spending a token on it.
-    if let Err(e) = build_send_request(push, "") {
-        return SendOutcome {
-            request: None,
-            result: Err(e),
-        };
-    }
+    // Built once, before spending a token on it (a certificate HMS cannot
+    // express fails here); each attempt only sets its bearer token.
+    let mut req = match build_send_request(push, "") {
+        Ok(r) => r,
+        Err(e) => {
+            return SendOutcome {
+                request: None,
+                result: Err(e),
+            }
+        }
+    };
+    let body = req.body.to_string();
     let token_url = token_url(base_url);
     let clock = inner.services.clock.clone();
     let send_url_of = |path: &str| format!("{}{}", base_url.trim_end_matches('/'), path);
@@ -733,38 +775,26 @@ async fn send(inner: &Inner, http: &reqwest::Client, base_url: &str, push: &Push
                 }
             }
         };
-        let req = match build_send_request(push, &token) {
-            Ok(r) => r,
-            Err(e) => {
-                return SendOutcome {
-                    request: None,
-                    result: Err(e),
-                }
+        for (k, v) in req.headers.iter_mut() {
+            if k.eq_ignore_ascii_case("authorization") {
+                *v = format!("Bearer {token}");
             }
-        };
+        }
         let url = send_url_of(&req.path);
         last_url = Some(url.clone());
         let mut b = http.post(&url);
         for (k, v) in &req.headers {
             b = b.header(k.as_str(), v.as_str());
         }
-        let result = match b.body(req.body.to_string()).send().await {
+        let result = match b.body(body.clone()).send().await {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 match resp.bytes().await {
                     Ok(body) => interpret_send_response(status, &body),
-                    Err(e) => Err(rejection(
-                        Diagnosis::VendorInvalidRequest,
-                        "transport",
-                        e.to_string(),
-                    )),
+                    Err(e) => Err(transport_failure(e)),
                 }
             }
-            Err(e) => Err(rejection(
-                Diagnosis::VendorInvalidRequest,
-                "transport",
-                e.to_string(),
-            )),
+            Err(e) => Err(transport_failure(e)),
         };
         match &result {
             Err(r)
@@ -1469,77 +1499,6 @@ async fn handle_send(
         return hms_json(status, codes::PARAMETER_ERROR, "Not Found", &request_id);
     }
 
-    let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-    match inner.faults.take(&token_refs) {
-        None => {}
-        Some(FaultKind::Latency { millis }) => {
-            tokio::time::sleep(Duration::from_millis(millis)).await
-        }
-        Some(FaultKind::ErrorCode { code }) => {
-            let code = code.trim();
-            let known = [
-                codes::PARTIAL,
-                codes::PARAMETER_ERROR,
-                codes::ILLEGAL_PAYLOAD,
-                codes::BAD_COLLAPSE_KEY,
-                codes::OAUTH_FAILED,
-                codes::OAUTH_EXPIRED,
-                codes::ALL_TOKENS_INVALID,
-                codes::BODY_TOO_LARGE,
-                codes::TOKEN_COUNT,
-                codes::OAUTH_SERVICE,
-                codes::FLOW_CONTROL,
-            ];
-            let status = http_status_of(
-                known
-                    .iter()
-                    .find(|k| **k == code)
-                    .copied()
-                    .unwrap_or(codes::INTERNAL),
-            );
-            log(status, false, code, "fault injection");
-            inner.services.journal.append(
-                Some(&message_id),
-                None,
-                Event::EndpointRejected {
-                    vendor: VendorId::Huawei,
-                    vendor_code: code.to_string(),
-                    message: "fault injection".into(),
-                    code: diagnosis_for(code),
-                },
-            );
-            return (
-                status,
-                [(
-                    axum::http::header::CONTENT_TYPE,
-                    "application/json;charset=UTF-8",
-                )],
-                json!({"code": code, "msg": "fault injection", "requestId": request_id})
-                    .to_string(),
-            )
-                .into_response();
-        }
-        Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_server_error())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            log(
-                status,
-                false,
-                &format!("http_{}", status.as_u16()),
-                "fault injection",
-            );
-            return hms_json(
-                status,
-                codes::INTERNAL,
-                message_of(codes::INTERNAL),
-                &request_id,
-            );
-        }
-        Some(FaultKind::Drop) => return dropped_connection(),
-    }
-
     // OAuth: `Bearer <token>` issued for this app id, not expired.
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -1565,6 +1524,82 @@ async fn handle_send(
     ) else {
         return reject(codes::OAUTH_FAILED, "unknown app");
     };
+
+    // Faults after authentication and before validation, as in every
+    // vendor: "the next N" counts authenticated sends.
+    let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    match inner.faults.take(&token_refs) {
+        None => {}
+        Some(FaultKind::Latency { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await
+        }
+        Some(FaultKind::ErrorCode { code }) => {
+            let code = code.trim();
+            // Any code answers in HMS's shape; one HMS does not list gets
+            // 400, as its unlisted parameter errors do.
+            let status = http_status_of(code);
+            log(status, false, code, "fault injection");
+            inner.services.journal.append(
+                Some(&message_id),
+                None,
+                Event::EndpointRejected {
+                    vendor: VendorId::Huawei,
+                    vendor_code: code.to_string(),
+                    message: "fault injection".into(),
+                    code: diagnosis_for(code),
+                },
+            );
+            return (
+                status,
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/json;charset=UTF-8",
+                )],
+                json!({"code": code, "msg": "fault injection", "requestId": request_id})
+                    .to_string(),
+            )
+                .into_response();
+        }
+        Some(FaultKind::ServerError { status }) => {
+            let status = fault_status(status);
+            let vendor_code = http_code(status.as_u16());
+            log(status, false, &vendor_code, "fault injection");
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Huawei,
+                &vendor_code,
+                "fault injection: server error",
+            );
+            return hms_json(
+                status,
+                codes::INTERNAL,
+                message_of(codes::INTERNAL),
+                &request_id,
+            );
+        }
+        Some(FaultKind::Drop) => {
+            inner.logs.push(RequestLog {
+                at: now,
+                method: "POST".into(),
+                path: path.clone(),
+                http_status: 0,
+                accepted: false,
+                vendor_code: "transport".into(),
+                message: "fault injection: connection dropped".into(),
+                tokens: tokens.clone(),
+                message_id: Some(message_id.clone()),
+            });
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Huawei,
+                "transport",
+                "fault injection: connection dropped",
+            );
+            return dropped_connection();
+        }
+    }
 
     let Some(parsed) = parsed else {
         return reject(codes::ILLEGAL_PAYLOAD, "the body is not JSON");

@@ -34,7 +34,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs, HEX};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RequestLogs, HEX,
+};
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Credentials as AnyCredentials, Faults, PageTarget, Push, Rejection, RequestLog,
     SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
@@ -456,7 +460,13 @@ impl Vendor for Meizu {
         }
         let limits: Limits =
             serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
-        *counters = Counters::new(limits);
+        // New limits apply to what was already counted today.
+        let mut next = Counters::new(limits);
+        next.app_rate.keep_counts_of(&counters.app_rate);
+        next.collapse.keep_counts_of(&counters.collapse);
+        next.public_daily = std::mem::take(&mut counters.public_daily);
+        next.app_daily = std::mem::take(&mut counters.app_daily);
+        *counters = next;
         Ok(())
     }
 
@@ -470,20 +480,19 @@ impl Vendor for Meizu {
 }
 
 fn transport(e: reqwest::Error) -> Rejection {
-    Rejection {
-        code: Diagnosis::VendorInvalidRequest,
-        vendor_code: "transport".into(),
-        message: e.to_string(),
-    }
+    transport_failure(e)
 }
 
 /// Maps Meizu's answer for a one-pushId send to the message id or a
 /// rejection.
 pub fn interpret_response(http_status: u16, body: &str, token: &str) -> Result<String, Rejection> {
+    if (500..600).contains(&http_status) {
+        return Err(server_error(http_status, body));
+    }
     let Ok(v) = serde_json::from_str::<Value>(body) else {
         return Err(Rejection {
             code: Diagnosis::VendorInvalidRequest,
-            vendor_code: format!("http {http_status}"),
+            vendor_code: http_code(http_status),
             message: body.chars().take(200).collect(),
         });
     };
@@ -491,7 +500,7 @@ pub fn interpret_response(http_status: u16, body: &str, token: &str) -> Result<S
     let code = match &v["code"] {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
-        _ => format!("http {http_status}"),
+        _ => http_code(http_status),
     };
     let message = v["message"].as_str().unwrap_or_default().to_string();
     if code != "200" {
@@ -680,8 +689,16 @@ fn parse_message_json(raw: &str) -> Result<Notice, Refusal> {
                 ))
             }
         },
-        2 => match str_field(click_info, "url")? {
-            Some(u) if !u.trim().is_empty() => Click::Url(u.trim().to_string()),
+        2 => match str_field(click_info, "url")?.map(str::trim) {
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                Click::Url(u.to_string())
+            }
+            Some(u) if !u.is_empty() => {
+                return Err(Refusal::new(
+                    "1005",
+                    "clickType为打开URI页面时 url 必须以 http:// 或 https:// 开头",
+                ))
+            }
             _ => {
                 return Err(Refusal::new(
                     "110004",
@@ -855,32 +872,6 @@ async fn push_by_push_id(
         answer(&refusal.code, &refusal.message)
     };
 
-    match inner.faults.take(&push_ids) {
-        Some(FaultKind::ErrorCode { code }) => {
-            let msg = code_message(&code).to_string();
-            return reject(Refusal::new(&code, msg));
-        }
-        Some(FaultKind::Latency { millis }) => {
-            tokio::time::sleep(Duration::from_millis(millis)).await
-        }
-        Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            log(
-                status.as_u16(),
-                false,
-                &status.as_u16().to_string(),
-                "injected server error",
-                tokens.clone(),
-            );
-            return (status, "<html><body><h1>Server Error</h1></body></html>").into_response();
-        }
-        Some(FaultKind::Drop) => {
-            log(0, false, "drop", "connection dropped", tokens.clone());
-            return dropped_connection();
-        }
-        None => {}
-    }
-
     if params.is_empty() && !body.is_empty() {
         return reject(Refusal::new("1005", code_message("1005")));
     }
@@ -906,6 +897,49 @@ async fn push_by_push_id(
     if !expected.eq_ignore_ascii_case(param("sign").trim()) {
         return reject(Refusal::new("1006", code_message("1006")));
     }
+    // Faults after authentication (the signature) and before validation,
+    // as in every vendor: "the next N" counts authenticated sends.
+    match inner.faults.take(&push_ids) {
+        Some(FaultKind::ErrorCode { code }) => {
+            let msg = code_message(&code).to_string();
+            return reject(Refusal::new(&code, msg));
+        }
+        Some(FaultKind::Latency { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await
+        }
+        Some(FaultKind::ServerError { status }) => {
+            let status = fault_status(status);
+            let vendor_code = http_code(status.as_u16());
+            log(
+                status.as_u16(),
+                false,
+                &vendor_code,
+                "injected server error",
+                tokens.clone(),
+            );
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Meizu,
+                &vendor_code,
+                "injected server error",
+            );
+            return (status, "<html><body><h1>Server Error</h1></body></html>").into_response();
+        }
+        Some(FaultKind::Drop) => {
+            log(0, false, "transport", "connection dropped", tokens.clone());
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Meizu,
+                "transport",
+                "connection dropped",
+            );
+            return dropped_connection();
+        }
+        None => {}
+    }
+
     if push_ids.len() > MAX_PUSH_IDS {
         return reject(Refusal::new(
             "1005",

@@ -39,7 +39,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs, HEX};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RefreshLocks, RequestLogs, HEX,
+};
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -335,6 +339,17 @@ impl OppoError {
     }
 }
 
+/// Whether `s` starts with a URI scheme (`intent:`, `pushscheme://`...):
+/// a letter, then letters, digits, `+`, `-` or `.`, then `:`.
+fn has_uri_scheme(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
 /// `click_action_type` with its target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum OppoClick {
@@ -467,8 +482,26 @@ fn parse_notification(obj: &Map<String, Value>) -> Result<Notification, OppoErro
         0 => OppoClick::LaunchApp,
         1 => OppoClick::Action(need(activity, "click_action_activity", 500)?),
         4 => OppoClick::Activity(need(activity, "click_action_activity", 500)?),
-        2 => OppoClick::Url(need(url, "click_action_url", 2000)?),
-        5 => OppoClick::IntentScheme(need(url, "click_action_url", 2000)?),
+        2 => {
+            let url = need(url, "click_action_url", 2000)?;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(OppoError::with(
+                    codes::INVALID_ARGUMENT,
+                    "click_action_url must start with http:// or https:// for type 2",
+                ));
+            }
+            OppoClick::Url(url)
+        }
+        5 => {
+            let url = need(url, "click_action_url", 2000)?;
+            if !has_uri_scheme(&url) {
+                return Err(OppoError::with(
+                    codes::INVALID_ARGUMENT,
+                    "click_action_url must be an intent scheme URL for type 5",
+                ));
+            }
+            OppoClick::IntentScheme(url)
+        }
         other => {
             return Err(OppoError::with(
                 codes::INVALID_ARGUMENT,
@@ -810,11 +843,7 @@ struct Answer {
 }
 
 fn transport(e: impl std::fmt::Display) -> Rejection {
-    Rejection {
-        code: Diagnosis::DeliveryTimeout,
-        vendor_code: "transport".into(),
-        message: e.to_string(),
-    }
+    transport_failure(e)
 }
 
 async fn execute(
@@ -829,16 +858,19 @@ async fn execute(
     let resp = rb.body(req.body.clone()).send().await.map_err(transport)?;
     let status = resp.status();
     let text = resp.text().await.map_err(transport)?;
+    if status.is_server_error() {
+        return Err(server_error(status.as_u16(), &text));
+    }
     if !status.is_success() {
         return Err(Rejection {
             code: Diagnosis::VendorInvalidRequest,
-            vendor_code: format!("http {}", status.as_u16()),
+            vendor_code: http_code(status.as_u16()),
             message: text.chars().take(200).collect(),
         });
     }
     serde_json::from_str(&text).map_err(|e| Rejection {
         code: Diagnosis::VendorInvalidRequest,
-        vendor_code: format!("http {}", status.as_u16()),
+        vendor_code: http_code(status.as_u16()),
         message: format!(
             "unreadable answer ({e}): {}",
             text.chars().take(200).collect::<String>()
@@ -884,6 +916,7 @@ struct Inner {
     quotas: RwLock<Arc<Quotas>>,
     /// Client side: (base URL, app key, master secret) → (token, obtained).
     client_tokens: Mutex<HashMap<ClientTokenKey, (String, Timestamp)>>,
+    refresh: RefreshLocks<ClientTokenKey>,
 }
 
 /// OPPO Push: simulated endpoint, client and device semantics.
@@ -902,6 +935,7 @@ impl Oppo {
                 saved: Mutex::default(),
                 quotas: RwLock::new(Arc::new(Quotas::new(Limits::default()))),
                 client_tokens: Mutex::default(),
+                refresh: RefreshLocks::default(),
             }),
         }
     }
@@ -919,11 +953,22 @@ impl Oppo {
             creds.app_key.clone(),
             creds.master_secret.clone(),
         );
+        let cached = |now: Timestamp| {
+            self.inner
+                .client_tokens
+                .lock()
+                .get(&key)
+                .filter(|(_, at)| now.since(*at) < CLIENT_TOKEN_TTL)
+                .map(|(token, _)| token.clone())
+        };
+        if let Some(token) = cached(self.inner.services.clock.now()) {
+            return Ok(token);
+        }
+        // Single flight: one refresh per credentials, the others wait for it.
+        let _refresh = self.inner.refresh.lock(&key).await;
         let now = self.inner.services.clock.now();
-        if let Some((token, at)) = self.inner.client_tokens.lock().get(&key) {
-            if now.since(*at) < CLIENT_TOKEN_TTL {
-                return Ok(token.clone());
-            }
+        if let Some(token) = cached(now) {
+            return Ok(token);
         }
         let req = build_auth_request(creds, now, message_id);
         let answer = execute(http, base, &req).await?;
@@ -1271,8 +1316,7 @@ impl Inner {
                 Some(self.reject(req, OppoError::new(code), tokens.to_vec(), true))
             }
             FaultKind::ServerError { status } => {
-                let status =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status = fault_status(status);
                 let message_id = self.services.message_id_for(&req.headers, VendorId::Oppo);
                 let message = format!("HTTP {}", status.as_u16());
                 self.services.journal.append(
@@ -1280,9 +1324,9 @@ impl Inner {
                     None,
                     Event::EndpointRejected {
                         vendor: VendorId::Oppo,
-                        vendor_code: format!("http {}", status.as_u16()),
+                        vendor_code: http_code(status.as_u16()),
                         message: message.clone(),
-                        code: Diagnosis::VendorInvalidRequest,
+                        code: Diagnosis::DeliveryTimeout,
                     },
                 );
                 self.log(
@@ -1299,13 +1343,21 @@ impl Inner {
                 ))
             }
             FaultKind::Drop => {
+                let message_id = self.services.message_id_for(&req.headers, VendorId::Oppo);
+                journal_fault(
+                    &self.services,
+                    &message_id,
+                    VendorId::Oppo,
+                    "transport",
+                    "connection dropped",
+                );
                 self.log(
                     req,
                     0,
                     codes::SERVICE_UNAVAILABLE,
                     "connection dropped",
                     tokens.to_vec(),
-                    None,
+                    Some(message_id),
                 );
                 Some(dropped_connection())
             }
@@ -1464,7 +1516,7 @@ fn auth(s: &Inner, req: &Req) -> Result<(String, Timestamp), OppoError> {
     let ts: i64 = timestamp
         .parse()
         .map_err(|_| OppoError::with(codes::INVALID_TIMESTAMP, "not a millisecond timestamp"))?;
-    if timestamp.len() != 13 || (ts - now.millis()).abs() > TIMESTAMP_WINDOW_MS {
+    if timestamp.len() != 13 || ts.abs_diff(now.millis()) > TIMESTAMP_WINDOW_MS.unsigned_abs() {
         return Err(OppoError::with(
             codes::INVALID_TIMESTAMP,
             "timestamp must be milliseconds within 10 minutes of server time",

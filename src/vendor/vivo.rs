@@ -36,7 +36,11 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RefreshLocks, RequestLogs,
+};
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -847,11 +851,7 @@ pub fn build_send_request(push: &Push, auth_token: &str) -> OutgoingRequest {
 }
 
 fn transport(e: impl std::fmt::Display) -> Rejection {
-    Rejection {
-        code: Diagnosis::DeliveryTimeout,
-        vendor_code: "transport".into(),
-        message: e.to_string(),
-    }
+    transport_failure(e)
 }
 
 #[derive(Debug, Deserialize)]
@@ -881,16 +881,19 @@ async fn execute(
         .map_err(transport)?;
     let status = resp.status();
     let text = resp.text().await.map_err(transport)?;
+    if status.is_server_error() {
+        return Err(server_error(status.as_u16(), &text));
+    }
     if !status.is_success() {
         return Err(Rejection {
             code: Diagnosis::VendorInvalidRequest,
-            vendor_code: status.as_u16().to_string(),
+            vendor_code: http_code(status.as_u16()),
             message: text.chars().take(200).collect(),
         });
     }
     serde_json::from_str(&text).map_err(|e| Rejection {
         code: Diagnosis::VendorInvalidRequest,
-        vendor_code: status.as_u16().to_string(),
+        vendor_code: http_code(status.as_u16()),
         message: format!(
             "unreadable answer ({e}): {}",
             text.chars().take(200).collect::<String>()
@@ -929,6 +932,7 @@ struct Inner {
     payloads: Mutex<HashMap<String, (String, Message)>>,
     quotas: RwLock<Arc<Quotas>>,
     client_tokens: Mutex<HashMap<ClientTokenKey, (String, Timestamp)>>,
+    refresh: RefreshLocks<ClientTokenKey>,
 }
 
 /// vivo Push: simulated endpoint, client and device semantics.
@@ -947,6 +951,7 @@ impl Vivo {
                 payloads: Mutex::default(),
                 quotas: RwLock::new(Arc::new(Quotas::new(Limits::default()))),
                 client_tokens: Mutex::default(),
+                refresh: RefreshLocks::default(),
             }),
         }
     }
@@ -964,11 +969,22 @@ impl Vivo {
             creds.app_key.clone(),
             creds.app_secret.clone(),
         );
+        let cached = |now: Timestamp| {
+            self.inner
+                .client_tokens
+                .lock()
+                .get(&key)
+                .filter(|(_, at)| now.since(*at) < CLIENT_TOKEN_TTL)
+                .map(|(token, _)| token.clone())
+        };
+        if let Some(token) = cached(self.inner.services.clock.now()) {
+            return Ok(token);
+        }
+        // Single flight: one refresh per credentials, the others wait for it.
+        let _refresh = self.inner.refresh.lock(&key).await;
         let now = self.inner.services.clock.now();
-        if let Some((token, at)) = self.inner.client_tokens.lock().get(&key) {
-            if now.since(*at) < CLIENT_TOKEN_TTL {
-                return Ok(token.clone());
-            }
+        if let Some(token) = cached(now) {
+            return Ok(token);
         }
         let answer = execute(http, base, &build_auth_request(creds, now, message_id)).await?;
         if answer.result != codes::SUCCESS {
@@ -1324,17 +1340,16 @@ impl Inner {
                 Some(self.reject(req, e, tokens.to_vec()))
             }
             FaultKind::ServerError { status } => {
-                let status =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status = fault_status(status);
                 let message_id = self.services.message_id_for(&req.headers, VendorId::Vivo);
                 self.services.journal.append(
                     Some(&message_id),
                     None,
                     Event::EndpointRejected {
                         vendor: VendorId::Vivo,
-                        vendor_code: status.as_u16().to_string(),
+                        vendor_code: http_code(status.as_u16()),
                         message: INTERNAL_ERROR_TEXT.into(),
-                        code: Diagnosis::VendorInvalidRequest,
+                        code: Diagnosis::DeliveryTimeout,
                     },
                 );
                 self.log(
@@ -1348,7 +1363,22 @@ impl Inner {
                 Some(internal_error(status))
             }
             FaultKind::Drop => {
-                self.log(req, 0, -1, "connection dropped", tokens.to_vec(), None);
+                let message_id = self.services.message_id_for(&req.headers, VendorId::Vivo);
+                journal_fault(
+                    &self.services,
+                    &message_id,
+                    VendorId::Vivo,
+                    "transport",
+                    "connection dropped",
+                );
+                self.log(
+                    req,
+                    0,
+                    -1,
+                    "connection dropped",
+                    tokens.to_vec(),
+                    Some(message_id),
+                );
                 Some(dropped_connection())
             }
         }
@@ -1412,7 +1442,7 @@ fn auth(s: &Inner, req: &Req) -> Result<String, VivoError> {
     let ts: i64 = timestamp
         .parse()
         .map_err(|_| VivoError::with(codes::TIMESTAMP_INVALID, "not a millisecond timestamp"))?;
-    if (ts - now.millis()).abs() > TIMESTAMP_WINDOW_MS {
+    if ts.abs_diff(now.millis()) > TIMESTAMP_WINDOW_MS.unsigned_abs() {
         return Err(VivoError::with(
             codes::TIMESTAMP_INVALID,
             "not within 10 minutes of server time",

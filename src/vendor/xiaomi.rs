@@ -28,7 +28,11 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::common::{china_day, random_string, FaultKind, RateWindow, RequestLogs, ALNUM};
+use super::common::{
+    china_day, http_code, random_string, server_error, transport_failure, FaultKind, RateWindow,
+    RequestLogs, ALNUM,
+};
+use super::common::{fault_status, journal_fault};
 use super::{
     ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
     VendorId, MESSAGE_ID_HEADER,
@@ -209,6 +213,12 @@ impl Vendor for Xiaomi {
             "ru-api.xmpush.global.xiaomi.com",
             "idmb-api.xmpush.global.xiaomi.com",
             "api.xmpush.global.xiaomi.com",
+            // The older dotted forms of the official Java SDK.
+            "fr.api.xmpush.global.xiaomi.com",
+            "ru.api.xmpush.global.xiaomi.com",
+            "idmb.api.xmpush.global.xiaomi.com",
+            // The sandbox host of the official Java SDK.
+            "sandbox.xmpush.xiaomi.com",
         ]
     }
 
@@ -244,7 +254,16 @@ impl Vendor for Xiaomi {
 
     fn set_limits(&self, limits: Value) -> Result<(), String> {
         let merged = merge_limits(&*self.inner.limits.read(), limits)?;
-        *self.inner.counters.write() = Counters::new(&merged);
+        // New limits apply to what was already counted today.
+        let mut counters = self.inner.counters.write();
+        let next = Counters::new(&merged);
+        next.device.keep_counts_of(&counters.device);
+        if let (Some(n), Some(o)) = (&next.app, &counters.app) {
+            n.keep_counts_of(o);
+        }
+        *next.daily.lock() = std::mem::take(&mut *counters.daily.lock());
+        *counters = next;
+        drop(counters);
         *self.inner.limits.write() = merged;
         Ok(())
     }
@@ -396,6 +415,9 @@ pub fn build_send_request(push: &Push) -> Result<SendRequest, Rejection> {
 
 /// Reads a Mi answer into the vendor message id or a rejection.
 pub fn interpret_response(status: u16, body: &[u8]) -> Result<String, Rejection> {
+    if (500..600).contains(&status) {
+        return Err(server_error(status, &String::from_utf8_lossy(body)));
+    }
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let Some(v) = parsed.filter(Value::is_object) else {
         let diagnosis = if status == 401 || status == 403 {
@@ -405,7 +427,7 @@ pub fn interpret_response(status: u16, body: &[u8]) -> Result<String, Rejection>
         };
         return Err(rejection(
             diagnosis,
-            format!("http_{status}"),
+            http_code(status),
             String::from_utf8_lossy(body)
                 .chars()
                 .take(200)
@@ -448,18 +470,10 @@ async fn send(http: &reqwest::Client, base_url: &str, push: &Push) -> SendOutcom
             let status = resp.status().as_u16();
             match resp.bytes().await {
                 Ok(body) => interpret_response(status, &body),
-                Err(e) => Err(rejection(
-                    Diagnosis::VendorInvalidRequest,
-                    "transport",
-                    e.to_string(),
-                )),
+                Err(e) => Err(transport_failure(e)),
             }
         }
-        Err(e) => Err(rejection(
-            Diagnosis::VendorInvalidRequest,
-            "transport",
-            e.to_string(),
-        )),
+        Err(e) => Err(transport_failure(e)),
     };
     SendOutcome {
         request: Some(("POST".into(), url)),
@@ -567,25 +581,50 @@ fn dropped_connection() -> Response {
     Response::new(Body::from_stream(stream))
 }
 
+/// Distinct `extra.<k>` keys kept while parsing: every system extra plus
+/// one more custom key than Mi allows, so a form with too many is still
+/// refused with 65014 without storing an unbounded number of them.
+const MAX_PARSED_EXTRAS: usize = SYSTEM_EXTRAS.len() + MAX_CUSTOM_EXTRAS + 1;
+
 /// The parsed form: last value wins for repeated keys.
 struct Form {
     fields: HashMap<String, String>,
-    /// `extra.<k>` pairs in request order.
+    /// `extra.<k>` pairs in the order each key first appeared (a repeated
+    /// key keeps its place and takes the last value).
     extras: Vec<(String, String)>,
+    /// More distinct extras than [`MAX_PARSED_EXTRAS`] were sent; the rest
+    /// were not kept.
+    extras_overflow: bool,
 }
 
 impl Form {
+    /// Parses in one pass, linear in the body: extras are indexed by key.
     fn parse(body: &[u8]) -> Form {
         let mut fields = HashMap::new();
         let mut extras: Vec<(String, String)> = Vec::new();
+        let mut extra_index: HashMap<String, usize> = HashMap::new();
+        let mut extras_overflow = false;
         for (k, v) in url::form_urlencoded::parse(body) {
             if let Some(x) = k.strip_prefix("extra.") {
-                extras.retain(|(ek, _)| ek != x);
-                extras.push((x.to_string(), v.to_string()));
+                match extra_index.get(x) {
+                    Some(&i) => extras[i].1 = v.to_string(),
+                    None if extras.len() < MAX_PARSED_EXTRAS => {
+                        extra_index.insert(x.to_string(), extras.len());
+                        extras.push((x.to_string(), v.to_string()));
+                    }
+                    None => {
+                        extras_overflow = true;
+                        continue;
+                    }
+                }
             }
             fields.insert(k.into_owned(), v.into_owned());
         }
-        Form { fields, extras }
+        Form {
+            fields,
+            extras,
+            extras_overflow,
+        }
     }
 
     fn get(&self, k: &str) -> Option<&str> {
@@ -704,7 +743,7 @@ fn validate(form: &Form, now_ms: i64) -> Result<Message, MiError> {
     // Scheduled sends are checked but delivered at once: pushlab's cases
     // never schedule, and the hub clock is virtual.
     if let Some(at) = parse_int(form, "time_to_send")? {
-        if at > now_ms + MAX_SCHEDULE_MS {
+        if at > now_ms.saturating_add(MAX_SCHEDULE_MS) {
             return Err(MiError::new(
                 codes::ILLEGAL_PARAMETER,
                 "time_to_send must be within 7 days",
@@ -715,9 +754,9 @@ fn validate(form: &Form, now_ms: i64) -> Result<Message, MiError> {
     match form.extra("notify_effect") {
         None | Some("1") => {}
         Some("2") => {
-            if form.extra("intent_uri").is_none_or(|u| u.trim().is_empty())
-                && form.extra("class_name").is_none_or(|u| u.trim().is_empty())
-            {
+            // Mi's SDKs document `intent_uri` for effect 2; `class_name`
+            // alone is not a documented substitute, so it is refused.
+            if form.extra("intent_uri").is_none_or(|u| u.trim().is_empty()) {
                 return Err(MiError::new(
                     codes::MISSING_PARAMETER,
                     "extra.intent_uri is required when extra.notify_effect is 2",
@@ -752,7 +791,7 @@ fn validate(form: &Form, now_ms: i64) -> Result<Message, MiError> {
         .iter()
         .filter(|(k, _)| !SYSTEM_EXTRAS.contains(&k.as_str()))
         .collect();
-    if custom.len() > MAX_CUSTOM_EXTRAS {
+    if form.extras_overflow || custom.len() > MAX_CUSTOM_EXTRAS {
         return Err(MiError::new(
             codes::TOO_MANY_EXTRAS,
             format!("at most {MAX_CUSTOM_EXTRAS} custom extra key/value pairs are allowed"),
@@ -823,17 +862,9 @@ fn instruction(
     let mi_message = mi_push_message(vendor_message_id, m, form);
     let (click, extras, callbacks) = match form.extra("notify_effect") {
         Some("2") => {
-            // Intent URI (or, in older SDKs, a class name in the app).
-            let click = match form.extra("intent_uri").filter(|u| !u.trim().is_empty()) {
-                Some(uri) => ClickRoute::IntentUri {
-                    uri: uri.to_string(),
-                },
-                None => ClickRoute::Component {
-                    component: format!(
-                        "{package}/{}",
-                        form.extra("class_name").unwrap_or_default()
-                    ),
-                },
+            // Validation guarantees an intent URI.
+            let click = ClickRoute::IntentUri {
+                uri: form.extra("intent_uri").unwrap_or_default().to_string(),
             };
             (click, vec![Extra::string(KEY_MESSAGE, mi_message)], vec![])
         }
@@ -894,11 +925,9 @@ async fn handle_send(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
-    let form = Form::parse(&body);
-    let tokens = form.tokens();
     let message_id = inner.services.message_id_for(&headers, VendorId::Xiaomi);
     let now = inner.services.clock.now();
-    let reject = |e: MiError, status: StatusCode| -> Response {
+    let reject_for = |e: MiError, status: StatusCode, tokens: &[&str]| -> Response {
         let code = diagnosis_for(e.code);
         inner.logs.push(RequestLog {
             at: now,
@@ -924,8 +953,36 @@ async fn handle_send(
         mi_json(status, error_body(&e))
     };
 
-    // Faults first: they stand for the vendor misbehaving before it looks at
-    // the request.
+    // Authentication: exactly `key=<AppSecret>`, lower-case `key`.
+    let app = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("key="))
+        .filter(|s| !s.is_empty())
+        .and_then(|secret| {
+            inner.services.apps.find(VendorId::Xiaomi, |c| {
+                matches!(&c.credentials, super::Credentials::Xiaomi(x) if x.app_secret == secret)
+            })
+        });
+    let Some(app) = app else {
+        return reject_for(
+            MiError::new(codes::AUTH_FAILED, "Authentication failed"),
+            StatusCode::OK,
+            &[],
+        );
+    };
+    let app_id = match &app.credentials {
+        super::Credentials::Xiaomi(x) => x.app_id.clone(),
+        _ => String::new(),
+    };
+
+    // Authenticated: now the body is worth parsing.
+    let form = Form::parse(&body);
+    let tokens = form.tokens();
+    let reject = |e: MiError, status: StatusCode| reject_for(e, status, &tokens);
+
+    // Faults after authentication and before validation, as in every
+    // vendor: "the next N" counts authenticated sends.
     match inner.faults.take(&tokens) {
         None => {}
         Some(FaultKind::Latency { millis }) => {
@@ -942,10 +999,14 @@ async fn handle_send(
             return reject(MiError::new(code, reason), StatusCode::OK);
         }
         Some(FaultKind::ServerError { status }) => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_server_error())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = fault_status(status);
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Xiaomi,
+                &http_code(status.as_u16()),
+                "fault injection: server error",
+            );
             inner.logs.push(RequestLog {
                 at: now,
                 method: "POST".into(),
@@ -959,30 +1020,28 @@ async fn handle_send(
             });
             return (status, "Server Error").into_response();
         }
-        Some(FaultKind::Drop) => return dropped_connection(),
+        Some(FaultKind::Drop) => {
+            inner.logs.push(RequestLog {
+                at: now,
+                method: "POST".into(),
+                path: path.clone(),
+                http_status: 0,
+                accepted: false,
+                vendor_code: "transport".into(),
+                message: "fault injection: connection dropped".into(),
+                tokens: tokens.iter().map(|t| t.to_string()).collect(),
+                message_id: Some(message_id.clone()),
+            });
+            journal_fault(
+                &inner.services,
+                &message_id,
+                VendorId::Xiaomi,
+                "transport",
+                "fault injection: connection dropped",
+            );
+            return dropped_connection();
+        }
     }
-
-    // Authentication: exactly `key=<AppSecret>`, lower-case `key`.
-    let app = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("key="))
-        .filter(|s| !s.is_empty())
-        .and_then(|secret| {
-            inner.services.apps.find(VendorId::Xiaomi, |c| {
-                matches!(&c.credentials, super::Credentials::Xiaomi(x) if x.app_secret == secret)
-            })
-        });
-    let Some(app) = app else {
-        return reject(
-            MiError::new(codes::AUTH_FAILED, "Authentication failed"),
-            StatusCode::OK,
-        );
-    };
-    let app_id = match &app.credentials {
-        super::Credentials::Xiaomi(x) => x.app_id.clone(),
-        _ => String::new(),
-    };
 
     // Package: v3 accepts a comma-separated list; each must be the app's.
     let Some(packages) = form
