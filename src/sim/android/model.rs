@@ -1203,7 +1203,10 @@ impl AndroidModel {
             || st
                 .packages
                 .get(&component.package)
-                .and_then(|p| p.manifest.component(ComponentKind::Activity, &component.class))
+                .and_then(|p| {
+                    p.manifest
+                        .component(ComponentKind::Activity, &component.class)
+                })
                 .is_some_and(|a| a.single_top);
         let task_idx = st
             .tasks

@@ -488,15 +488,17 @@ pub fn demo_manifest() -> Manifest {
     let mut m = Manifest::new(DEMO_PACKAGE, "pushlab demo");
     m.version_code = 1;
     m.version_name = "0.1.0".into();
-    m.activities.push(ComponentInfo::new(
-        "com.pushlab.demo.SplashActivity",
-        vec![IntentFilter::action(
-            crate::android::intent::ACTION_MAIN,
-            &[crate::android::intent::CATEGORY_LAUNCHER],
-        )],
-    )
-    // As android-app/demo's manifest declares it.
-    .single_top());
+    m.activities.push(
+        ComponentInfo::new(
+            "com.pushlab.demo.SplashActivity",
+            vec![IntentFilter::action(
+                crate::android::intent::ACTION_MAIN,
+                &[crate::android::intent::CATEGORY_LAUNCHER],
+            )],
+        )
+        // As android-app/demo's manifest declares it.
+        .single_top(),
+    );
     m.activities.push(ComponentInfo::new(
         "com.pushlab.demo.chat.ChatActivity",
         vec![
