@@ -29,7 +29,7 @@ use crate::hub::journal::MessageId;
 use crate::im::ConnectionItem;
 use crate::vendor::VendorId;
 
-const TAG: &str = "PushLabDemo";
+pub(crate) const TAG: &str = "PushLabDemo";
 
 /// Where the app's `ext` arrived, as `ext_received.via` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

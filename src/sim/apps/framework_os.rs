@@ -26,9 +26,6 @@ use crate::sim::android::{
 };
 use crate::sim::device::{DeviceState, SocketSpec};
 
-/// The tag the demo app model logs under (its lines belong to its process).
-const DEMO_TAG: &str = "PushLabDemo";
-
 /// The framework model as the app models see it.
 pub struct FrameworkOs {
     model: Arc<AndroidModel>,
@@ -234,7 +231,7 @@ impl DeviceOs for FrameworkOs {
     /// Lines of the demo app's tag belong to its process; the push
     /// service's to the agent's (or the ROM service it runs as).
     fn log(&self, priority: LogPriority, tag: &str, message: &str) {
-        let package = if tag == DEMO_TAG {
+        let package = if tag == super::demo::TAG {
             DEMO_PACKAGE
         } else {
             AGENT_PACKAGE
