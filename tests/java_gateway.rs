@@ -280,7 +280,8 @@ async fn the_java_gateway_client_carries_a_xiaomi_push_through_a_live_hub() {
     );
     assert_eq!(callback["link"], "app");
     let ext = record(&chain, "ext_received");
-    assert_eq!(ext["detail"]["via"], "callback_params");
+    // onNotificationMessageClicked(context, miPushMessage).
+    assert_eq!(ext["detail"]["via"], "mipush_message");
     assert_eq!(ext["detail"]["value"], EXT);
 }
 

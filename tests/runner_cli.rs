@@ -64,13 +64,17 @@ fn run_refuses_broken_files_and_bad_arguments_with_exit_2() {
     assert_eq!(code, 2);
     let (code, _, _) = pushlab(&["run", "--device", "sim:nokia"]);
     assert_eq!(code, 2);
-    // Until the simulated device is part of the build, `--device sim` says
-    // so once and exits 2.
-    let (code, _, err) = pushlab(&["run", "--filter", "xiaomi.yaml::open app"]);
-    if err.contains("not available in this build") {
-        assert_eq!(code, 2, "{err}");
-    }
     let (code, _, err) = pushlab(&["run", "--filter", "no case has this name"]);
     assert_eq!(code, 2);
     assert!(err.contains("no runs selected"), "{err}");
+}
+
+#[test]
+fn run_passes_a_case_on_the_embedded_simulated_device() {
+    let (code, out, err) = pushlab(&["run", "--filter", "xiaomi.yaml::open app"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("1 runs: 1 passed, 0 failed, 0 errors"),
+        "{out}"
+    );
 }

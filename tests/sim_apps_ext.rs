@@ -77,7 +77,7 @@ fn vendor_callbacks_hand_over_ext_their_own_way() {
             "com.xiaomi.mipush.RECEIVE_MESSAGE",
             &[("key_message", &message)]
         )),
-        Some((ExtVia::CallbackParams, EXT.to_string()))
+        Some((ExtVia::MiPushMessage, EXT.to_string()))
     );
     assert_eq!(
         callback_ext(&broadcast(
@@ -95,7 +95,7 @@ fn vendor_callbacks_hand_over_ext_their_own_way() {
                 ("selfDefineContentString", &self_define)
             ]
         )),
-        Some((ExtVia::SelfDefineContent, self_define.clone()))
+        Some((ExtVia::SelfDefineContent, EXT.to_string()))
     );
     // FCM's wake-up broadcast is not a place the guides read ext from.
     assert_eq!(

@@ -200,7 +200,8 @@ async fn xiaomi_open_app_hands_ext_to_the_click_callback() {
         click: json!({"type": "open_app"}),
         channel: Some("im"),
         activity: DEMO_SPLASH_ACTIVITY,
-        ext: vec![("callback_params", EXT.to_string())],
+        // onNotificationMessageClicked(context, miPushMessage).
+        ext: vec![("mipush_message", EXT.to_string())],
         tap_in_shade: false,
     })
     .await;
@@ -273,7 +274,6 @@ async fn vivo_posts_on_its_own_channel_and_hands_params_to_the_callback() {
 
 #[tokio::test]
 async fn meizu_hands_ext_to_the_activity_and_the_click_callback() {
-    let self_define = json!({"ext": EXT}).to_string();
     let (lab, id) = round_trip(Case {
         vendor: "meizu",
         api: 30,
@@ -284,7 +284,8 @@ async fn meizu_hands_ext_to_the_activity_and_the_click_callback() {
         activity: DEMO_SPLASH_ACTIVITY,
         ext: vec![
             ("intent_extra", EXT.to_string()),
-            ("self_define_content", self_define),
+            // The ext inside the parameters JSON.
+            ("self_define_content", EXT.to_string()),
         ],
         tap_in_shade: false,
     })

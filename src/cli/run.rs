@@ -67,19 +67,18 @@ impl DeviceProvider for SimProvider {
 /// The one place a simulated device is created; the runner only sees the
 /// driver's `Device` over direct TCP.
 async fn spawn_sim(profile: &str) -> Result<ProvidedDevice, ProviderError> {
-    // SIM-SPAWN: once the simulator is in this build, replace the line
-    // below with:
-    //   let sim = pushlab::sim::SimDevice::spawn(profile, "127.0.0.1:0")
-    //       .map_err(|e| ProviderError::Transient(e.to_string()))?;
-    //   return Ok(ProvidedDevice {
-    //       device: pushlab::device::Device::new(pushlab::device::Target::tcp(sim.addr())),
-    //       serial: sim.serial().to_string(),
-    //       virtual_clock: true,
-    //       keep_alive: Box::new(sim),
-    //   });
-    Err(ProviderError::Unavailable(format!(
-        "simulated device not available in this build (profile {profile}); use --device adb:<serial> or tcp:<host>:<port>"
-    )))
+    let profile = pushlab::sim::profile::Profile::parse(profile)
+        .map_err(|e| ProviderError::Unavailable(format!("device profile {profile}: {e}")))?;
+    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let sim = pushlab::sim::SimDevice::spawn(profile, listen)
+        .await
+        .map_err(|e| ProviderError::Transient(e.to_string()))?;
+    Ok(ProvidedDevice {
+        device: pushlab::device::Device::new(pushlab::device::Target::tcp(sim.addr())),
+        serial: sim.serial(),
+        virtual_clock: true,
+        keep_alive: Box::new(sim),
+    })
 }
 
 /// Files loaded and expanded into runs, or the file errors (exit 2).

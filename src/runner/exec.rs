@@ -282,6 +282,16 @@ impl Exec<'_> {
             .map_err(|e| self.dev_err(e))?
             .map(|a| a.0)
             .unwrap_or(26);
+        if api >= 33 {
+            // Clearing the data revoked the runtime permissions; the user of
+            // a test device allows notifications, as at the app's first
+            // launch prompt.
+            self.sh(&format!(
+                "pm grant {} android.permission.POST_NOTIFICATIONS",
+                self.package
+            ))
+            .await?;
+        }
         let start = if api >= 26 {
             "start-foreground-service"
         } else {

@@ -153,6 +153,7 @@ impl SimBuilder {
         })?;
         let device = Arc::new(DeviceState::new(self.profile));
         android::install(&device);
+        apps::framework_os::install(&device);
         let cfg = Arc::new(conn::ConnConfig {
             banner: banner(device.profile()),
             device: device.clone(),
@@ -211,6 +212,9 @@ impl SimHandle {
 
     /// Stops accepting and closes every connection.
     pub fn shutdown(&self) {
+        if let Some(apps) = self.device.extension::<apps::DeviceApps>() {
+            apps.shutdown();
+        }
         let _ = self.stop.send(true);
         self.accept.abort();
     }

@@ -1199,7 +1199,15 @@ impl AndroidModel {
             && intent.action.as_deref() == Some(crate::android::intent::ACTION_MAIN);
         let single_top = intent
             .launch_flags
-            .contains(LaunchFlags::ACTIVITY_SINGLE_TOP);
+            .contains(LaunchFlags::ACTIVITY_SINGLE_TOP)
+            || st
+                .packages
+                .get(&component.package)
+                .and_then(|p| {
+                    p.manifest
+                        .component(ComponentKind::Activity, &component.class)
+                })
+                .is_some_and(|a| a.single_top);
         let task_idx = st
             .tasks
             .iter()
@@ -1213,12 +1221,15 @@ impl AndroidModel {
                     .activities
                     .last()
                     .is_some_and(|a| a.component == component);
-                if launcher_intent
-                    && st.tasks[0]
-                        .activities
-                        .first()
-                        .is_some_and(|a| a.component == component)
-                {
+                // The launcher's intent brings the task to front when the
+                // task was started by the same intent (`filterEquals`);
+                // otherwise the start proceeds (a singleTop activity on top
+                // gets it through onNewIntent).
+                let same_root = st.tasks[0]
+                    .activities
+                    .first()
+                    .is_some_and(|a| a.component == component && same_filter(&a.intent, &intent));
+                if launcher_intent && same_root && !(single_top && top_is_it) {
                     warning = Some(StartWarning::BroughtToFront);
                 } else if single_top && top_is_it {
                     warning = Some(StartWarning::DeliveredToTop);
@@ -1779,4 +1790,17 @@ pub enum PermissionError {
         "java.lang.SecurityException: Package {package} has not requested permission {permission}"
     )]
     NotRequested { package: String, permission: String },
+}
+
+/// `Intent.filterEquals`: action, data, package, component and categories
+/// (extras and flags do not count).
+fn same_filter(a: &Intent, b: &Intent) -> bool {
+    let cats = |i: &Intent| i.categories.iter().cloned().collect::<BTreeSet<_>>();
+    a.action == b.action
+        && a.data == b.data
+        && a.mime_type == b.mime_type
+        && a.identifier == b.identifier
+        && a.package == b.package
+        && a.component == b.component
+        && cats(a) == cats(b)
 }

@@ -236,6 +236,9 @@ pub struct ComponentInfo {
     pub permission: Option<String>,
     /// `android:label`, shown in the simulated UI.
     pub label: Option<String>,
+    /// `android:launchMode="singleTop"` (activities): an intent for the
+    /// instance on top of its task is delivered to it (`onNewIntent`).
+    pub single_top: bool,
 }
 
 impl ComponentInfo {
@@ -249,12 +252,19 @@ impl ComponentInfo {
             filters,
             permission: None,
             label: None,
+            single_top: false,
         }
     }
 
     /// Sets `android:exported`.
     pub fn exported(mut self, exported: bool) -> Self {
         self.exported = exported;
+        self
+    }
+
+    /// Sets `android:launchMode="singleTop"`.
+    pub fn single_top(mut self) -> Self {
+        self.single_top = true;
         self
     }
 
@@ -478,13 +488,17 @@ pub fn demo_manifest() -> Manifest {
     let mut m = Manifest::new(DEMO_PACKAGE, "pushlab demo");
     m.version_code = 1;
     m.version_name = "0.1.0".into();
-    m.activities.push(ComponentInfo::new(
-        "com.pushlab.demo.SplashActivity",
-        vec![IntentFilter::action(
-            crate::android::intent::ACTION_MAIN,
-            &[crate::android::intent::CATEGORY_LAUNCHER],
-        )],
-    ));
+    m.activities.push(
+        ComponentInfo::new(
+            "com.pushlab.demo.SplashActivity",
+            vec![IntentFilter::action(
+                crate::android::intent::ACTION_MAIN,
+                &[crate::android::intent::CATEGORY_LAUNCHER],
+            )],
+        )
+        // As android-app/demo's manifest declares it.
+        .single_top(),
+    );
     m.activities.push(ComponentInfo::new(
         "com.pushlab.demo.chat.ChatActivity",
         vec![

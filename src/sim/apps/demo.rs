@@ -29,7 +29,7 @@ use crate::hub::journal::MessageId;
 use crate::im::ConnectionItem;
 use crate::vendor::VendorId;
 
-const TAG: &str = "PushLabDemo";
+pub(crate) const TAG: &str = "PushLabDemo";
 
 /// Where the app's `ext` arrived, as `ext_received.via` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,19 @@ fn mi_message_ext(json: &str) -> Option<String> {
     v.get("extra")?.get("ext")?.as_str().map(str::to_string)
 }
 
+/// Meizu's `selfDefineContentString` is the parameters JSON the server
+/// sent: its `ext` when it has one, else the whole string.
+fn meizu_ext(self_define: &str) -> String {
+    match serde_json::from_str::<Value>(self_define) {
+        Ok(Value::Object(m)) => match m.get("ext") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => self_define.to_string(),
+            Some(other) => other.to_string(),
+        },
+        _ => self_define.to_string(),
+    }
+}
+
 /// Every path `ext` arrives by on an opened activity.
 pub fn activity_ext(intent: &Intent) -> Vec<(ExtVia, String)> {
     let mut found = Vec::new();
@@ -102,15 +115,18 @@ pub fn activity_ext(intent: &Intent) -> Vec<(ExtVia, String)> {
 pub fn callback_ext(intent: &Intent) -> Option<(ExtVia, String)> {
     let string = |k: &str| intent.extras.get(k).and_then(ExtraValue::as_str);
     match intent.action.as_deref()? {
+        // onNotificationMessageClicked(context, miPushMessage): the ext is
+        // in the MiPushMessage's extra map.
         crate::vendor::xiaomi::ACTION_RECEIVE_MESSAGE => string("key_message")
             .and_then(mi_message_ext)
-            .map(|e| (ExtVia::CallbackParams, e)),
+            .map(|e| (ExtVia::MiPushMessage, e))
+            .or_else(|| string("ext").map(|e| (ExtVia::CallbackParams, e.to_string()))),
         crate::vendor::vivo::RECEIVE_ACTION => {
             string("ext").map(|e| (ExtVia::CallbackParams, e.to_string()))
         }
         crate::vendor::meizu::MESSAGE_ACTION => string("selfDefineContentString")
             .filter(|s| !s.is_empty())
-            .map(|e| (ExtVia::SelfDefineContent, e.to_string())),
+            .map(|e| (ExtVia::SelfDefineContent, meizu_ext(e))),
         _ => None,
     }
 }

@@ -54,6 +54,7 @@
 //! ```
 
 pub mod demo;
+pub mod framework_os;
 mod http;
 pub mod manifest;
 pub mod os;

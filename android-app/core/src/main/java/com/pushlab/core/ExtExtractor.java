@@ -10,11 +10,12 @@ import java.util.TreeMap;
  * the {@code via} it reports (docs/device-side.md):
  * <ul>
  * <li>{@code intent_extra}: the {@code ext} extra of the opened activity;</li>
- * <li>{@code mipush_message}: {@code extra.ext} of the MiPushMessage under {@code key_message};</li>
+ * <li>{@code mipush_message}: {@code extra.ext} of the MiPushMessage under {@code key_message}
+ * (on the opened activity, or in Mi's click callback);</li>
  * <li>{@code intent_extras}: OPPO and Huawei put each key of a JSON ext as its
  * own string extra; reported as the JSON object of them (sorted keys);</li>
  * <li>{@code callback_params}: the params map of a vendor SDK callback (vivo,
- * Mi's click callback, Huawei and FCM data);</li>
+ * Huawei and FCM data, a plain {@code ext} extra);</li>
  * <li>{@code self_define_content}: Meizu's {@code selfDefineContentString}.</li>
  * </ul>
  */
@@ -103,9 +104,10 @@ public final class ExtExtractor {
             out.add(new Found("callback_params", (String) ext));
             return out;
         }
+        // onNotificationMessageClicked(context, miPushMessage).
         String mi = miExt(extras.get(KEY_MESSAGE));
         if (mi != null) {
-            out.add(new Found("callback_params", mi));
+            out.add(new Found("mipush_message", mi));
         }
         return out;
     }

@@ -69,7 +69,7 @@ public class ExtExtractorTest {
 
     @Test
     public void miClickCallbackReadsTheMessagesExtraMap() {
-        assertEquals(found("callback_params", EXT), ExtExtractor.fromCallback("com.xiaomi.mipush.RECEIVE_MESSAGE",
+        assertEquals(found("mipush_message", EXT), ExtExtractor.fromCallback("com.xiaomi.mipush.RECEIVE_MESSAGE",
                 extras("key_message", miMessage(EXT), "pushlab.message_id", "m1")));
         // The vector's shape: ext as a plain callback extra.
         assertEquals(found("callback_params", EXT),

@@ -1,0 +1,330 @@
+//! [`DeviceOs`] on the simulated device's framework model, and the wiring
+//! that makes every simulated device run the app models: the framework's
+//! [`AppHooks`] of the companion packages (and of the ROM's push service
+//! package) call into [`DeviceApps`].
+//!
+//! The models only ever see the framework through [`DeviceOs`], so what
+//! they do shows in `dumpsys`, `logcat` and the shade exactly as an app's
+//! calls would.
+
+use std::io;
+use std::net::IpAddr;
+use std::sync::{Arc, Weak};
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+
+use super::os::{ChannelSpec, DeviceOs, DeviceSocket, LogPriority, OsError, PendingKind, PostSpec};
+use super::{DeviceApps, AGENT_LISTENER_SERVICE, AGENT_PACKAGE, DEMO_PACKAGE};
+use crate::android::{ComponentName, Intent, LaunchFlags};
+use crate::device::parse::LogLevel;
+use crate::diagnosis::Diagnosis;
+use crate::hub::gateway::protocol::DeviceInfo;
+use crate::sim::android::{
+    packages, ActivityStart, AndroidModel, AppHooks, Caller, Channel, ContentIntent,
+    NotificationPost, PostedNotification, ProcessDeath, RemoveReason, StartError,
+};
+use crate::sim::device::{DeviceState, SocketSpec};
+
+/// The framework model as the app models see it.
+pub struct FrameworkOs {
+    model: Arc<AndroidModel>,
+    /// The device, for reverse forwards (weak: the device owns the models).
+    device: Weak<DeviceState>,
+}
+
+impl FrameworkOs {
+    /// The view of `model`, running on `device`.
+    pub fn new(model: Arc<AndroidModel>, device: &Arc<DeviceState>) -> Arc<FrameworkOs> {
+        Arc::new(FrameworkOs {
+            model,
+            device: Arc::downgrade(device),
+        })
+    }
+
+    fn caller(package: &str) -> Caller {
+        if package == packages::SHELL_PACKAGE {
+            Caller::Shell
+        } else {
+            Caller::Package(package.to_string())
+        }
+    }
+}
+
+fn start_error(e: &StartError, url: bool) -> OsError {
+    let detail = match e {
+        StartError::Unresolved(i) => format!(
+            "No Activity found to handle Intent {{ act={} dat={} }}",
+            i.action.as_deref().unwrap_or("null"),
+            i.data.as_deref().unwrap_or("null")
+        ),
+        StartError::ClassNotFound(c) => format!(
+            "Unable to find explicit activity class {{{}}}",
+            c.flatten_to_short_string()
+        ),
+        other => other.to_string(),
+    };
+    OsError::new(e.diagnosis(url), detail)
+}
+
+fn level(p: LogPriority) -> LogLevel {
+    match p {
+        LogPriority::Debug => LogLevel::Debug,
+        LogPriority::Info => LogLevel::Info,
+        LogPriority::Warn => LogLevel::Warn,
+        LogPriority::Error => LogLevel::Error,
+    }
+}
+
+impl DeviceOs for FrameworkOs {
+    fn api_level(&self) -> u32 {
+        u32::from(self.model.api())
+    }
+
+    fn device_info(&self) -> DeviceInfo {
+        self.model.profile().device_info()
+    }
+
+    /// The simulated device runs on the host: a connection to a port with
+    /// an `adb reverse` forward goes through it (as on a phone); any other
+    /// loopback port is reached directly. Nothing beyond loopback exists.
+    fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, io::Result<DeviceSocket>> {
+        let device = self.device.upgrade();
+        let host = host.to_string();
+        async move {
+            let loopback =
+                host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if !loopback {
+                return Err(io::Error::new(
+                    io::ErrorKind::HostUnreachable,
+                    format!("{host}: the simulated device reaches only the host's loopback"),
+                ));
+            }
+            let spec = SocketSpec::tcp(port);
+            if let Some(dev) = device {
+                let forwarded = dev
+                    .reverse_forwards()
+                    .iter()
+                    .any(|f| f.device.as_str() == spec.as_str());
+                if forwarded {
+                    let s = dev.connect_tcp(port).await.map_err(|e| {
+                        io::Error::new(io::ErrorKind::ConnectionRefused, e.to_string())
+                    })?;
+                    return Ok(Box::pin(s) as DeviceSocket);
+                }
+            }
+            let s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+            s.set_nodelay(true)?;
+            Ok(Box::pin(s) as DeviceSocket)
+        }
+        .boxed()
+    }
+
+    fn channel_exists(&self, package: &str, channel_id: &str) -> bool {
+        self.model
+            .channels(package)
+            .iter()
+            .any(|c| c.id == channel_id && !c.deleted)
+    }
+
+    fn create_channel(&self, package: &str, channel: ChannelSpec) {
+        self.model.create_channel(
+            package,
+            Channel::new(&channel.id, &channel.name, channel.importance),
+        );
+    }
+
+    fn post_notification(&self, package: &str, post: PostSpec) -> Result<String, OsError> {
+        let pi = post.content_intent;
+        let content = match pi.kind {
+            PendingKind::Activity => ContentIntent::Activity(pi.intent),
+            PendingKind::Broadcast => ContentIntent::Broadcast(pi.intent),
+        };
+        let channel = post.channel_id.clone();
+        self.model
+            .post_notification(
+                package,
+                NotificationPost {
+                    id: post.id,
+                    tag: post.tag,
+                    channel_id: post.channel_id,
+                    title: post.title,
+                    text: post.text,
+                    content_intent: Some(content),
+                    auto_cancel: post.auto_cancel,
+                    ongoing: false,
+                    extras: post.extras,
+                },
+            )
+            .map_err(|e| {
+                let code = e
+                    .diagnosis()
+                    .unwrap_or(Diagnosis::DeviceNotificationsDisabled);
+                let detail = match &e {
+                    crate::sim::android::PostDropped::NoChannel { .. } => format!(
+                        "No Channel found for pkg={package}, channelId={}",
+                        channel.as_deref().unwrap_or("null")
+                    ),
+                    other => other.to_string(),
+                };
+                OsError::new(code, detail)
+            })
+    }
+
+    fn cancel_notification(&self, key: &str) -> bool {
+        let Some(n) = self
+            .model
+            .notifications()
+            .into_iter()
+            .find(|n| n.key == key)
+        else {
+            return false;
+        };
+        self.model
+            .cancel_notification(&n.package, n.tag.as_deref(), n.id)
+    }
+
+    fn launch_intent_for_package(&self, package: &str) -> Option<Intent> {
+        let pkg = self.model.package(package)?;
+        pkg.manifest.launcher_activity().map(Intent::launch)
+    }
+
+    fn start_activity(&self, intent: Intent, caller: &str) -> Result<ComponentName, OsError> {
+        self.model
+            .start_activity(&Self::caller(caller), &intent)
+            .map(|s: ActivityStart| s.component)
+            .map_err(|e| start_error(&e, false))
+    }
+
+    fn open_url(&self, url: &str, caller: &str) -> Result<String, OsError> {
+        let parsed = url::Url::parse(url);
+        if !parsed.is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+            return Err(OsError::new(
+                Diagnosis::DeviceUrlInvalid,
+                format!(
+                    "No Activity found to handle Intent {{ act=android.intent.action.VIEW dat={url} }}"
+                ),
+            ));
+        }
+        self.model
+            .start_activity(&Self::caller(caller), &Intent::view(url))
+            .map(|s| s.component.package)
+            .map_err(|e| start_error(&e, true))
+    }
+
+    fn send_broadcast(&self, mut intent: Intent, caller: &str, include_stopped: bool) -> bool {
+        if include_stopped {
+            intent.launch_flags =
+                LaunchFlags(intent.launch_flags.0 | LaunchFlags::INCLUDE_STOPPED_PACKAGES);
+        }
+        !self
+            .model
+            .send_broadcast(&Self::caller(caller), &intent)
+            .delivered
+            .is_empty()
+    }
+
+    fn is_stopped(&self, package: &str) -> bool {
+        self.model.is_stopped(package).unwrap_or(false)
+    }
+
+    /// Lines of the demo app's tag belong to its process; the push
+    /// service's to the agent's (or the ROM service it runs as).
+    fn log(&self, priority: LogPriority, tag: &str, message: &str) {
+        let package = if tag == super::demo::TAG {
+            DEMO_PACKAGE
+        } else {
+            AGENT_PACKAGE
+        };
+        self.model.log_as(package, level(priority), tag, message);
+    }
+}
+
+/// The framework's hooks for the modelled packages: each event goes to the
+/// app models (which queue the work and return at once).
+struct ModelHooks {
+    apps: Weak<DeviceApps>,
+}
+
+impl ModelHooks {
+    fn apps(&self) -> Option<Arc<DeviceApps>> {
+        self.apps.upgrade()
+    }
+}
+
+impl AppHooks for ModelHooks {
+    fn activity_started(&self, _model: &Arc<AndroidModel>, start: &ActivityStart) {
+        if let Some(apps) = self.apps() {
+            apps.activity_started(&start.component, &start.intent);
+        }
+    }
+
+    fn broadcast_received(
+        &self,
+        _model: &Arc<AndroidModel>,
+        receiver: &ComponentName,
+        intent: &Intent,
+    ) {
+        if let Some(apps) = self.apps() {
+            apps.broadcast_received(receiver, intent);
+        }
+    }
+
+    fn service_started(
+        &self,
+        _model: &Arc<AndroidModel>,
+        service: &ComponentName,
+        intent: &Intent,
+        _foreground: bool,
+    ) {
+        if let Some(apps) = self.apps() {
+            apps.service_started(service, intent);
+        }
+    }
+
+    fn process_died(&self, _model: &Arc<AndroidModel>, package: &str, _reason: ProcessDeath) {
+        if let Some(apps) = self.apps() {
+            apps.process_died(package);
+        }
+    }
+
+    fn notification_removed(
+        &self,
+        _model: &Arc<AndroidModel>,
+        n: &PostedNotification,
+        reason: RemoveReason,
+    ) {
+        let reason = match reason {
+            RemoveReason::Click => "click",
+            RemoveReason::AppCancel => "app_cancel",
+            RemoveReason::Cancel => "cancel",
+            RemoveReason::PackageChanged => "package_changed",
+        };
+        if let Some(apps) = self.apps() {
+            apps.notification_removed(&n.key, reason);
+        }
+    }
+}
+
+/// Runs the app models on a device whose framework is installed: the
+/// companions' and the ROM push service's hooks call into a new
+/// [`DeviceApps`], stored as the device's extension (the device owns it;
+/// the hooks and the OS view hold it weakly). The agent's notification
+/// listener is allowed, as after the companion's first launch. Must run
+/// within a tokio runtime. Returns `None` if the framework is missing.
+pub fn install(device: &Arc<DeviceState>) -> Option<Arc<DeviceApps>> {
+    let model = AndroidModel::of(device)?;
+    let os = FrameworkOs::new(model.clone(), device);
+    let apps = Arc::new(DeviceApps::new(os));
+    device.insert_extension(apps.clone());
+    let hooks: Arc<dyn AppHooks> = Arc::new(ModelHooks {
+        apps: Arc::downgrade(&apps),
+    });
+    model.set_hooks(AGENT_PACKAGE, hooks.clone());
+    model.set_hooks(DEMO_PACKAGE, hooks.clone());
+    if let Some((rom_push, _)) = packages::push_service_for(model.profile()) {
+        model.set_hooks(rom_push, hooks);
+    }
+    model.allow_listener(ComponentName::new(AGENT_PACKAGE, AGENT_LISTENER_SERVICE));
+    Some(apps)
+}
