@@ -184,6 +184,20 @@ pub(crate) struct ConnConfig {
     pub banner: String,
 }
 
+/// Acknowledges what was just read at once. Hosts write a message's header
+/// and payload in separate small writes (adb_client does not set
+/// TCP_NODELAY), so with Linux's delayed ACK every message costs a 40 ms
+/// Nagle stall; a real adbd pays it too, but the simulated device need not.
+/// Quick-ack mode lapses on its own, so it is re-armed after every read.
+fn quick_ack(stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = stream;
+}
+
 /// Serves one host connection until it closes or `shutdown` fires.
 pub(crate) async fn serve(
     stream: TcpStream,
@@ -220,6 +234,7 @@ pub(crate) async fn serve(
         tokio::select! {
             n = rd.read(&mut buf) => {
                 let n = match n { Ok(0) | Err(_) => break 'conn, Ok(n) => n };
+                quick_ack(rd.as_ref());
                 decoder.feed(&buf[..n]);
                 loop {
                     match decoder.next_message() {
