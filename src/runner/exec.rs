@@ -29,8 +29,8 @@ use crate::vendor::{Credentials, CERTIFICATE_DELAY_SECS};
 pub const AGENT_PACKAGE: &str = "com.pushlab.agent";
 /// How long the push service may take to open its gateway stream.
 const CONNECT_WITHIN: Duration = Duration::from_secs(20);
-/// The interval at which hub state with no journal event (accounts, the
-/// gateway's connections) and device state are re-read while waiting.
+/// The interval at which device state (read back over ADB, which has no
+/// change notification) is re-read while waiting.
 const POLL: Duration = Duration::from_millis(25);
 
 fn infra(message: impl Into<String>) -> CaseError {
@@ -55,8 +55,8 @@ fn device_error(step: Option<(usize, &'static str)>, e: DeviceError) -> CaseErro
 }
 
 /// Re-evaluates `cond` until it holds or `within` passes. Used only for
-/// state the hub does not journal (login state, stream connections) and for
-/// device state read back over ADB.
+/// device state read back over ADB; hub state is waited on through its own
+/// change notifications.
 async fn poll_until<T, F, Fut>(within: Duration, mut cond: F) -> Option<T>
 where
     F: FnMut() -> Fut,
@@ -303,14 +303,12 @@ impl Exec<'_> {
             shell_quote(&self.serial)
         ))
         .await?;
-        let gateway = self.hub.gateway().clone();
-        let serial = self.serial.clone();
-        poll_until(CONNECT_WITHIN, || {
-            let ok = gateway.is_connected(&serial);
-            async move { ok.then_some(()) }
-        })
-        .await
-        .ok_or_else(|| {
+        let connected = self
+            .hub
+            .gateway()
+            .wait_connected(&self.serial, true, CONNECT_WITHIN)
+            .await;
+        connected.then_some(()).ok_or_else(|| {
             infra(format!(
                 "the push service on {} did not connect to the hub's gateway within {CONNECT_WITHIN:?}",
                 self.serial
@@ -338,14 +336,14 @@ impl Exec<'_> {
         let im = self.hub.im.clone();
         let serial = self.serial.clone();
         let u = user.to_string();
-        let hit = poll_until(within, || {
-            let ok = im
-                .accounts()
-                .into_iter()
-                .any(|a| a.user == u && want(&a.login, &serial));
-            async move { ok.then_some(()) }
-        })
-        .await;
+        let hit = im
+            .wait_until(within, |im| {
+                im.accounts()
+                    .into_iter()
+                    .any(|a| a.user == u && want(&a.login, &serial))
+                    .then_some(())
+            })
+            .await;
         if hit.is_some() {
             return Ok(());
         }
@@ -458,16 +456,19 @@ impl Exec<'_> {
                 }
                 let im = self.hub.im.clone();
                 let user = run.user.clone();
-                let hit = poll_until(run.within, || {
-                    let ok = im.accounts().into_iter().any(|a| {
-                        a.user == user
-                            && a.push_token
-                                .as_ref()
-                                .is_some_and(|t| t.certificate_id == cert)
-                    });
-                    async move { ok.then_some(()) }
-                })
-                .await;
+                let hit = im
+                    .wait_until(run.within, |im| {
+                        im.accounts()
+                            .into_iter()
+                            .any(|a| {
+                                a.user == user
+                                    && a.push_token
+                                        .as_ref()
+                                        .is_some_and(|t| t.certificate_id == cert)
+                            })
+                            .then_some(())
+                    })
+                    .await;
                 hit.ok_or_else(|| {
                     self.fail(
                         format!("the IM server has no token for `{}` with certificate {cert} within {:?}", run.user, run.within),
@@ -506,12 +507,11 @@ impl Exec<'_> {
                 // Its IM connection goes with the process.
                 let im = self.hub.im.clone();
                 let user = run.user.clone();
-                poll_until(run.within, || {
-                    let ok = im
-                        .accounts()
+                im.wait_until(run.within, |im| {
+                    im.accounts()
                         .into_iter()
-                        .all(|a| a.user != user || !a.online);
-                    async move { ok.then_some(()) }
+                        .all(|a| a.user != user || !a.online)
+                        .then_some(())
                 })
                 .await
                 .ok_or_else(|| {
