@@ -1,6 +1,6 @@
 //! `dumpsys notification`, `dumpsys activity activities` and
 //! `dumpsys package` in the formats of the captured devices
-//! (`/work/shared/android.md` §1, §2).
+//! (the shared Android notes, §1 and §2).
 
 use std::fmt::Write;
 
