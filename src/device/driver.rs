@@ -370,7 +370,16 @@ impl Conn {
             }
             Target::Tcp { addr } => {
                 let key = match key {
-                    Some(k) => k.to_path_buf(),
+                    Some(k) => {
+                        // As `adb` does: a missing key file is created.
+                        adb_key::generate(k).map_err(|e| {
+                            RustADBError::IOError(std::io::Error::other(format!(
+                                "adb key {}: {e}",
+                                k.display()
+                            )))
+                        })?;
+                        k.to_path_buf()
+                    }
                     None => adb_key::default_path()?,
                 };
                 Conn::Tcp {
@@ -807,7 +816,8 @@ mod adb_key {
         Some(dir.join("adbkey")).filter(|p| p.is_file())
     }
 
-    fn generate(path: &std::path::Path) -> Result<(), String> {
+    /// Writes a fresh 2048-bit key (PKCS#8 PEM) at `path` unless a file is there.
+    pub(super) fn generate(path: &std::path::Path) -> Result<(), String> {
         use rsa::pkcs8::{EncodePrivateKey, LineEnding};
         if path.is_file() {
             return Ok(());
