@@ -18,6 +18,7 @@
 //! - [`runner`]: executes scenario runs against a hub and a device.
 //! - [`report`]: results as console lines, JSON and JUnit XML.
 
+pub mod adb;
 pub mod android;
 pub mod bench;
 pub mod device;

@@ -10,7 +10,7 @@ use pushlab::device::{Device, Target};
 use pushlab::sim::profile::Profile;
 use pushlab::sim::SimDevice;
 
-async fn exercise(device: &Device, expect_exit_codes: bool) {
+async fn exercise(device: &Device) {
     assert_eq!(device.api_level().await.unwrap().map(|a| a.0), Some(33));
     assert_eq!(
         device.getprop("ro.product.model").await.unwrap().as_deref(),
@@ -18,9 +18,7 @@ async fn exercise(device: &Device, expect_exit_codes: bool) {
     );
     let out = device.shell("echo hello; exit 3").await.unwrap();
     assert_eq!(out.stdout.trim(), "hello");
-    if expect_exit_codes {
-        assert_eq!(out.exit, Some(3));
-    }
+    assert_eq!(out.exit, Some(3));
     let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
     device
         .push_bytes(data.clone(), "/data/local/tmp/blob")
@@ -38,7 +36,7 @@ async fn the_driver_reaches_the_simulator_directly_over_tcp() {
     .await
     .unwrap();
     let device = Device::new(Target::Tcp { addr: sim.addr() });
-    exercise(&device, false).await;
+    exercise(&device).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,5 +54,5 @@ async fn the_driver_reaches_the_simulator_through_the_real_adb_server() {
         host: Ipv4Addr::LOCALHOST,
         port: server.port,
     });
-    exercise(&device, true).await;
+    exercise(&device).await;
 }

@@ -1,8 +1,10 @@
 //! The driver straight to an adbd over TCP, against a scripted adbd that
-//! speaks the transport protocol (CNXN, OPEN, OKAY, WRTE, CLSE).
+//! speaks the transport protocol (CNXN, OPEN, OKAY, WRTE, CLSE) and shell
+//! protocol v2.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pushlab::device::{Device, Target};
@@ -52,6 +54,19 @@ fn write_message(s: &mut TcpStream, command: u32, arg0: u32, arg1: u32, payload:
     let _ = s.write_all(&m);
 }
 
+/// Shell v2 packets: stdout, stderr, then the exit status.
+fn v2_reply(stdout: &[u8], stderr: &[u8], exit: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (id, data) in [(1u8, stdout), (2, stderr), (3, &[exit][..])] {
+        if !data.is_empty() {
+            out.push(id);
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(data);
+        }
+    }
+    out
+}
+
 fn serve(mut s: TcpStream, services: Arc<Mutex<Vec<String>>>) {
     let mut next_id = 100;
     while let Some(m) = read_message(&mut s) {
@@ -69,14 +84,23 @@ fn serve(mut s: TcpStream, services: Arc<Mutex<Vec<String>>>) {
                 next_id += 1;
                 let (local, remote) = (next_id, m.arg0);
                 write_message(&mut s, A_OKAY, local, remote, &[]);
-                let reply = match service.strip_prefix("shell:") {
-                    Some("getprop ro.build.version.sdk") => "33\n".to_string(),
-                    Some("pidof com.example.demo") => "7001\n".to_string(),
-                    Some(other) => format!("/system/bin/sh: {other}: not found\n"),
-                    None => String::new(),
+                let reply = match service.strip_prefix("shell,v2,raw:") {
+                    Some("getprop ro.build.version.sdk") => v2_reply(b"33\n", b"", 0),
+                    Some("pidof com.example.demo") => v2_reply(b"7001\n", b"", 0),
+                    Some(other) => v2_reply(
+                        b"",
+                        format!("/system/bin/sh: {other}: not found\n").as_bytes(),
+                        127,
+                    ),
+                    None => Vec::new(),
                 };
-                if !reply.is_empty() {
-                    write_message(&mut s, A_WRTE, local, remote, reply.as_bytes());
+                // Split the reply over two WRTEs: v2 packets may straddle them.
+                let mid = reply.len() / 2;
+                for part in [&reply[..mid], &reply[mid..]] {
+                    if part.is_empty() {
+                        continue;
+                    }
+                    write_message(&mut s, A_WRTE, local, remote, part);
                     // The host acknowledges every WRTE before the next message.
                     match read_message(&mut s) {
                         Some(ack) if ack.command == A_OKAY && ack.arg1 == local => {}
@@ -91,42 +115,53 @@ fn serve(mut s: TcpStream, services: Arc<Mutex<Vec<String>>>) {
     }
 }
 
-fn scripted_adbd() -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
+/// The scripted adbd's address, the services opened and the connections accepted.
+fn scripted_adbd() -> (
+    std::net::SocketAddr,
+    Arc<Mutex<Vec<String>>>,
+    Arc<AtomicUsize>,
+) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().unwrap();
     let services = Arc::new(Mutex::new(Vec::new()));
+    let connections = Arc::new(AtomicUsize::new(0));
     let log = services.clone();
+    let accepted = connections.clone();
     std::thread::spawn(move || {
         for s in listener.incoming().flatten() {
+            accepted.fetch_add(1, Ordering::SeqCst);
             let log = log.clone();
             std::thread::spawn(move || serve(s, log));
         }
     });
-    (addr, services)
+    (addr, services, connections)
 }
 
 #[tokio::test]
 async fn shell_commands_run_over_a_direct_adbd_connection() {
-    let (addr, services) = scripted_adbd();
+    let (addr, services, connections) = scripted_adbd();
     let device = Device::new(Target::tcp(addr));
     assert_eq!(device.api_level().await.unwrap().map(|a| a.0), Some(33));
     // The connection is kept: the second command opens a new stream on it.
     assert_eq!(device.pidof("com.example.demo").await.unwrap(), vec![7001]);
     let out = device.shell("nosuchcmd").await.unwrap();
-    assert_eq!(
-        out.exit, None,
-        "the legacy shell service carries no exit status"
-    );
+    assert_eq!(out.exit, Some(127), "shell v2 carries the exit status");
+    assert_eq!(out.stdout, "", "stdout holds only stdout");
     assert!(
-        out.stdout.contains("not found"),
-        "stderr arrives merged into stdout"
+        out.stderr.contains("not found"),
+        "stderr arrives apart: {out:?}"
     );
     assert_eq!(
         *services.lock().unwrap(),
         vec![
-            "shell:getprop ro.build.version.sdk",
-            "shell:pidof com.example.demo",
-            "shell:nosuchcmd"
+            "shell,v2,raw:getprop ro.build.version.sdk",
+            "shell,v2,raw:pidof com.example.demo",
+            "shell,v2,raw:nosuchcmd"
         ]
+    );
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "all commands share one transport connection"
     );
 }

@@ -1,6 +1,8 @@
-//! [`Device`]: ADB commands with deadlines over the `adb_client` crate.
+//! [`Device`]: ADB commands with deadlines, over the adb server (through
+//! `adb_client` and [`smart_socket`]) or straight to adbd over TCP
+//! ([`super::direct`], with `adb_client` for sync only).
 //!
-//! `adb_client` is blocking and has no read timeout of its own, so every call
+//! The I/O is blocking (and `adb_client` has no read timeout of its own), so every call
 //! runs on a dedicated thread and is awaited with a deadline. A call that
 //! misses its deadline fails with [`DeviceError::Timeout`]; its connection is
 //! dropped from the device so that the next call starts on a fresh one, and
@@ -11,7 +13,7 @@ use std::io::{Cursor, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use adb_client::server_device::ADBServerDevice;
 use adb_client::tcp::ADBTcpDevice;
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::android::notification::AppNotificationSettings;
 use crate::android::{ApiLevel, ComponentName, Intent, NotificationRecord};
 
+use super::direct::DirectConn;
 use super::parse::{
     parse_activities, parse_am_start, parse_logcat, parse_notification_preferences,
     parse_notification_records, parse_pidof, parse_pm_list_packages, parse_ps, parse_ui_dump,
@@ -345,11 +348,18 @@ impl ShellOutput {
 /// An open link to the device.
 enum Conn {
     Server(ADBServerDevice),
-    Tcp(ADBTcpDevice),
+    /// The project's own transport for shell commands; `adb_client`'s TCP
+    /// device, opened on first use, for sync (`push`/`pull`) only.
+    Tcp {
+        direct: DirectConn,
+        sync: Option<ADBTcpDevice>,
+        addr: SocketAddr,
+        key: PathBuf,
+    },
 }
 
 impl Conn {
-    fn open(target: &Target, key: Option<&Path>) -> Result<Conn, RustADBError> {
+    fn open(target: &Target, key: Option<&Path>, deadline: Instant) -> Result<Conn, RustADBError> {
         Ok(match target {
             Target::AdbServer { serial, host, port } => {
                 let addr = Some(SocketAddrV4::new(*host, *port));
@@ -360,19 +370,47 @@ impl Conn {
             }
             Target::Tcp { addr } => {
                 let key = match key {
-                    Some(k) => k.to_path_buf(),
+                    Some(k) => {
+                        // As `adb` does: a missing key file is created.
+                        adb_key::generate(k).map_err(|e| {
+                            RustADBError::IOError(std::io::Error::other(format!(
+                                "adb key {}: {e}",
+                                k.display()
+                            )))
+                        })?;
+                        k.to_path_buf()
+                    }
                     None => adb_key::default_path()?,
                 };
-                Conn::Tcp(ADBTcpDevice::new_with_custom_private_key(*addr, key)?)
+                Conn::Tcp {
+                    direct: DirectConn::open(*addr, &key, deadline)?,
+                    sync: None,
+                    addr: *addr,
+                    key,
+                }
             }
         })
     }
 
-    fn ext(&mut self) -> &mut dyn ADBDeviceExt {
-        match self {
+    /// The `adb_client` device for sync and other adb_client calls.
+    fn ext(&mut self) -> Result<&mut dyn ADBDeviceExt, RustADBError> {
+        Ok(match self {
             Conn::Server(d) => d,
-            Conn::Tcp(d) => d,
-        }
+            Conn::Tcp {
+                sync, addr, key, ..
+            } => {
+                if sync.is_none() {
+                    *sync = Some(ADBTcpDevice::new_with_custom_private_key(
+                        *addr,
+                        key.clone(),
+                    )?);
+                }
+                match sync {
+                    Some(d) => d,
+                    None => return Err(RustADBError::ADBRequestFailed("no sync device".into())),
+                }
+            }
+        })
     }
 }
 
@@ -444,8 +482,9 @@ impl Device {
     async fn call<T, F>(&self, op: &str, deadline: Duration, f: F) -> Result<T, DeviceError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Conn) -> Result<T, RustADBError> + Send + 'static,
+        F: FnOnce(&mut Conn, Instant) -> Result<T, RustADBError> + Send + 'static,
     {
+        let started = Instant::now();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let slot = self.conn.clone();
         let target = self.target.clone();
@@ -454,17 +493,21 @@ impl Device {
             .name("pushlab-adb".into())
             .spawn(move || {
                 let result = (|| {
+                    // The socket-level deadline falls just before the
+                    // caller's, so that a clear error wins the race.
+                    let until = started + deadline.mul_f64(0.95);
                     let existing = slot.lock().clone();
                     let conn = match existing {
                         Some(c) => c,
                         None => {
-                            let c = Arc::new(Mutex::new(Conn::open(&target, key.as_deref())?));
+                            let c =
+                                Arc::new(Mutex::new(Conn::open(&target, key.as_deref(), until)?));
                             *slot.lock() = Some(c.clone());
                             c
                         }
                     };
                     let mut guard = conn.lock().map_err(|_| RustADBError::PoisonError)?;
-                    f(&mut guard)
+                    f(&mut guard, until)
                 })();
                 let _ = tx.send(result);
             });
@@ -522,20 +565,16 @@ impl Device {
     ) -> Result<ShellOutput, DeviceError> {
         let command = cmd.to_string();
         let target = self.target.clone();
-        self.call(cmd, deadline, move |c| {
-            if let (Conn::Server(_), Target::AdbServer { serial, host, port }) = (&*c, &target) {
-                return smart_socket::shell(*host, *port, serial.as_deref(), &command);
-            }
-            let mut out = Vec::new();
-            let mut err = Vec::new();
-            let exit = c
-                .ext()
-                .shell_command(&command, Some(&mut out), Some(&mut err))?;
-            Ok(ShellOutput {
-                stdout: String::from_utf8_lossy(&out).into_owned(),
-                stderr: String::from_utf8_lossy(&err).into_owned(),
-                exit,
-            })
+        self.call(cmd, deadline, move |c, until| match c {
+            Conn::Tcp { direct, .. } => direct.shell(&command, until),
+            Conn::Server(_) => match &target {
+                Target::AdbServer { serial, host, port } => {
+                    smart_socket::shell(*host, *port, serial.as_deref(), &command)
+                }
+                Target::Tcp { .. } => Err(RustADBError::ADBRequestFailed(
+                    "a direct target has no adb server".into(),
+                )),
+            },
         })
         .await
     }
@@ -560,7 +599,7 @@ impl Device {
         self.call(
             &format!("push {remote}"),
             self.deadlines.transfer,
-            move |c| c.ext().push(&mut Cursor::new(data), &remote),
+            move |c, _| c.ext()?.push(&mut Cursor::new(data), &remote),
         )
         .await
     }
@@ -582,9 +621,9 @@ impl Device {
         self.call(
             &format!("pull {remote}"),
             self.deadlines.transfer,
-            move |c| {
+            move |c, _| {
                 let mut out = Vec::new();
-                c.ext().pull(&remote, &mut out as &mut dyn Write)?;
+                c.ext()?.pull(&remote, &mut out as &mut dyn Write)?;
                 Ok(out)
             },
         )
@@ -627,9 +666,9 @@ impl Device {
         self.call(
             &format!("reverse {remote} {local}"),
             self.deadlines.command,
-            move |c| match c {
+            move |c, _| match c {
                 Conn::Server(d) => d.reverse(remote, local),
-                Conn::Tcp(_) => Err(RustADBError::ADBRequestFailed(
+                Conn::Tcp { .. } => Err(RustADBError::ADBRequestFailed(
                     "reverse needs the adb server".into(),
                 )),
             },
@@ -777,7 +816,8 @@ mod adb_key {
         Some(dir.join("adbkey")).filter(|p| p.is_file())
     }
 
-    fn generate(path: &std::path::Path) -> Result<(), String> {
+    /// Writes a fresh 2048-bit key (PKCS#8 PEM) at `path` unless a file is there.
+    pub(super) fn generate(path: &std::path::Path) -> Result<(), String> {
         use rsa::pkcs8::{EncodePrivateKey, LineEnding};
         if path.is_file() {
             return Ok(());

@@ -9,8 +9,8 @@
 //!
 //! | method | service / shell command |
 //! |---|---|
-//! | [`Device::shell`] | adb server: `host:transport:<serial>` then `shell,v2,raw:<cmd>` (`shell:<cmd>` when the device lacks `shell_v2`); direct TCP: `shell:<cmd>` (adb_client uses the legacy service: stdout and stderr merged, no exit status) |
-//! | [`Device::push`] / [`Device::pull`] | `sync:` (`SEND`/`RECV`, v1) |
+//! | [`Device::shell`] | adb server: `host:transport:<serial>` then `shell,v2,raw:<cmd>` (`shell:<cmd>` when the device lacks `shell_v2`); direct TCP: one persistent transport connection (`CNXN`/`AUTH`), one `shell,v2,raw:<cmd>` stream per command (stdout, stderr and exit status apart) |
+//! | [`Device::push`] / [`Device::pull`] | `sync:` (`SEND`/`RECV`, v1; over direct TCP on a separate `adb_client` connection) |
 //! | [`Device::install`] | push to `/data/local/tmp/<name>.apk`, `pm install -r -t <path>`, `rm -f <path>` |
 //! | [`Device::reverse`] | `reverse:forward:<remote>;<local>` (adb server only) |
 //! | [`Device::getprop`] / [`Device::api_level`] | `getprop <name>` / `getprop ro.build.version.sdk` |
@@ -28,6 +28,7 @@
 //!
 //! Arguments are quoted with [`shell_quote`] (single quotes only when needed).
 
+mod direct;
 pub mod driver;
 pub mod parse;
 

@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::auth::{AdbPublicKey, AuthPolicy, TOKEN_SIZE};
 use super::device::{DeviceState, OpenRequest, ReverseError, TransportId};
 use super::services;
-use super::wire::{
+use crate::adb::wire::{
     Command, FrameDecoder, Message, AUTH_RSAPUBLICKEY, AUTH_SIGNATURE, AUTH_TOKEN, A_VERSION,
     MAX_PAYLOAD,
 };
@@ -417,7 +417,7 @@ fn challenge(shared: &Shared, state: &mut AuthState) {
 }
 
 fn send_cnxn(cfg: &ConnConfig, shared: &Shared, host_version: u32) {
-    let version = host_version.clamp(super::wire::A_VERSION_MIN, A_VERSION);
+    let version = host_version.clamp(crate::adb::wire::A_VERSION_MIN, A_VERSION);
     shared.send(Message::new(
         Command::Cnxn,
         version,

@@ -50,9 +50,10 @@ pub mod fs;
 pub mod profile;
 pub mod services;
 pub mod shell;
-pub mod shell_proto;
 pub mod sync;
-pub mod wire;
+
+/// The wire formats now live in [`crate::adb`]; re-exported for existing users.
+pub use crate::adb::{shell_proto, wire};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

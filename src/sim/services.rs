@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::conn::{StreamReader, StreamWriter};
 use super::device::{DeviceState, TransportId};
 use super::shell::{LiveOutput, OutStream, Shell, Stdin};
-use super::shell_proto::{self, PacketDecoder, PacketId};
+use crate::adb::shell_proto::{self, PacketDecoder, PacketId};
 
 /// A service request, as named in `OPEN`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,256 @@
+//! Direct TCP to an adbd: one persistent transport connection per device.
+//!
+//! `CNXN` (version 0x01000001, 1 MiB payloads, `shell_v2,cmd,stat_v2`), the
+//! `AUTH` token flow with the host key, then one multiplexed stream per shell
+//! command over `shell,v2,raw:<cmd>`: stdout, stderr and the exit status come
+//! back separately. Blocking I/O; every read is bounded by the caller's
+//! deadline through the socket's read timeout, so no call hangs.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use adb_client::RustADBError;
+use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+
+use crate::adb::auth::android_public_key;
+
+use crate::adb::shell_proto::{PacketDecoder, PacketId};
+use crate::adb::wire::{
+    Command, FrameDecoder, Message, AUTH_RSAPUBLICKEY, AUTH_SIGNATURE, AUTH_TOKEN, A_VERSION,
+    MAX_PAYLOAD,
+};
+
+use super::ShellOutput;
+
+/// What the host announces in its `CNXN`.
+const HOST_BANNER: &[u8] = b"host::features=shell_v2,cmd,stat_v2";
+
+/// An online transport connection to an adbd.
+pub(super) struct DirectConn {
+    stream: TcpStream,
+    decoder: FrameDecoder,
+    next_local_id: u32,
+}
+
+fn timed_out(what: &str) -> RustADBError {
+    RustADBError::IOError(std::io::Error::new(ErrorKind::TimedOut, what.to_string()))
+}
+
+fn protocol(message: String) -> RustADBError {
+    RustADBError::WrongResponseReceived("the ADB transport protocol".into(), message)
+}
+
+/// Reads the host's private key (PKCS#8 as adb writes it, or PKCS#1).
+fn load_key(path: &Path) -> Result<RsaPrivateKey, RustADBError> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    let pem = std::fs::read_to_string(path).map_err(|e| {
+        RustADBError::IOError(std::io::Error::new(
+            e.kind(),
+            format!("adb key {}: {e}", path.display()),
+        ))
+    })?;
+    RsaPrivateKey::from_pkcs8_pem(&pem)
+        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
+        .map_err(|e| {
+            RustADBError::IOError(std::io::Error::other(format!(
+                "adb key {}: not an RSA private key: {e}",
+                path.display()
+            )))
+        })
+}
+
+impl DirectConn {
+    /// Connects, sends `CNXN` and authenticates with the key at `key`,
+    /// failing by `deadline`.
+    pub(super) fn open(
+        addr: SocketAddr,
+        key: &Path,
+        deadline: Instant,
+    ) -> Result<DirectConn, RustADBError> {
+        let remaining = deadline
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| timed_out("connect"))?;
+        let stream = TcpStream::connect_timeout(&addr, remaining)?;
+        stream.set_nodelay(true)?;
+        let mut conn = DirectConn {
+            stream,
+            decoder: FrameDecoder::new(MAX_PAYLOAD),
+            next_local_id: 1,
+        };
+        conn.send(&Message::new(
+            Command::Cnxn,
+            A_VERSION,
+            MAX_PAYLOAD,
+            HOST_BANNER,
+        ))?;
+        let mut signed = false;
+        let mut offered_key = false;
+        let mut private: Option<RsaPrivateKey> = None;
+        loop {
+            let msg = match conn.read_message(deadline) {
+                Ok(m) => m,
+                Err(RustADBError::IOError(e))
+                    if offered_key
+                        && matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) =>
+                {
+                    return Err(RustADBError::ADBRequestFailed(format!(
+                        "device unauthorized: it did not accept this host's key ({}); \
+                         allow USB debugging on the device or add the key to its adb_keys",
+                        key.display()
+                    )));
+                }
+                Err(e) => return Err(e),
+            };
+            match (msg.command, msg.arg0) {
+                (Command::Cnxn, _) => return Ok(conn),
+                (Command::Auth, AUTH_TOKEN) => {
+                    let key_pair = match &private {
+                        Some(k) => k.clone(),
+                        None => {
+                            let k = load_key(key)?;
+                            private = Some(k.clone());
+                            k
+                        }
+                    };
+                    if !signed {
+                        signed = true;
+                        let signature = key_pair
+                            .sign(Pkcs1v15Sign::new::<sha1::Sha1>(), &msg.payload)
+                            .map_err(|e| protocol(format!("cannot sign the AUTH token: {e}")))?;
+                        conn.send(&Message::new(Command::Auth, AUTH_SIGNATURE, 0, signature))?;
+                    } else if !offered_key {
+                        offered_key = true;
+                        let public = android_public_key(&key_pair.to_public_key(), "pushlab@host")
+                            .map(|line| {
+                                let mut bytes = line.into_bytes();
+                                bytes.push(0);
+                                bytes
+                            })
+                            .ok_or_else(|| {
+                                RustADBError::ADBRequestFailed(
+                                "device unauthorized and the host key is not a 2048-bit RSA key"
+                                    .into(),
+                            )
+                            })?;
+                        conn.send(&Message::new(Command::Auth, AUTH_RSAPUBLICKEY, 0, public))?;
+                    } else {
+                        return Err(RustADBError::ADBRequestFailed(format!(
+                            "device unauthorized: it rejected this host's key ({})",
+                            key.display()
+                        )));
+                    }
+                }
+                (other, _) => {
+                    return Err(protocol(format!(
+                        "unexpected {other:?} before the connection was online"
+                    )))
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, msg: &Message) -> Result<(), RustADBError> {
+        self.stream.write_all(&msg.encode())?;
+        Ok(())
+    }
+
+    /// The next message, waiting at most until `deadline`.
+    fn read_message(&mut self, deadline: Instant) -> Result<Message, RustADBError> {
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            if let Some(m) = self
+                .decoder
+                .next_message()
+                .map_err(|e| protocol(e.to_string()))?
+            {
+                return Ok(m);
+            }
+            let remaining = deadline
+                .checked_duration_since(Instant::now())
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| timed_out("read"))?;
+            self.stream
+                .set_read_timeout(Some(remaining.max(Duration::from_millis(1))))?;
+            match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    return Err(RustADBError::IOError(std::io::Error::new(
+                        ErrorKind::UnexpectedEof,
+                        "adbd closed the connection",
+                    )))
+                }
+                Ok(n) => self.decoder.feed(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Runs `cmd` over `shell,v2,raw:` by `deadline`.
+    pub(super) fn shell(
+        &mut self,
+        cmd: &str,
+        deadline: Instant,
+    ) -> Result<ShellOutput, RustADBError> {
+        let local = self.next_local_id;
+        self.next_local_id = self.next_local_id.checked_add(1).unwrap_or(1);
+        let mut service = format!("shell,v2,raw:{cmd}").into_bytes();
+        service.push(0);
+        self.send(&Message::new(Command::Open, local, 0, service))?;
+        let mut remote: Option<u32> = None;
+        let mut packets = PacketDecoder::default();
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let mut exit = None;
+        loop {
+            let msg = self.read_message(deadline)?;
+            if msg.command == Command::Cnxn {
+                return Err(RustADBError::IOError(std::io::Error::new(
+                    ErrorKind::ConnectionReset,
+                    "adbd restarted the connection",
+                )));
+            }
+            if msg.arg1 != local {
+                // A message for another (finished) stream.
+                continue;
+            }
+            match msg.command {
+                Command::Okay => {
+                    remote.get_or_insert(msg.arg0);
+                }
+                Command::Wrte => {
+                    let r = *remote.get_or_insert(msg.arg0);
+                    self.send(&Message::new(Command::Okay, local, r, Vec::new()))?;
+                    packets.feed(&msg.payload);
+                    while let Some(p) = packets
+                        .next_packet()
+                        .map_err(|e| RustADBError::ADBShellV2ParseError(e.to_string()))?
+                    {
+                        match p.id {
+                            PacketId::Stdout => stdout.extend_from_slice(&p.data),
+                            PacketId::Stderr => stderr.extend_from_slice(&p.data),
+                            PacketId::Exit => exit = p.data.first().copied(),
+                            _ => {}
+                        }
+                    }
+                }
+                Command::Clse => {
+                    if remote.is_none() {
+                        return Err(RustADBError::ADBRequestFailed(format!(
+                            "adbd refused the service `shell,v2,raw:{cmd}`"
+                        )));
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+        Ok(ShellOutput {
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            exit,
+        })
+    }
+}
