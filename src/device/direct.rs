@@ -32,6 +32,8 @@ pub(super) struct DirectConn {
     stream: TcpStream,
     decoder: FrameDecoder,
     next_local_id: u32,
+    /// The device's banner lists `shell_v2`.
+    shell_v2: bool,
 }
 
 fn timed_out(what: &str) -> RustADBError {
@@ -80,6 +82,7 @@ impl DirectConn {
             stream,
             decoder: FrameDecoder::new(MAX_PAYLOAD),
             next_local_id: 1,
+            shell_v2: false,
         };
         conn.send(&Message::new(
             Command::Cnxn,
@@ -106,7 +109,10 @@ impl DirectConn {
                 Err(e) => return Err(e),
             };
             match (msg.command, msg.arg0) {
-                (Command::Cnxn, _) => return Ok(conn),
+                (Command::Cnxn, _) => {
+                    conn.shell_v2 = banner_has_shell_v2(&msg.payload);
+                    return Ok(conn);
+                }
                 (Command::Auth, AUTH_TOKEN) => {
                     let key_pair = match &private {
                         Some(k) => k.clone(),
@@ -189,7 +195,10 @@ impl DirectConn {
         }
     }
 
-    /// Runs `cmd` over `shell,v2,raw:` by `deadline`.
+    /// Runs `cmd` by `deadline`: over `shell,v2,raw:` (stdout, stderr and the
+    /// exit status apart), or over the legacy `shell:` service on devices
+    /// whose banner lacks `shell_v2` (before Android 7: output merged, no
+    /// exit status).
     pub(super) fn shell(
         &mut self,
         cmd: &str,
@@ -197,7 +206,13 @@ impl DirectConn {
     ) -> Result<ShellOutput, RustADBError> {
         let local = self.next_local_id;
         self.next_local_id = self.next_local_id.checked_add(1).unwrap_or(1);
-        let mut service = format!("shell,v2,raw:{cmd}").into_bytes();
+        let v2 = self.shell_v2;
+        let name = if v2 {
+            format!("shell,v2,raw:{cmd}")
+        } else {
+            format!("shell:{cmd}")
+        };
+        let mut service = name.clone().into_bytes();
         service.push(0);
         self.send(&Message::new(Command::Open, local, 0, service))?;
         let mut remote: Option<u32> = None;
@@ -223,6 +238,10 @@ impl DirectConn {
                 Command::Wrte => {
                     let r = *remote.get_or_insert(msg.arg0);
                     self.send(&Message::new(Command::Okay, local, r, Vec::new()))?;
+                    if !v2 {
+                        stdout.extend_from_slice(&msg.payload);
+                        continue;
+                    }
                     packets.feed(&msg.payload);
                     while let Some(p) = packets
                         .next_packet()
@@ -239,7 +258,7 @@ impl DirectConn {
                 Command::Clse => {
                     if remote.is_none() {
                         return Err(RustADBError::ADBRequestFailed(format!(
-                            "adbd refused the service `shell,v2,raw:{cmd}`"
+                            "adbd refused the service `{name}`"
                         )));
                     }
                     break;
@@ -252,5 +271,31 @@ impl DirectConn {
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
             exit,
         })
+    }
+}
+
+/// Whether a device's `CNXN` banner (`device::…;features=a,b,c`) lists
+/// `shell_v2`.
+fn banner_has_shell_v2(banner: &[u8]) -> bool {
+    let banner = String::from_utf8_lossy(banner);
+    banner
+        .split(';')
+        .filter_map(|kv| kv.trim_end_matches('\0').strip_prefix("features="))
+        .any(|f| f.split(',').any(|x| x == "shell_v2"))
+}
+
+#[cfg(test)]
+mod banner_tests {
+    use super::banner_has_shell_v2;
+
+    #[test]
+    fn reads_shell_v2_from_the_features() {
+        assert!(banner_has_shell_v2(
+            b"device::ro.product.name=x;features=cmd,shell_v2,stat_v2\0"
+        ));
+        assert!(!banner_has_shell_v2(
+            b"device::ro.product.name=x;features=cmd"
+        ));
+        assert!(!banner_has_shell_v2(b"device::"));
     }
 }
