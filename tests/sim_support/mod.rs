@@ -108,34 +108,47 @@ impl AdbServer {
         })
     }
 
-    /// Polls `adb devices` until `serial` is in `state`, failing after the
-    /// deadline with the last state seen.
+    /// Waits until `serial` is in `state` (`device`, `unauthorized`...),
+    /// failing after the deadline with the last state seen. It follows
+    /// `adb track-devices`, which prints the whole device list each time it
+    /// changes, so no state change is missed and nothing is polled.
     pub async fn wait_for_state(&self, serial: &str, state: &str) {
-        if state == "device" {
-            // adb itself waits for the transport to come online.
-            let waited =
-                tokio::time::timeout(DEADLINE, self.adb(&["-s", serial, "wait-for-device"])).await;
-            assert!(
-                waited.is_ok_and(|o| o.status.success()),
-                "{serial} did not come online within {DEADLINE:?}"
-            );
-            return;
-        }
-        // No adb wait exists for other states (e.g. `unauthorized`): ask
-        // again until the deadline.
+        use tokio::io::AsyncBufReadExt;
+        let mut child = self
+            .command(&["track-devices"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run adb track-devices");
+        let stdout = child.stdout.take().expect("track-devices output");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
         let mut last = None;
         let waited = tokio::time::timeout(DEADLINE, async {
-            loop {
-                last = self.state_of(serial).await;
-                if last.as_deref() == Some(state) {
-                    return;
+            while let Ok(Some(line)) = lines.next_line().await {
+                // Each list comes with a 4-hex-digit length prefix on its
+                // first line.
+                let mut parts = line.split('\t');
+                let name = parts.next().unwrap_or_default();
+                let name = if name.len() > 4
+                    && name[..4].chars().all(|c| c.is_ascii_hexdigit())
+                    && name.ends_with(serial)
+                {
+                    &name[name.len() - serial.len()..]
+                } else {
+                    name
+                };
+                if name == serial {
+                    last = parts.next().map(str::to_string);
+                    if last.as_deref() == Some(state) {
+                        return true;
+                    }
                 }
-                tokio::time::sleep(Duration::from_millis(50)).await;
             }
+            false
         })
         .await;
+        let _ = child.kill().await;
         assert!(
-            waited.is_ok(),
+            waited == Ok(true),
             "{serial} did not reach state {state:?} within {DEADLINE:?} (last seen: {last:?})"
         );
     }
