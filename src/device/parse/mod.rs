@@ -7,16 +7,20 @@
 pub mod activity;
 pub mod am_start;
 pub mod bugreport;
+pub mod getprop;
 pub mod logcat;
 pub mod notification;
+pub mod package_version;
 pub mod packages;
 pub mod process;
 pub mod uiautomator;
 
 pub use activity::{parse_activities, ActivityRecordRef, ActivityState, ResumedSource};
 pub use am_start::{parse_am_start, AmStartError, AmStartResult, AmStatus};
+pub use getprop::{format_getprop, parse_getprop};
 pub use logcat::{parse_logcat, LogLevel, LogLine, NoChannelFound};
 pub use notification::{parse_channel, parse_notification_preferences, parse_notification_records};
+pub use package_version::{parse_package_version, PackageVersion};
 pub use packages::{parse_pm_list_packages, PackageEntry};
 pub use process::{parse_pidof, parse_ps, ProcessInfo};
 pub use uiautomator::{parse_ui_dump, UiDumpError, UiHierarchy, UiNode};
