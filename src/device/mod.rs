@@ -14,6 +14,9 @@
 //! | [`Device::install`] | push to `/data/local/tmp/<name>.apk`, `pm install -r -t <path>`, `rm -f <path>` |
 //! | [`Device::reverse`] | `reverse:forward:<remote>;<local>` (adb server only) |
 //! | [`Device::getprop`] / [`Device::api_level`] | `getprop <name>` / `getprop ro.build.version.sdk` |
+//! | [`Device::props`] | `getprop` (every property) |
+//! | [`Device::package_version`] | `dumpsys package <pkg>` |
+//! | [`Device::device_info`] | `getprop`, `dumpsys package com.huawei.hwid`, `pm list packages` ([`facts`]) |
 //! | [`Device::notifications`] / [`Device::channels`] | `dumpsys notification --noredact` |
 //! | [`Device::activities`] / [`Device::resumed_activity`] | `dumpsys activity activities` |
 //! | [`Device::am_start`] | `am start -W '<intent URI>'` |
@@ -30,9 +33,12 @@
 
 mod direct;
 pub mod driver;
+pub mod facts;
 pub mod parse;
 
 pub use driver::{
     attached_devices, shell_quote, AttachedDevice, Deadlines, Device, DeviceError, DeviceErrorKind,
     ShellOutput, Target, TargetParseError, DEFAULT_ADB_SERVER_PORT,
 };
+pub use facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
+pub use parse::PackageVersion;
