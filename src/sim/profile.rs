@@ -410,6 +410,15 @@ impl Profile {
         if self.rom == Rom::Emui {
             set("ro.build.hw_emui_lite.enable", "false".into());
         }
+        // What a tester sets with `adb shell setprop` to make a phone stand
+        // for these cases, and what the agent reads
+        // (`crate::device::facts`).
+        if !self.vendor_push {
+            set("debug.pushlab.vendor_push", "false".into());
+        }
+        if self.drops_huawei_passthrough {
+            set("debug.pushlab.drops_huawei_passthrough", "true".into());
+        }
         for (k, v) in &self.extra_props {
             p.insert(k.clone(), v.clone());
         }
