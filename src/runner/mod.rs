@@ -9,6 +9,7 @@
 
 pub mod chain;
 mod exec;
+pub mod matching;
 
 pub use exec::{same_ext, sendmsg_body, AGENT_PACKAGE};
 

@@ -1,0 +1,436 @@
+//! Which scenario profiles a device can stand for.
+//!
+//! A run names a device profile ([`Profile`]); a real phone is what it is,
+//! so a run goes only to a device whose facts ([`DeviceInfo`], read with
+//! [`crate::device::Device::device_info`]) give the same outcome as the
+//! profile would:
+//!
+//! - [`Fit::Exact`]: every fact equal, brand, manufacturer and model
+//!   included (a simulated device of that very profile);
+//! - [`Fit::Compatible`]: the same ROM family (from the brand and
+//!   manufacturer, as phones report them), the same region, the same push
+//!   capabilities where they change what the vendors answer, and the API
+//!   level on the same side of every [`API_THRESHOLDS`] level;
+//! - [`Fit::No`]: why not, in words a tester can act on.
+
+use std::fmt;
+
+use crate::hub::gateway::protocol::DeviceInfo;
+use crate::sim::profile::{Profile, Region, Rom, HMS_CORE_MIN_PUSH};
+
+/// API levels at which the simulated framework (`src/sim/android`,
+/// `src/sim/apps`) behaves differently, so a case's outcome may change
+/// when a device is on the other side of one:
+///
+/// - 26 (Android 8): notification channels (a notification without one is
+///   dropped, apps and push services create theirs), background service
+///   starts refused, implicit broadcasts limited;
+/// - 33 (Android 13): the `POST_NOTIFICATIONS` runtime permission.
+///
+/// The other levels the simulator branches on only change output formats
+/// (`dumpsys` layouts at 25, 29, 31, 33 and 34, `am start -W` fields and
+/// the activity manager's log tag at 29), which the parsers read either
+/// way, and ColorOS's push service package name at 29, which no case
+/// observes.
+pub const API_THRESHOLDS: &[u32] = &[26, 33];
+
+/// How well a device stands for a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fit {
+    /// Every fact equal: the device is that profile.
+    Exact,
+    /// Another device of the same kind, on which the profile's cases have
+    /// the same outcome.
+    Compatible,
+    /// Not this profile, with the reasons (one per differing fact).
+    No(Vec<String>),
+}
+
+impl Fit {
+    /// Whether the device can run the profile's cases.
+    pub fn fits(&self) -> bool {
+        !matches!(self, Fit::No(_))
+    }
+
+    /// Why the device does not fit (empty when it does).
+    pub fn reasons(&self) -> &[String] {
+        match self {
+            Fit::No(reasons) => reasons,
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Fit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fit::Exact => f.write_str("exact"),
+            Fit::Compatible => f.write_str("compatible"),
+            Fit::No(reasons) => write!(f, "no: {}", reasons.join("; ")),
+        }
+    }
+}
+
+/// A ROM family as far as push is concerned: which vendor's push service
+/// the ROM carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RomFamily {
+    /// Xiaomi, Redmi, POCO: MIUI / HyperOS.
+    Miui,
+    /// HUAWEI, and HONOR models from before the split (with HMS Core): EMUI.
+    Emui,
+    /// OPPO, realme, OnePlus: ColorOS and its derivatives.
+    ColorOs,
+    /// vivo, iQOO: Funtouch OS / OriginOS.
+    Funtouch,
+    /// Meizu: Flyme.
+    Flyme,
+    /// Everything else: stock Android, with or without Play services.
+    Aosp,
+}
+
+impl RomFamily {
+    /// The family a profile's ROM belongs to.
+    pub fn of_rom(rom: Rom) -> RomFamily {
+        match rom {
+            Rom::AospGms | Rom::AospNoGms => RomFamily::Aosp,
+            Rom::Miui => RomFamily::Miui,
+            Rom::Emui => RomFamily::Emui,
+            Rom::ColorOs => RomFamily::ColorOs,
+            Rom::FuntouchOs => RomFamily::Funtouch,
+            Rom::Flyme => RomFamily::Flyme,
+        }
+    }
+
+    /// The family of a device, from its manufacturer, then its brand (as
+    /// `ro.product.manufacturer` / `ro.product.brand` read on phones:
+    /// `Xiaomi`/`Redmi`, `vivo`/`iQOO`, `OnePlus`, `HONOR`...). HONOR
+    /// models made after the 2020 split run MagicOS without HMS Core, so a
+    /// HONOR counts as EMUI only when HMS Core is installed.
+    pub fn of_device(info: &DeviceInfo) -> RomFamily {
+        let family = |name: &str| match name.trim().to_ascii_lowercase().as_str() {
+            "xiaomi" | "redmi" | "poco" => Some(RomFamily::Miui),
+            "huawei" => Some(RomFamily::Emui),
+            "honor" if info.hms_core_version.is_some() => Some(RomFamily::Emui),
+            "oppo" | "realme" | "oneplus" => Some(RomFamily::ColorOs),
+            "vivo" | "iqoo" => Some(RomFamily::Funtouch),
+            "meizu" => Some(RomFamily::Flyme),
+            _ => None,
+        };
+        family(&info.manufacturer)
+            .or_else(|| family(&info.brand))
+            .unwrap_or(RomFamily::Aosp)
+    }
+
+    /// How a reason names a device of this family.
+    pub fn label(self) -> &'static str {
+        match self {
+            RomFamily::Miui => "a Xiaomi (MIUI/HyperOS) device",
+            RomFamily::Emui => "a Huawei (EMUI) device",
+            RomFamily::ColorOs => "an OPPO (ColorOS) device",
+            RomFamily::Funtouch => "a vivo (Funtouch OS) device",
+            RomFamily::Flyme => "a Meizu (Flyme) device",
+            RomFamily::Aosp => "a stock Android (AOSP) device",
+        }
+    }
+
+    /// The vendor whose push service the ROM carries (for reasons).
+    fn vendor(self) -> &'static str {
+        match self {
+            RomFamily::Miui => "Mi",
+            RomFamily::Emui => "Huawei",
+            RomFamily::ColorOs => "OPPO",
+            RomFamily::Funtouch => "vivo",
+            RomFamily::Flyme => "Flyme",
+            RomFamily::Aosp => "vendor",
+        }
+    }
+}
+
+/// Where HMS Core stands for Huawei push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hms {
+    Missing,
+    TooOld,
+    Supported,
+}
+
+impl Hms {
+    fn of(version: Option<u64>) -> Hms {
+        match version {
+            None => Hms::Missing,
+            Some(v) if v < HMS_CORE_MIN_PUSH => Hms::TooOld,
+            Some(_) => Hms::Supported,
+        }
+    }
+
+    fn need(self) -> String {
+        match self {
+            Hms::Missing => "needs a device without HMS Core".into(),
+            Hms::TooOld => {
+                format!("needs HMS Core older than {HMS_CORE_MIN_PUSH} (too old for push)")
+            }
+            Hms::Supported => format!("needs HMS Core {HMS_CORE_MIN_PUSH} or newer"),
+        }
+    }
+
+    fn have(version: Option<u64>) -> String {
+        match version {
+            None => "this device has no HMS Core".into(),
+            Some(v) => format!("this device has HMS Core {v}"),
+        }
+    }
+}
+
+/// How well the device with facts `info` stands for `profile`.
+pub fn fit(profile: &Profile, info: &DeviceInfo) -> Fit {
+    let want = profile.device_info();
+    if *info == want {
+        return Fit::Exact;
+    }
+    let mut reasons = Vec::new();
+    let this = describe_device(info);
+    let family = RomFamily::of_rom(profile.rom);
+    if RomFamily::of_device(info) != family {
+        reasons.push(format!("needs {}; this is {this}", family.label()));
+    }
+    let region = region_of(info);
+    if region != profile.region {
+        reasons.push(format!(
+            "needs a {} device; this device is set up for {} (persist.sys.locale, or setprop debug.pushlab.region)",
+            region_words(profile.region),
+            region_words(region)
+        ));
+    }
+    if matches!(family, RomFamily::ColorOs | RomFamily::Funtouch)
+        && info.vendor_push != want.vendor_push
+    {
+        let vendor = family.vendor();
+        reasons.push(if want.vendor_push {
+            format!("needs a model whose {vendor} push accepts the app; this device reports none (debug.pushlab.vendor_push=false)")
+        } else {
+            format!("needs a model without {vendor} push support; this device reports it (setprop debug.pushlab.vendor_push false)")
+        });
+    }
+    let hms = Hms::of(want.hms_core_version);
+    if Hms::of(info.hms_core_version) != hms {
+        reasons.push(format!(
+            "{}; {}",
+            hms.need(),
+            Hms::have(info.hms_core_version)
+        ));
+    }
+    if family == RomFamily::Aosp && info.play_services != want.play_services {
+        reasons.push(if want.play_services {
+            "needs Google Play services; this device has none".to_string()
+        } else {
+            "needs a device without Google Play services; this device has them (setprop debug.pushlab.play_services false)".to_string()
+        });
+    }
+    if family == RomFamily::Emui && info.drops_huawei_passthrough != want.drops_huawei_passthrough {
+        reasons.push(if want.drops_huawei_passthrough {
+            "needs a device that loses Huawei pass-through data on tap (setprop debug.pushlab.drops_huawei_passthrough true); this device keeps it".to_string()
+        } else {
+            "needs a device that keeps Huawei pass-through data on tap; this device loses it (debug.pushlab.drops_huawei_passthrough=true)".to_string()
+        });
+    }
+    match api_band(want.api_level) {
+        (lowest, _) if info.api_level < lowest => reasons.push(format!(
+            "needs Android {} or later (API {lowest}+); this device is API {}",
+            android_version(lowest),
+            info.api_level
+        )),
+        (_, Some(highest)) if info.api_level > highest => reasons.push(format!(
+            "needs Android {} or earlier (API {highest} or lower); this device is API {}",
+            android_version(highest),
+            info.api_level
+        )),
+        _ => {}
+    }
+    if reasons.is_empty() {
+        Fit::Compatible
+    } else {
+        Fit::No(reasons)
+    }
+}
+
+/// A device as reasons name it: `google Pixel 7 (Android 13, API 33)`.
+pub fn describe_device(info: &DeviceInfo) -> String {
+    let maker = if info.brand.trim().is_empty() {
+        info.manufacturer.trim()
+    } else {
+        info.brand.trim()
+    };
+    let name = match (maker, info.model.trim()) {
+        ("", "") => "an unnamed device".to_string(),
+        (m, "") | ("", m) => m.to_string(),
+        (m, model) => format!("{m} {model}"),
+    };
+    format!(
+        "{name} (Android {}, API {})",
+        android_version(info.api_level),
+        info.api_level
+    )
+}
+
+/// The API levels (`lowest..=highest`, no upper end above the last
+/// threshold) a device may have to stand for a profile at `api`.
+fn api_band(api: u32) -> (u32, Option<u32>) {
+    let lowest = API_THRESHOLDS
+        .iter()
+        .copied()
+        .filter(|t| *t <= api)
+        .max()
+        .unwrap_or(0);
+    let highest = API_THRESHOLDS
+        .iter()
+        .copied()
+        .filter(|t| *t > api)
+        .min()
+        .map(|t| t - 1);
+    (lowest, highest)
+}
+
+/// The device's region as the vendors read it (`cn`, in any case, is
+/// mainland China).
+fn region_of(info: &DeviceInfo) -> Region {
+    if info.region.trim().eq_ignore_ascii_case("cn") {
+        Region::Cn
+    } else {
+        Region::Global
+    }
+}
+
+fn region_words(region: Region) -> &'static str {
+    match region {
+        Region::Cn => "mainland China",
+        Region::Global => "global (outside mainland China)",
+    }
+}
+
+/// The marketing version of an API level (`26` is `8`, `32` is `12L`).
+fn android_version(api: u32) -> String {
+    match api {
+        21 => "5.0".into(),
+        22 => "5.1".into(),
+        23 => "6".into(),
+        24 => "7".into(),
+        25 => "7.1".into(),
+        26 => "8".into(),
+        27 => "8.1".into(),
+        28 => "9".into(),
+        29..=31 => (api - 19).to_string(),
+        32 => "12L".into(),
+        33..=40 => (api - 20).to_string(),
+        other => format!("API {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(name: &str) -> Profile {
+        Profile::parse(name).expect("a known profile")
+    }
+
+    fn phone(brand: &str, manufacturer: &str, model: &str, api: u32, region: &str) -> DeviceInfo {
+        DeviceInfo {
+            brand: brand.into(),
+            manufacturer: manufacturer.into(),
+            model: model.into(),
+            api_level: api,
+            region: region.into(),
+            vendor_push: true,
+            hms_core_version: None,
+            play_services: false,
+            drops_huawei_passthrough: false,
+        }
+    }
+
+    #[test]
+    fn every_profile_is_an_exact_fit_for_itself() {
+        for name in crate::scenario::model::PROFILES {
+            let p = profile(name);
+            assert_eq!(fit(&p, &p.device_info()), Fit::Exact, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_redmi_on_android_14_stands_for_miui_android13() {
+        let redmi = phone("Redmi", "Xiaomi", "23049RAD8C", 34, "cn");
+        assert_eq!(fit(&profile("miui-android13"), &redmi), Fit::Compatible);
+        assert!(!fit(&profile("miui-android13-global"), &redmi).fits());
+        assert!(!fit(&profile("miui-android10"), &redmi).fits());
+    }
+
+    #[test]
+    fn a_pixel_is_no_vivo() {
+        let mut pixel = phone("google", "Google", "Pixel 7", 33, "global");
+        pixel.play_services = true;
+        let no = fit(&profile("funtouch-android11"), &pixel);
+        assert_eq!(
+            no.reasons().first().map(String::as_str),
+            Some("needs a vivo (Funtouch OS) device; this is google Pixel 7 (Android 13, API 33)")
+        );
+        assert_eq!(fit(&profile("aosp-gms-android13"), &pixel), Fit::Compatible);
+    }
+
+    #[test]
+    fn an_old_oppo_stands_for_coloros_android7_only() {
+        let oppo = phone("OPPO", "OPPO", "A57", 24, "cn");
+        let fitting: Vec<&str> = crate::scenario::model::PROFILES
+            .iter()
+            .copied()
+            .filter(|n| fit(&profile(n), &oppo).fits())
+            .collect();
+        assert_eq!(fitting, ["coloros-android7"]);
+        assert_eq!(
+            fit(&profile("coloros-android10"), &oppo).reasons(),
+            ["needs Android 8 or later (API 26+); this device is API 24"]
+        );
+    }
+
+    #[test]
+    fn a_honor_with_old_hms_core_is_emui_hms_old_and_without_it_is_no_huawei() {
+        let mut honor = phone("HONOR", "HONOR", "COL-AL10", 29, "cn");
+        honor.hms_core_version = Some(20_301_000);
+        assert_eq!(fit(&profile("emui-hms-old"), &honor), Fit::Compatible);
+        assert_eq!(
+            fit(&profile("emui-android10"), &honor).reasons(),
+            ["needs HMS Core 20401300 or newer; this device has HMS Core 20301000"]
+        );
+        honor.hms_core_version = None;
+        assert_eq!(RomFamily::of_device(&honor), RomFamily::Aosp);
+    }
+
+    #[test]
+    fn push_capabilities_count_only_where_the_rom_uses_them() {
+        let mut vivo = phone("iQOO", "vivo", "V2231A", 30, "cn");
+        assert_eq!(fit(&profile("funtouch-android11"), &vivo), Fit::Compatible);
+        assert!(!fit(&profile("funtouch-nopush-android11"), &vivo).fits());
+        vivo.vendor_push = false;
+        assert_eq!(
+            fit(&profile("funtouch-nopush-android11"), &vivo),
+            Fit::Compatible
+        );
+        // A stock phone running the agent reports vendor push unless told
+        // otherwise; on AOSP profiles it does not matter.
+        let mut pixel = phone("google", "Google", "Pixel 8", 34, "global");
+        pixel.play_services = true;
+        assert_eq!(fit(&profile("aosp-gms-android13"), &pixel), Fit::Compatible);
+        assert!(!fit(&profile("aosp-nogms-android13"), &pixel).fits());
+        assert!(!fit(&profile("aosp-gms-android13-cn"), &pixel).fits());
+    }
+
+    #[test]
+    fn api_bands_follow_the_thresholds() {
+        assert_eq!(api_band(24), (0, Some(25)));
+        assert_eq!(api_band(26), (26, Some(32)));
+        assert_eq!(api_band(29), (26, Some(32)));
+        assert_eq!(api_band(33), (33, None));
+        assert_eq!(android_version(32), "12L");
+        assert_eq!(android_version(30), "11");
+        assert_eq!(android_version(34), "14");
+    }
+}
