@@ -189,50 +189,27 @@ pub fn fit(profile: &Profile, info: &DeviceInfo) -> Fit {
         return Fit::Exact;
     }
     let mut reasons = Vec::new();
-    let this = describe_device(info);
     let family = RomFamily::of_rom(profile.rom);
-    if RomFamily::of_device(info) != family {
-        reasons.push(format!("needs {}; this is {this}", family.label()));
+    let same_family = RomFamily::of_device(info) == family;
+    if !same_family {
+        reasons.push(format!(
+            "needs {}; this is {}",
+            family.label(),
+            describe_device(info)
+        ));
     }
     let region = region_of(info);
     if region != profile.region {
         reasons.push(format!(
-            "needs a {} device; this device is set up for {} (persist.sys.locale, or setprop debug.pushlab.region)",
-            region_words(profile.region),
-            region_words(region)
+            "needs {}; this device's region is {} (setprop debug.pushlab.region {} to change it)",
+            region_need(profile.region),
+            region_token(region),
+            region_token(profile.region)
         ));
     }
-    if matches!(family, RomFamily::ColorOs | RomFamily::Funtouch)
-        && info.vendor_push != want.vendor_push
-    {
-        let vendor = family.vendor();
-        reasons.push(if want.vendor_push {
-            format!("needs a model whose {vendor} push accepts the app; this device reports none (debug.pushlab.vendor_push=false)")
-        } else {
-            format!("needs a model without {vendor} push support; this device reports it (setprop debug.pushlab.vendor_push false)")
-        });
-    }
-    let hms = Hms::of(want.hms_core_version);
-    if Hms::of(info.hms_core_version) != hms {
-        reasons.push(format!(
-            "{}; {}",
-            hms.need(),
-            Hms::have(info.hms_core_version)
-        ));
-    }
-    if family == RomFamily::Aosp && info.play_services != want.play_services {
-        reasons.push(if want.play_services {
-            "needs Google Play services; this device has none".to_string()
-        } else {
-            "needs a device without Google Play services; this device has them (setprop debug.pushlab.play_services false)".to_string()
-        });
-    }
-    if family == RomFamily::Emui && info.drops_huawei_passthrough != want.drops_huawei_passthrough {
-        reasons.push(if want.drops_huawei_passthrough {
-            "needs a device that loses Huawei pass-through data on tap (setprop debug.pushlab.drops_huawei_passthrough true); this device keeps it".to_string()
-        } else {
-            "needs a device that keeps Huawei pass-through data on tap; this device loses it (debug.pushlab.drops_huawei_passthrough=true)".to_string()
-        });
+    // The push capabilities of another ROM family say nothing useful.
+    if same_family {
+        reasons.extend(capability_reasons(family, &want, info));
     }
     match api_band(want.api_level) {
         (lowest, _) if info.api_level < lowest => reasons.push(format!(
@@ -252,6 +229,49 @@ pub fn fit(profile: &Profile, info: &DeviceInfo) -> Fit {
     } else {
         Fit::No(reasons)
     }
+}
+
+/// Why the device's push capabilities differ from the profile's, where
+/// they change what the vendors answer on that ROM family: vendor push on
+/// ColorOS and Funtouch (OPPO and vivo refuse models without it), HMS
+/// Core's presence and its side of [`HMS_CORE_MIN_PUSH`] (on any device:
+/// it decides Huawei registration wherever it is installed), Play services
+/// on stock Android (FCM), the pass-through loss on EMUI.
+fn capability_reasons(family: RomFamily, want: &DeviceInfo, info: &DeviceInfo) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if matches!(family, RomFamily::ColorOs | RomFamily::Funtouch)
+        && info.vendor_push != want.vendor_push
+    {
+        let vendor = family.vendor();
+        reasons.push(if want.vendor_push {
+            format!("needs a model whose {vendor} push accepts the app; this device reports none (debug.pushlab.vendor_push=false)")
+        } else {
+            format!("needs a model without {vendor} push support; this device has it (setprop debug.pushlab.vendor_push false to stand for one)")
+        });
+    }
+    let hms = Hms::of(want.hms_core_version);
+    if Hms::of(info.hms_core_version) != hms {
+        reasons.push(format!(
+            "{}; {}",
+            hms.need(),
+            Hms::have(info.hms_core_version)
+        ));
+    }
+    if family == RomFamily::Aosp && info.play_services != want.play_services {
+        reasons.push(if want.play_services {
+            "needs Google Play services; this device has none".to_string()
+        } else {
+            "needs a device without Google Play services; this device has them (setprop debug.pushlab.play_services false to stand for one)".to_string()
+        });
+    }
+    if family == RomFamily::Emui && info.drops_huawei_passthrough != want.drops_huawei_passthrough {
+        reasons.push(if want.drops_huawei_passthrough {
+            "needs a device that loses Huawei pass-through data on tap; this device keeps it (setprop debug.pushlab.drops_huawei_passthrough true to stand for one)".to_string()
+        } else {
+            "needs a device that keeps Huawei pass-through data on tap; this device loses it (debug.pushlab.drops_huawei_passthrough=true)".to_string()
+        });
+    }
+    reasons
 }
 
 /// A device as reasons name it: `google Pixel 7 (Android 13, API 33)`.
@@ -301,10 +321,17 @@ fn region_of(info: &DeviceInfo) -> Region {
     }
 }
 
-fn region_words(region: Region) -> &'static str {
+fn region_need(region: Region) -> &'static str {
     match region {
-        Region::Cn => "mainland China",
-        Region::Global => "global (outside mainland China)",
+        Region::Cn => "a mainland China device",
+        Region::Global => "a device outside mainland China",
+    }
+}
+
+fn region_token(region: Region) -> &'static str {
+    match region {
+        Region::Cn => "cn",
+        Region::Global => "global",
     }
 }
 
