@@ -17,6 +17,7 @@ use futures::FutureExt;
 use super::os::{ChannelSpec, DeviceOs, DeviceSocket, LogPriority, OsError, PendingKind, PostSpec};
 use super::{DeviceApps, AGENT_LISTENER_SERVICE, AGENT_PACKAGE, DEMO_PACKAGE};
 use crate::android::{ComponentName, Intent, LaunchFlags};
+use crate::device::facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
 use crate::device::parse::LogLevel;
 use crate::diagnosis::Diagnosis;
 use crate::hub::gateway::protocol::DeviceInfo;
@@ -81,8 +82,21 @@ impl DeviceOs for FrameworkOs {
         u32::from(self.model.api())
     }
 
+    /// Read the way the agent reads it on a phone, from the properties (a
+    /// tester's `setprop debug.pushlab.*` included) and the installed
+    /// packages; at boot this is the profile's [`Profile::device_info`].
+    ///
+    /// [`Profile::device_info`]: crate::sim::profile::Profile::device_info
     fn device_info(&self) -> DeviceInfo {
-        self.model.profile().device_info()
+        let Some(device) = self.device.upgrade() else {
+            return self.model.profile().device_info();
+        };
+        let hms = self
+            .model
+            .package(HMS_CORE_PACKAGE)
+            .map(|p| u64::try_from(p.manifest.version_code).unwrap_or(0));
+        let play_services = self.model.package(PLAY_SERVICES_PACKAGE).is_some();
+        device_info_from_props(&device.props(), hms, play_services)
     }
 
     /// The simulated device runs on the host: a connection to a port with
@@ -327,4 +341,36 @@ pub fn install(device: &Arc<DeviceState>) -> Option<Arc<DeviceApps>> {
     }
     model.allow_listener(ComponentName::new(AGENT_PACKAGE, AGENT_LISTENER_SERVICE));
     Some(apps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::profile::{Profile, KNOWN_PROFILES};
+
+    fn os_of(profile: &Profile) -> (Arc<DeviceState>, Arc<FrameworkOs>) {
+        let device = Arc::new(DeviceState::new(profile.clone()));
+        let model = crate::sim::android::install(&device);
+        let os = FrameworkOs::new(model, &device);
+        (device, os)
+    }
+
+    #[test]
+    fn the_push_service_registers_with_the_profile_s_facts_at_boot() {
+        for name in KNOWN_PROFILES {
+            let profile = Profile::parse(name).expect("profile");
+            let (_device, os) = os_of(&profile);
+            assert_eq!(os.device_info(), profile.device_info(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_tester_s_setprop_changes_what_the_push_service_registers_with() {
+        let (device, os) = os_of(&Profile::parse("emui-android10").expect("profile"));
+        device.setprop("debug.pushlab.drops_huawei_passthrough", "true");
+        device.setprop("debug.pushlab.hms_core_version", "20301300");
+        let info = os.device_info();
+        assert!(info.drops_huawei_passthrough);
+        assert_eq!(info.hms_core_version, Some(20_301_300));
+    }
 }
