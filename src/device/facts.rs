@@ -134,6 +134,24 @@ impl Device {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics_and_falls_back_to_the_packages(
+            props in proptest::collection::btree_map("\\PC{0,24}", "\\PC{0,24}", 0..12),
+            hms in proptest::option::of(any::<u64>()),
+            gms in any::<bool>(),
+        ) {
+            let info = device_info_from_props(&props, hms, gms);
+            if !props.contains_key(PROP_HMS_CORE_VERSION) {
+                prop_assert_eq!(info.hms_core_version, hms);
+            }
+            if !props.contains_key(PROP_PLAY_SERVICES) {
+                prop_assert_eq!(info.play_services, gms);
+            }
+        }
+    }
 
     fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

@@ -15,7 +15,12 @@
 //! the push service reports to the hub). On the device they show where a
 //! real phone shows them: locale and region properties,
 //! `ro.com.google.gmsversion`, the push service package being installed
-//! (`pm list packages`) and its version code (`dumpsys package`).
+//! (`pm list packages`) and its version code (`dumpsys package`), and the
+//! `debug.pushlab.*` properties a tester sets on a phone for what it cannot
+//! show by itself (`debug.pushlab.vendor_push=false`,
+//! `debug.pushlab.drops_huawei_passthrough=true`). Read back over ADB with
+//! [`crate::device::Device::device_info`], they give exactly
+//! [`Profile::device_info`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -645,6 +650,26 @@ mod tests {
         assert!(p("emui-hms-old").hms_core_version < Some(HMS_CORE_MIN_PUSH));
         assert!(p("emui-android10").hms_core_version >= Some(HMS_CORE_MIN_PUSH));
         assert!(p("emui-passthrough-drop").drops_huawei_passthrough);
+        let prop = |n: &str, k: &str| p(n).props().get(k).cloned();
+        for no_vendor_push in ["coloros-nopush-android10", "aosp-gms-android13"] {
+            assert_eq!(
+                prop(no_vendor_push, "debug.pushlab.vendor_push").as_deref(),
+                Some("false")
+            );
+        }
+        assert_eq!(prop("coloros-android10", "debug.pushlab.vendor_push"), None);
+        assert_eq!(
+            prop(
+                "emui-passthrough-drop",
+                "debug.pushlab.drops_huawei_passthrough"
+            )
+            .as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            prop("emui-android10", "debug.pushlab.drops_huawei_passthrough"),
+            None
+        );
         let info = p("emui-hms-old").device_info();
         assert_eq!((info.api_level, info.region.as_str()), (29, "cn"));
         assert_eq!(info.hms_core_version, Some(HMS_CORE_OLD));
