@@ -5,6 +5,9 @@
 //! and `pm list packages`, exactly the facts its push service registers
 //! with; real phones are matched to profiles by those same facts.
 
+mod sim_support;
+
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use pushlab::device::{Device, Target};
@@ -42,6 +45,26 @@ async fn every_simulated_profile_reports_over_adb_what_its_push_service_register
         assert_eq!(read, profile.device_info(), "{name}");
         assert_eq!(fit(&profile, &read), Fit::Exact, "{name}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_facts_read_through_the_adb_server_are_the_same() {
+    let profile = Profile::parse("funtouch-nopush-android11").expect("profile");
+    let sim = SimDevice::spawn(profile.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("the simulated device starts");
+    let server = sim_support::AdbServer::start().await;
+    server.connect(&sim.serial()).await;
+    let device = Device::new(Target::AdbServer {
+        serial: Some(sim.serial()),
+        host: Ipv4Addr::LOCALHOST,
+        port: server.port,
+    });
+    let read = tokio::time::timeout(DEADLINE, device.device_info())
+        .await
+        .expect("device_info within the deadline")
+        .expect("device_info");
+    assert_eq!(read, profile.device_info());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
