@@ -12,6 +12,13 @@
 //!   capabilities where they change what the vendors answer, and the API
 //!   level on the same side of every [`API_THRESHOLDS`] level;
 //! - [`Fit::No`]: why not, in words a tester can act on.
+//!
+//! Vendor push support is compared on ColorOS and Funtouch only: the AOSP
+//! profiles model a stock phone on which OPPO's and vivo's SDKs refuse to
+//! register (`vendor_push` false, shown on the simulated device as
+//! `debug.pushlab.vendor_push=false`), while the agent on a stock phone
+//! reports vendor push unless that property is set; no AOSP case depends
+//! on it, since a vivo or OPPO case needs a vivo or OPPO device.
 
 use std::fmt;
 
