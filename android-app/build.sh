@@ -54,6 +54,17 @@ fetch() {
 
 core_sources() { find "$HERE/core/src/main/java" -name '*.java' | sort; }
 
+# The version name: the release plus a digest of everything the APK is built
+# from, so that `pushlab run --device adb:SERIAL` sees a rebuilt app as a new
+# version and reinstalls it (the digest does not depend on the checkout's path).
+VERSION_CODE=1
+VERSION_RELEASE=0.1.0
+version_name() {
+  local digest
+  digest="$(cd "$HERE" && find "$1/src/main" core/src/main -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)"
+  echo "$VERSION_RELEASE+$digest"
+}
+
 build_core() {
   need javac
   rm -rf "$BUILD/core/classes"
@@ -91,7 +102,7 @@ build_apk() {
     "$src/AndroidManifest.xml" >"$out/manifest/AndroidManifest.xml"
   grep -q "package=\"com.pushlab.$app\"" "$out/manifest/AndroidManifest.xml" || die "$app: cannot set the package"
   aapt package -f -m -J "$out/gen" -M "$out/manifest/AndroidManifest.xml" -S "$src/res" -I "$FRAMEWORK_RES" \
-    --min-sdk-version $MIN_SDK --target-sdk-version $TARGET_SDK --version-code 1 --version-name 0.1.0 \
+    --min-sdk-version $MIN_SDK --target-sdk-version $TARGET_SDK --version-code $VERSION_CODE --version-name "$(version_name "$app")" \
     -F "$out/res.apk"
   # 2. Java 8 class files (dx reads no newer ones); the app's sources plus the shared core.
   # shellcheck disable=SC2046

@@ -21,6 +21,7 @@
 pub mod adb;
 pub mod android;
 pub mod bench;
+pub mod companion;
 pub mod device;
 pub mod diagnosis;
 pub mod hub;

@@ -52,6 +52,22 @@ fn results() -> RunReport {
                     chain: vec![],
                 }),
             },
+            CaseReport {
+                file: "scenarios/vivo.yaml".into(),
+                case: "open app".into(),
+                device: "funtouch-android11".into(),
+                status: Status::Skipped,
+                duration_ms: 0,
+                attempts: 1,
+                failure: Some(Failure {
+                    step: None,
+                    step_name: None,
+                    message: "no device can stand for funtouch-android11: emulator-5554: needs a vivo (Funtouch OS) device; this is google Pixel 7 (Android 13, API 33)".into(),
+                    diagnosis: None,
+                    advice: None,
+                    chain: vec![],
+                }),
+            },
         ],
     }
 }
@@ -74,6 +90,18 @@ fn json_round_trips() {
     assert_eq!(cases, r.cases);
     assert_eq!(v["summary"]["failed"], 1);
     assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["skipped"], 1);
+}
+
+#[test]
+fn skipped_runs_neither_pass_nor_fail_a_run() {
+    let mut r = results();
+    r.cases
+        .retain(|c| c.status != Status::Failed && c.status != Status::Error);
+    assert!(r.all_passed(), "a pass and a skip");
+    r.cases.retain(|c| c.status == Status::Skipped);
+    assert!(!r.all_passed(), "only skips: nothing ran");
+    assert!(r.summary().contains("nothing ran"));
 }
 
 #[test]

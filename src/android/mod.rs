@@ -3,6 +3,7 @@
 //! records and channels, API levels.
 
 pub mod api_level;
+pub mod apk;
 pub mod intent;
 pub mod intent_uri;
 pub mod notification;

@@ -20,8 +20,9 @@ pub struct Args {
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
 
-    #[arg(long, default_value = "sim")]
-    pub device: DeviceSpec,
+    /// `sim`, `sim:<profile>`, or real devices as in `pushlab run`.
+    #[arg(long, default_values = ["sim"])]
+    pub device: Vec<DeviceSpec>,
 
     /// Runs at a time (default: the number of cores).
     #[arg(long)]
@@ -29,8 +30,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let runs_planned = match crate::cli::run::plan(&args.paths, &args.device, &Selection::default())
-    {
+    let devices = crate::cli::run::Devices::from_specs(&args.device)?;
+    let runs_planned = match crate::cli::run::plan(&args.paths, &devices, &Selection::default()) {
         Ok(r) => r,
         Err(errors) => {
             for e in errors {
@@ -39,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    if let Some(m) = crate::cli::run::unavailable(&args.device, &runs_planned)? {
+    if let Some(m) = crate::cli::run::unavailable(&devices, &runs_planned)? {
         eprintln!("error: {m}");
         return Ok(ExitCode::from(2));
     }
@@ -54,7 +55,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for i in 1..=n {
         let report = crate::cli::run::execute(
             runs_planned.clone(),
-            crate::cli::run::provider(&args.device),
+            &devices,
+            &crate::cli::run::Setup::default(),
             options,
             true,
         )?;

@@ -6,11 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
 use async_trait::async_trait;
+use pushlab::device::Target;
 use pushlab::report::{self, RunReport, Status};
+use pushlab::runner::companions::{CompanionApks, PrepareOptions};
+use pushlab::runner::pool::{DevicePool, PoolDevice};
 use pushlab::runner::{
     self, DeviceProvider, DeviceSpec, ProvidedDevice, ProviderError, RetryPolicy, RunOptions,
-    TargetProvider,
 };
 use pushlab::scenario::{collect_files, expand, load_file, CaseRun, Selection, Shard};
 
@@ -23,9 +26,20 @@ pub struct Args {
     pub paths: Vec<PathBuf>,
 
     /// `sim` (each file's profiles), `sim:<profile>`, `adb`, `adb:<serial>`
-    /// or `tcp:<host>:<port>`.
-    #[arg(long, default_value = "sim")]
-    pub device: DeviceSpec,
+    /// or `tcp:<host>:<port>`. Repeat to run on several real devices: each
+    /// run goes to a device that can stand for its profile; runs no device
+    /// can stand for are skipped, with the reasons.
+    #[arg(long, default_values = ["sim"])]
+    pub device: Vec<DeviceSpec>,
+
+    /// Where the companion APKs (agent.apk, demo.apk) are, for real devices:
+    /// installed when missing or outdated. Default: android-app/build/.
+    #[arg(long, value_name = "DIR")]
+    pub apks: Option<PathBuf>,
+
+    /// Reinstall the companion apps on real devices even when current.
+    #[arg(long)]
+    pub reinstall: bool,
 
     /// Runs at a time (default: the number of cores; 1 on a real device).
     #[arg(long)]
@@ -84,7 +98,7 @@ async fn spawn_sim(profile: &str) -> Result<ProvidedDevice, ProviderError> {
 /// Files loaded and expanded into runs, or the file errors (exit 2).
 pub fn plan(
     paths: &[PathBuf],
-    device: &DeviceSpec,
+    devices: &Devices,
     selection: &Selection,
 ) -> Result<Vec<CaseRun>, Vec<String>> {
     let files = collect_files(paths).map_err(|e| e.lines())?;
@@ -99,10 +113,7 @@ pub fn plan(
     if !errors.is_empty() {
         return Err(errors);
     }
-    if let DeviceSpec::Sim {
-        profile: Some(p), ..
-    } = device
-    {
+    if let Devices::Sim(Some(p)) = devices {
         runs = runner::pin_profile(runs, p);
     }
     Ok(runs
@@ -111,25 +122,102 @@ pub fn plan(
         .collect())
 }
 
-/// The provider for `--device`.
-pub fn provider(device: &DeviceSpec) -> Arc<dyn DeviceProvider> {
-    match device {
-        DeviceSpec::Sim { .. } => Arc::new(SimProvider),
-        DeviceSpec::Target(t) => Arc::new(TargetProvider { target: t.clone() }),
+/// What the `--device` options name together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Devices {
+    /// The embedded simulated device (pinned to one profile, or each run's).
+    Sim(Option<String>),
+    /// Real devices (or any adbd).
+    Targets(Vec<Target>),
+}
+
+impl Devices {
+    /// One `sim`, or only real devices.
+    pub fn from_specs(specs: &[DeviceSpec]) -> anyhow::Result<Devices> {
+        match specs {
+            [] => Ok(Devices::Sim(None)),
+            [DeviceSpec::Sim { profile }] => Ok(Devices::Sim(profile.clone())),
+            _ => specs
+                .iter()
+                .map(|s| match s {
+                    DeviceSpec::Target(t) => Ok(t.clone()),
+                    DeviceSpec::Sim { .. } => Err(anyhow::anyhow!(
+                        "--device sim cannot be combined with other devices"
+                    )),
+                })
+                .collect::<anyhow::Result<Vec<Target>>>()
+                .map(Devices::Targets),
+        }
     }
+}
+
+/// How real devices are made ready.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    pub apks: Option<PathBuf>,
+    pub reinstall: bool,
+}
+
+impl Setup {
+    /// The APKs to install from: `--apks`, else android-app/build/ when
+    /// built; an unreadable named directory is an error.
+    fn prepare_options(&self) -> anyhow::Result<PrepareOptions> {
+        let apks = match &self.apks {
+            Some(dir) => Some(CompanionApks::in_dir(dir)?),
+            None => CompanionApks::default_dir()
+                .map(|d| CompanionApks::in_dir(&d))
+                .transpose()?,
+        };
+        Ok(PrepareOptions {
+            apks,
+            reinstall: self.reinstall,
+        })
+    }
+}
+
+/// The provider for the devices: a simulated device per run, or the pool
+/// of real devices, each connected and made ready (said on stderr unless
+/// `quiet`).
+async fn provider(
+    devices: &Devices,
+    setup: &Setup,
+    quiet: bool,
+) -> anyhow::Result<Arc<dyn DeviceProvider>> {
+    let Devices::Targets(targets) = devices else {
+        return Ok(Arc::new(SimProvider));
+    };
+    let options = setup.prepare_options()?;
+    let on_setup = move |serial: &str, step: &runner::companions::Setup| {
+        if !quiet {
+            eprintln!("{serial}: {step}");
+        }
+    };
+    let mut pool = Vec::new();
+    for t in targets {
+        let d = PoolDevice::connect(t.clone(), &options, &on_setup)
+            .await
+            .with_context(|| format!("preparing {t}"))?;
+        if !quiet {
+            eprintln!("{}", d.describe());
+        }
+        pool.push(d);
+    }
+    Ok(Arc::new(DevicePool::new(pool)?))
 }
 
 /// Executes `runs`, showing progress on stderr (a bar on a terminal, one
 /// line per run otherwise) unless `quiet`.
 pub fn execute(
     runs: Vec<CaseRun>,
-    provider: Arc<dyn DeviceProvider>,
+    devices: &Devices,
+    setup: &Setup,
     options: RunOptions,
     quiet: bool,
 ) -> anyhow::Result<RunReport> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let provider = rt.block_on(provider(devices, setup, quiet))?;
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new(runs.len() as u64);
         if let Ok(style) =
@@ -163,8 +251,8 @@ pub fn execute(
 
 /// Why the simulated device cannot be had at all, if so: a usage error,
 /// said once rather than once per run.
-pub fn unavailable(device: &DeviceSpec, runs: &[CaseRun]) -> anyhow::Result<Option<String>> {
-    let (DeviceSpec::Sim { .. }, Some(first)) = (device, runs.first()) else {
+pub fn unavailable(devices: &Devices, runs: &[CaseRun]) -> anyhow::Result<Option<String>> {
+    let (Devices::Sim(_), Some(first)) = (devices, runs.first()) else {
         return Ok(None);
     };
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -181,7 +269,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         filter: args.filter.clone(),
         shard: args.shard,
     };
-    let runs = match plan(&args.paths, &args.device, &selection) {
+    let devices = match Devices::from_specs(&args.device) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let runs = match plan(&args.paths, &devices, &selection) {
         Ok(r) => r,
         Err(errors) => {
             for e in errors {
@@ -194,7 +289,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("no runs selected");
         return Ok(ExitCode::from(2));
     }
-    if let Some(m) = unavailable(&args.device, &runs)? {
+    if let Some(m) = unavailable(&devices, &runs)? {
         eprintln!("error: {m}");
         return Ok(ExitCode::from(2));
     }
@@ -207,7 +302,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(j) = args.jobs {
         options.jobs = j.max(1);
     }
-    let report = execute(runs, provider(&args.device), options, false)?;
+    let setup = Setup {
+        apks: args.apks.clone(),
+        reinstall: args.reinstall,
+    };
+    let report = match execute(runs, &devices, &setup, options, false) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     print!("{}", report.summary());
     if let Some(p) = &args.junit {
         std::fs::write(p, report.to_junit())?;

@@ -27,6 +27,11 @@ pub struct Args {
     /// can drive the simulated device).
     #[arg(long)]
     pub allow_remote: bool,
+    /// Boot without the companion apps, like a phone on which pushlab has
+    /// not run yet: `pushlab run --device adb:SERIAL` installs the APKs
+    /// from android-app/build/ (the simulator then runs its models of them).
+    #[arg(long)]
+    pub no_companions: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -62,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let sim = SimDevice::builder(profile.clone())
             .auth(auth)
             .allow_remote(args.allow_remote)
+            .companions(!args.no_companions)
             .spawn(args.listen)
             .await?;
         println!(

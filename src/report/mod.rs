@@ -15,6 +15,9 @@ pub enum Status {
     Failed,
     /// The infrastructure failed (device lost, hub could not start...).
     Error,
+    /// Not run: no device at hand can stand for the run's profile (the
+    /// reason is the failure's message).
+    Skipped,
 }
 
 /// Why a run did not pass.
@@ -98,6 +101,7 @@ pub struct Totals {
     pub passed: usize,
     pub failed: usize,
     pub errors: usize,
+    pub skipped: usize,
 }
 
 impl RunReport {
@@ -108,14 +112,17 @@ impl RunReport {
                 Status::Passed => t.passed += 1,
                 Status::Failed => t.failed += 1,
                 Status::Error => t.errors += 1,
+                Status::Skipped => t.skipped += 1,
             }
         }
         t
     }
 
-    /// All passed (and there was something to run).
+    /// Nothing failed and something ran: every run passed or was skipped,
+    /// and at least one passed.
     pub fn all_passed(&self) -> bool {
-        self.cases.iter().all(|c| c.status == Status::Passed)
+        let t = self.totals();
+        t.failed == 0 && t.errors == 0 && t.passed > 0
     }
 
     /// JSON, pretty-printed.
@@ -127,6 +134,7 @@ impl RunReport {
                 "passed": t.passed,
                 "failed": t.failed,
                 "errors": t.errors,
+                "skipped": t.skipped,
                 "duration_ms": self.duration_ms,
             },
             "cases": self.cases,
@@ -146,20 +154,22 @@ impl RunReport {
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             x,
-            "<testsuites name=\"pushlab\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\">",
+            "<testsuites name=\"pushlab\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
             self.cases.len(),
             t.failed,
             t.errors,
+            t.skipped,
             secs(self.duration_ms)
         );
         for file in files {
             let cases: Vec<&CaseReport> = self.cases.iter().filter(|c| c.file == file).collect();
             let failed = cases.iter().filter(|c| c.status == Status::Failed).count();
             let errors = cases.iter().filter(|c| c.status == Status::Error).count();
+            let skipped = cases.iter().filter(|c| c.status == Status::Skipped).count();
             let time: u64 = cases.iter().map(|c| c.duration_ms).sum();
             let _ = writeln!(
                 x,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\" time=\"{}\">",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}\">",
                 esc(file),
                 cases.len(),
                 secs(time)
@@ -174,6 +184,13 @@ impl RunReport {
                 );
                 match (&c.failure, c.status) {
                     (_, Status::Passed) | (None, _) => x.push_str("/>\n"),
+                    (Some(f), Status::Skipped) => {
+                        let _ = writeln!(
+                            x,
+                            ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                            esc(&f.message)
+                        );
+                    }
                     (Some(f), status) => {
                         let tag = if status == Status::Error {
                             "error"
@@ -200,7 +217,23 @@ impl RunReport {
     pub fn summary(&self) -> String {
         let t = self.totals();
         let mut s = String::new();
-        for c in self.cases.iter().filter(|c| c.status != Status::Passed) {
+        let skipped: Vec<&CaseReport> = self
+            .cases
+            .iter()
+            .filter(|c| c.status == Status::Skipped)
+            .collect();
+        if !skipped.is_empty() {
+            let _ = writeln!(s);
+            for c in skipped {
+                let why = c.failure.as_ref().map_or("", |f| f.message.as_str());
+                let _ = writeln!(s, "SKIP  {}: {why}", c.name());
+            }
+        }
+        for c in self
+            .cases
+            .iter()
+            .filter(|c| !matches!(c.status, Status::Passed | Status::Skipped))
+        {
             let _ = writeln!(s, "\n{} {}", label(c.status), c.name());
             if let Some(f) = &c.failure {
                 for l in f.render().lines() {
@@ -208,15 +241,26 @@ impl RunReport {
                 }
             }
         }
+        let skipped = if t.skipped > 0 {
+            format!(", {} skipped", t.skipped)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "\n{} runs: {} passed, {} failed, {} errors in {:.1?}",
+            "\n{} runs: {} passed, {} failed, {} errors{skipped} in {:.1?}",
             self.cases.len(),
             t.passed,
             t.failed,
             t.errors,
             Duration::from_millis(self.duration_ms)
         );
+        if t.passed == 0 && t.failed == 0 && t.errors == 0 && t.skipped > 0 {
+            let _ = writeln!(
+                s,
+                "nothing ran: no device at hand can stand for these runs' profiles"
+            );
+        }
         s
     }
 }
@@ -227,6 +271,7 @@ pub fn label(s: Status) -> &'static str {
         Status::Passed => "PASS",
         Status::Failed => "FAIL",
         Status::Error => "ERROR",
+        Status::Skipped => "SKIP",
     }
 }
 

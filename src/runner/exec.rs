@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 
 use super::chain::{self, Stage};
 use super::{CaseError, ProvidedDevice};
-use crate::android::ComponentName;
+use crate::android::{ComponentName, NotificationRecord};
+use crate::companion::AGENT_PACKAGE;
 use crate::device::{shell_quote, Device, DeviceError, DeviceErrorKind};
 use crate::diagnosis::Diagnosis;
 use crate::hub::clock::Clock;
@@ -25,8 +26,6 @@ use crate::scenario::model::*;
 use crate::scenario::CaseRun;
 use crate::vendor::{Credentials, CERTIFICATE_DELAY_SECS};
 
-/// The companion push service's package.
-pub const AGENT_PACKAGE: &str = "com.pushlab.agent";
 /// How long the push service may take to open its gateway stream.
 const CONNECT_WITHIN: Duration = Duration::from_secs(20);
 /// The interval at which device state (read back over ADB, which has no
@@ -656,7 +655,7 @@ impl Exec<'_> {
             .await
             .map_err(|e| self.dev_err(e))?;
         let found = shade.iter().any(|n| {
-            n.pkg == self.package
+            shown_for(n, &self.package)
                 && n.title.as_ref().and_then(|t| t.plain()) == Some(title.as_str())
                 && n.text.as_ref().and_then(|t| t.plain()) == Some(text.as_str())
                 && (e.channel.is_none() || n.channel.as_ref() == channel_id.as_ref())
@@ -749,7 +748,7 @@ impl Exec<'_> {
                 .await
                 .map_err(|e| self.dev_err(e))?;
             if shade.iter().any(|n| {
-                n.pkg == self.package
+                shown_for(n, &self.package)
                     && n.title.as_ref().and_then(|t| t.plain()) == Some(title.as_str())
                     && n.text.as_ref().and_then(|t| t.plain()) == Some(desc.as_str())
             }) {
@@ -1005,6 +1004,14 @@ impl Exec<'_> {
 
 /// Two ext values are the same: equal JSON when both are JSON, else equal
 /// text.
+/// Whether a notification in the shade is shown for `package`: posted as
+/// the app (its own SDK, or a ROM push service posting on its behalf), or
+/// by the companion agent, which on a phone can only post under its own
+/// package and tags the notification with the app's.
+fn shown_for(n: &NotificationRecord, package: &str) -> bool {
+    n.pkg == package || (n.pkg == AGENT_PACKAGE && n.tag.as_deref() == Some(package))
+}
+
 pub fn same_ext(got: &str, want: &str) -> bool {
     match (
         serde_json::from_str::<Value>(got),

@@ -8,10 +8,13 @@
 //! provider).
 
 pub mod chain;
+pub mod companions;
 mod exec;
 pub mod matching;
+pub mod pool;
 
-pub use exec::{same_ext, sendmsg_body, AGENT_PACKAGE};
+pub use crate::companion::AGENT_PACKAGE;
+pub use exec::{same_ext, sendmsg_body};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,6 +47,10 @@ pub enum ProviderError {
     /// This attempt failed; another may work.
     #[error("{0}")]
     Transient(String),
+    /// No device at hand can stand for the run's profile: the run is
+    /// skipped, with the reasons.
+    #[error("{0}")]
+    Unfit(String),
 }
 
 /// Where devices come from: a simulated device per run, or one real device.
@@ -66,6 +73,8 @@ pub enum CaseError {
     Assertion(Box<Failure>),
     /// The link to the device or the hub failed: retried.
     Infrastructure(String),
+    /// Not run: no device can stand for the run's profile.
+    Skipped(String),
 }
 
 /// Retries for infrastructure failures only.
@@ -145,12 +154,24 @@ pub async fn run_one(
                 chain: Vec::new(),
             })),
             ProviderError::Transient(m) => CaseError::Infrastructure(m),
+            ProviderError::Unfit(m) => CaseError::Skipped(m),
         })?;
         exec::execute(run, &provided).await
     })
     .await;
     let (status, failure) = match result {
         Ok(()) => (Status::Passed, None),
+        Err(CaseError::Skipped(m)) => (
+            Status::Skipped,
+            Some(Failure {
+                step: None,
+                step_name: None,
+                message: m,
+                diagnosis: None,
+                advice: None,
+                chain: Vec::new(),
+            }),
+        ),
         Err(CaseError::Assertion(f)) => (Status::Failed, Some(*f)),
         Err(CaseError::Infrastructure(m)) => (
             Status::Error,
@@ -259,40 +280,6 @@ impl std::str::FromStr for DeviceSpec {
                     format!("{e}; or `sim`, `sim:<profile>`")
                 }),
         }
-    }
-}
-
-/// One real device (or emulator, or any adbd) for every run, one run at a
-/// time. Its clock is real.
-pub struct TargetProvider {
-    pub target: crate::device::Target,
-}
-
-#[async_trait]
-impl DeviceProvider for TargetProvider {
-    async fn acquire(&self, _profile: &str) -> Result<ProvidedDevice, ProviderError> {
-        let device = Device::new(self.target.clone());
-        let serial = match &self.target {
-            crate::device::Target::AdbServer {
-                serial: Some(s), ..
-            } => s.clone(),
-            crate::device::Target::Tcp { addr } => addr.to_string(),
-            crate::device::Target::AdbServer { serial: None, .. } => device
-                .getprop("ro.serialno")
-                .await
-                .map_err(|e| ProviderError::Transient(e.to_string()))?
-                .unwrap_or_else(|| "device".into()),
-        };
-        Ok(ProvidedDevice {
-            device,
-            serial,
-            virtual_clock: false,
-            keep_alive: Box::new(()),
-        })
-    }
-
-    fn max_parallel(&self) -> Option<usize> {
-        Some(1)
     }
 }
 

@@ -112,6 +112,7 @@ impl SimDevice {
             profile,
             auth: AuthPolicy::default(),
             allow_remote: false,
+            companions: true,
         }
     }
 }
@@ -122,6 +123,7 @@ pub struct SimBuilder {
     profile: Profile,
     auth: AuthPolicy,
     allow_remote: bool,
+    companions: bool,
 }
 
 impl SimBuilder {
@@ -134,6 +136,15 @@ impl SimBuilder {
     /// Allows listening on a non-loopback address.
     pub fn allow_remote(mut self, allow: bool) -> Self {
         self.allow_remote = allow;
+        self
+    }
+
+    /// Whether the companion apps (`com.pushlab.agent`, `com.pushlab.demo`)
+    /// come preinstalled (default) or must be installed like on a phone:
+    /// `adb install` of the real APKs, then the simulator runs its models of
+    /// them under the installed manifests.
+    pub fn companions(mut self, preinstalled: bool) -> Self {
+        self.companions = preinstalled;
         self
     }
 
@@ -153,7 +164,7 @@ impl SimBuilder {
             source,
         })?;
         let device = Arc::new(DeviceState::new(self.profile));
-        android::install(&device);
+        android::install(&device, self.companions);
         apps::framework_os::install(&device);
         let cfg = Arc::new(conn::ConnConfig {
             banner: banner(device.profile()),

@@ -1,47 +1,20 @@
 //! Reading an APK's binary `AndroidManifest.xml` for `pm install`.
 
-use std::io::{Cursor, Read};
+use axmldecoder::Element;
 
-use axmldecoder::{Element, Node};
+use crate::android::apk::{attr, children, decode_manifest, manifest_root, plain, ApkError};
 
 use super::model::InstallError;
 use super::packages::{ComponentInfo, IntentFilter, Manifest, PathMatch};
 
 /// The manifest of an APK file's bytes.
 pub fn read_manifest(apk: &[u8], shown_path: &str) -> Result<Manifest, InstallError> {
-    let not_apk = || InstallError::NotApk(shown_path.to_string());
-    let mut zip = zip::ZipArchive::new(Cursor::new(apk)).map_err(|_| not_apk())?;
-    let mut entry = zip.by_name("AndroidManifest.xml").map_err(|_| not_apk())?;
-    let mut bytes = Vec::new();
-    entry.read_to_end(&mut bytes).map_err(|_| not_apk())?;
-    // The decoder indexes tables from the file; keep a malformed file from
-    // taking the device down.
-    let doc = std::panic::catch_unwind(|| axmldecoder::parse(&bytes))
-        .map_err(|_| InstallError::BadManifest("unreadable binary XML".into()))?
-        .map_err(|e| InstallError::BadManifest(e.to_string()))?;
-    let Some(Node::Element(root)) = doc.get_root() else {
-        return Err(InstallError::BadManifest("no <manifest>".into()));
+    let error = |e| match e {
+        ApkError::NotApk => InstallError::NotApk(shown_path.to_string()),
+        ApkError::BadManifest(m) => InstallError::BadManifest(m),
     };
-    manifest_from(root)
-}
-
-fn attr<'a>(e: &'a Element, name: &str) -> Option<&'a str> {
-    let attrs = e.get_attributes();
-    attrs
-        .get(&format!("android:{name}"))
-        .or_else(|| attrs.get(name))
-        .map(String::as_str)
-}
-
-fn children<'a>(e: &'a Element, tag: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-    e.get_children().iter().filter_map(move |n| match n {
-        Node::Element(c) if c.get_tag() == tag => Some(c),
-        _ => None,
-    })
-}
-
-fn plain(v: Option<&str>) -> Option<&str> {
-    v.filter(|s| !s.starts_with("ResourceValueType::"))
+    let doc = decode_manifest(apk).map_err(error)?;
+    manifest_from(manifest_root(&doc).map_err(error)?)
 }
 
 fn manifest_from(root: &Element) -> Result<Manifest, InstallError> {

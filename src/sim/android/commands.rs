@@ -36,6 +36,8 @@ pub fn register(device: &DeviceState) {
         "uiautomator",
         "screencap",
         "monkey",
+        "settings",
+        "appops",
     ] {
         r.register(name, Arc::new(Framework(name)));
     }
@@ -97,6 +99,8 @@ impl ShellCommand for Framework {
             "uiautomator" => uiautomator(&model, &ctx, &args),
             "screencap" => screencap(&model, &ctx, &args),
             "monkey" => monkey(&model, &args),
+            "settings" => settings(&model, &args),
+            "appops" => appops(&model, &args),
             _ => CommandOutput::code(127),
         }
     }
@@ -584,6 +588,71 @@ async fn cmd(
     }
 }
 
+/// `appops set PACKAGE OP MODE` / `appops get PACKAGE OP`: an app's
+/// permission-like operations (kept, not enforced).
+fn appops(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {
+    const MODES: &[&str] = &["allow", "ignore", "deny", "default", "foreground"];
+    let rest: Vec<&str> = args.iter().map(String::as_str).collect();
+    let known = |p: &str| model.package(p).is_some();
+    match rest.as_slice() {
+        ["set", pkg, op, mode] if known(pkg) && MODES.contains(mode) => {
+            model.set_setting("appops", &format!("{pkg}/{op}"), Some(mode));
+            CommandOutput::code(0)
+        }
+        ["set", pkg, ..] | ["get", pkg, ..] if !known(pkg) => out(
+            String::new(),
+            format!("Error: No UID for {pkg} in user 0\n"),
+            255,
+        ),
+        ["set", _, _, mode] => out(
+            String::new(),
+            format!("Error: Mode {mode} is not valid\n"),
+            255,
+        ),
+        ["get", pkg, op] => CommandOutput::ok(format!(
+            "{op}: {}\n",
+            model
+                .setting("appops", &format!("{pkg}/{op}"))
+                .unwrap_or_else(|| "default".into())
+        )),
+        _ => out(
+            String::new(),
+            "usage: appops set <PACKAGE> <OP> <MODE>\n       appops get <PACKAGE> [<OP>]\n".into(),
+            255,
+        ),
+    }
+}
+
+/// `settings [--user N] get|put|delete NAMESPACE KEY [VALUE]`.
+fn settings(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {
+    const USAGE: &str = "usage:  settings [--user <USER_ID> | current] get namespace key\n        settings [--user <USER_ID> | current] put namespace key value\n        settings [--user <USER_ID> | current] delete namespace key\n\n'namespace' is one of {system, secure, global}, case-insensitive\n";
+    let mut rest: Vec<&str> = args.iter().map(String::as_str).collect();
+    if rest.first() == Some(&"--user") {
+        rest.drain(..rest.len().min(2));
+    }
+    let ns = rest.get(1).map(|n| n.to_ascii_lowercase());
+    let ns = match ns.as_deref() {
+        Some(n @ ("system" | "secure" | "global")) => n.to_string(),
+        _ => return out(String::new(), format!("Invalid namespace\n{USAGE}"), 255),
+    };
+    match (rest.first().copied(), rest.get(2), rest.get(3)) {
+        (Some("get"), Some(key), None) => CommandOutput::ok(format!(
+            "{}\n",
+            model.setting(&ns, key).unwrap_or_else(|| "null".into())
+        )),
+        (Some("put"), Some(key), Some(value)) => {
+            model.set_setting(&ns, key, Some(value));
+            CommandOutput::code(0)
+        }
+        (Some("delete"), Some(key), None) => {
+            let had = model.setting(&ns, key).is_some();
+            model.set_setting(&ns, key, None);
+            CommandOutput::ok(format!("Deleted {} rows\n", u8::from(had)))
+        }
+        _ => out(String::new(), USAGE.into(), 255),
+    }
+}
+
 fn cmd_notification(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput {
     let Some(sub) = rest.first() else {
         return CommandOutput::ok("usage: cmd notification SUBCMD [args]\n\nSUBCMDs:\n  allow_listener COMPONENT [user_id (current user if not specified)]\n  disallow_listener COMPONENT [user_id (current user if not specified)]\n  post [--help | flags] TAG TEXT\n  list\n");
@@ -600,7 +669,17 @@ fn cmd_notification(model: &Arc<AndroidModel>, rest: &[String]) -> CommandOutput
                 255,
             ),
         },
-        "disallow_listener" => CommandOutput::code(0),
+        "disallow_listener" => match rest.get(1).and_then(|c| c.parse::<ComponentName>().ok()) {
+            Some(c) => {
+                model.disallow_listener(&c);
+                CommandOutput::code(0)
+            }
+            None => out(
+                String::new(),
+                "Invalid listener - must be a ComponentName\n".into(),
+                255,
+            ),
+        },
         "list" => CommandOutput::ok(dump::notification_keys(&model.snapshot())),
         "post" => {
             let mut title = None;

@@ -75,10 +75,11 @@ pub use packages::{Manifest, Package, AGENT_PACKAGE, DEMO_PACKAGE, SHELL_PACKAGE
 use crate::sim::device::DeviceState;
 
 /// Boots the framework on a device: creates the model from the device's
-/// profile, stores it as the device's extension and registers the shell
-/// commands. Returns the model.
-pub fn install(device: &DeviceState) -> Arc<AndroidModel> {
-    let model = AndroidModel::new(device.profile().clone());
+/// profile (with the companion apps preinstalled when `companions`), stores
+/// it as the device's extension and registers the shell commands. Returns
+/// the model.
+pub fn install(device: &DeviceState, companions: bool) -> Arc<AndroidModel> {
+    let model = AndroidModel::boot(device.profile().clone(), companions);
     device.insert_extension(model.clone());
     commands::register(device);
     model

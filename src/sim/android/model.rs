@@ -406,6 +406,9 @@ pub trait AppHooks: Send + Sync {
     }
     /// The package's process died.
     fn process_died(&self, _model: &Arc<AndroidModel>, _package: &str, _reason: ProcessDeath) {}
+    /// The package's data was wiped (`pm clear`, uninstall), whether or
+    /// not its process ran.
+    fn data_cleared(&self, _model: &Arc<AndroidModel>, _package: &str) {}
     /// For packages with an allowed notification listener: a post.
     fn notification_posted(&self, _model: &Arc<AndroidModel>, _n: &PostedNotification) {}
     /// For packages with an allowed notification listener: a removal.
@@ -423,6 +426,7 @@ enum Event {
     Broadcast(String, ComponentName, Intent),
     Service(String, ComponentName, Intent, bool),
     Died(String, ProcessDeath),
+    DataCleared(String),
     Posted(PostedNotification),
     Removed(PostedNotification, RemoveReason),
 }
@@ -442,6 +446,9 @@ pub struct State {
     pub app_importance: BTreeMap<String, Importance>,
     pub shade_open: bool,
     pub listeners: BTreeSet<ComponentName>,
+    /// `settings` values other than the ones the framework owns, by
+    /// (namespace, key).
+    pub settings: BTreeMap<(String, String), String>,
     next_pid: u32,
     next_task: u32,
     next_uid: u32,
@@ -487,11 +494,16 @@ impl std::fmt::Debug for AndroidModel {
 }
 
 impl AndroidModel {
-    /// A freshly booted framework: the ROM's packages, the launcher in
-    /// front, the system processes running.
+    /// A freshly booted framework: the ROM's packages and the companion
+    /// apps, the launcher in front, the system processes running.
     pub fn new(profile: Profile) -> Arc<Self> {
+        Self::boot(profile, true)
+    }
+
+    /// [`Self::new`], with the companion apps installed or not.
+    pub fn boot(profile: Profile, companions: bool) -> Arc<Self> {
         let mut packages = PackageTable::new();
-        for p in packages::preinstalled(&profile) {
+        for p in packages::preinstalled(&profile, companions) {
             packages.insert(p.name().to_string(), p);
         }
         let mut state = State {
@@ -503,6 +515,7 @@ impl AndroidModel {
             app_importance: BTreeMap::new(),
             shade_open: false,
             listeners: BTreeSet::new(),
+            settings: BTreeMap::new(),
             next_pid: 4200,
             next_task: 9,
             next_uid: 10_210,
@@ -644,6 +657,11 @@ impl AndroidModel {
                         h.process_died(self, &pkg, why);
                     }
                 }
+                Event::DataCleared(pkg) => {
+                    if let Some(h) = self.hook(&pkg) {
+                        h.data_cleared(self, &pkg);
+                    }
+                }
                 Event::Posted(n) => {
                     for h in self.listener_hooks() {
                         h.notification_posted(self, &n);
@@ -708,6 +726,13 @@ impl AndroidModel {
         replace: bool,
         grant_all: bool,
     ) -> Result<(), InstallError> {
+        let api = u32::from(self.api());
+        if manifest.min_sdk > api {
+            return Err(InstallError::OlderSdk {
+                min_sdk: manifest.min_sdk,
+                api,
+            });
+        }
         let requested = manifest.requested_permissions.clone();
         let name = manifest.package.clone();
         let mut events = Vec::new();
@@ -720,13 +745,8 @@ impl AndroidModel {
                 if manifest.version_code < old.manifest.version_code {
                     return Err(InstallError::VersionDowngrade(name));
                 }
-                self.kill_locked(
-                    &mut st,
-                    &name,
-                    ProcessDeath::DataCleared,
-                    "replace",
-                    &mut events,
-                );
+                // An update keeps the app's data; only its process goes.
+                self.kill_locked(&mut st, &name, ProcessDeath::Killed, "replace", &mut events);
                 let mut p = Package::new(manifest, old.uid, old.system, old.code_path.clone());
                 p.granted.extend(old.granted.iter().cloned());
                 p.stopped = old.stopped;
@@ -771,8 +791,11 @@ impl AndroidModel {
                     &mut events,
                 );
                 self.cancel_package_locked(&mut st, name, &mut events);
+                events.push(Event::DataCleared(name.to_string()));
                 st.packages.remove(name);
                 st.channels.remove(name);
+                // An uninstalled listener loses its access, as on a phone.
+                st.listeners.retain(|c| c.package != name);
                 true
             }
         };
@@ -797,6 +820,7 @@ impl AndroidModel {
                     &mut events,
                 );
                 self.cancel_package_locked(&mut st, name, &mut events);
+                events.push(Event::DataCleared(name.to_string()));
                 st.channels.remove(name);
                 if let Some(p) = st.packages.get_mut(name) {
                     if !p.system {
@@ -1672,6 +1696,49 @@ impl AndroidModel {
         self.state.lock().listeners.insert(component);
     }
 
+    /// Takes a listener's access away (`cmd notification
+    /// disallow_listener`).
+    pub fn disallow_listener(&self, component: &ComponentName) {
+        self.state.lock().listeners.remove(component);
+    }
+
+    /// The allowed notification listeners.
+    pub fn listeners(&self) -> Vec<ComponentName> {
+        self.state.lock().listeners.iter().cloned().collect()
+    }
+
+    /// A `settings` value. `secure enabled_notification_listeners` is the
+    /// allowed listeners, as on a phone.
+    pub fn setting(&self, namespace: &str, key: &str) -> Option<String> {
+        let st = self.state.lock();
+        if (namespace, key) == ("secure", ENABLED_LISTENERS) {
+            let v: Vec<String> = st.listeners.iter().map(|c| c.flatten_to_string()).collect();
+            return (!v.is_empty()).then(|| v.join(":"));
+        }
+        st.settings
+            .get(&(namespace.to_string(), key.to_string()))
+            .cloned()
+    }
+
+    /// `settings put` (`None`: `settings delete`). Unparsable listener
+    /// entries are ignored, as the notification manager ignores them.
+    pub fn set_setting(&self, namespace: &str, key: &str, value: Option<&str>) {
+        let mut st = self.state.lock();
+        if (namespace, key) == ("secure", ENABLED_LISTENERS) {
+            st.listeners = value
+                .unwrap_or_default()
+                .split(':')
+                .filter_map(|c| c.parse().ok())
+                .collect();
+            return;
+        }
+        let k = (namespace.to_string(), key.to_string());
+        match value {
+            Some(v) => st.settings.insert(k, v.to_string()),
+            None => st.settings.remove(&k),
+        };
+    }
+
     /// Opens or closes the notification shade.
     pub fn set_shade(&self, open: bool) {
         self.state.lock().shade_open = open;
@@ -1775,11 +1842,16 @@ pub enum InstallError {
     AlreadyExists(String),
     #[error("INSTALL_FAILED_VERSION_DOWNGRADE: Downgrade detected on package {0}")]
     VersionDowngrade(String),
+    #[error("INSTALL_FAILED_OLDER_SDK: Failed parse during installPackageLI: Requires newer sdk version #{min_sdk} (current version is #{api})")]
+    OlderSdk { min_sdk: u32, api: u32 },
     #[error("INSTALL_PARSE_FAILED_NOT_APK: Failed to parse {0}")]
     NotApk(String),
     #[error("INSTALL_PARSE_FAILED_MANIFEST_MALFORMED: {0}")]
     BadManifest(String),
 }
+
+/// The secure setting that lists the allowed notification listeners.
+pub const ENABLED_LISTENERS: &str = "enabled_notification_listeners";
 
 /// Why `pm grant`/`revoke` failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -588,8 +588,10 @@ pub fn push_service_for(profile: &Profile) -> Option<(&'static str, &'static str
     }
 }
 
-/// Every package the device boots with, by name.
-pub fn preinstalled(profile: &Profile) -> Vec<Package> {
+/// Every package the device boots with: the ROM's, and the companion apps
+/// unless `companions` is false (a phone on which pushlab has not yet
+/// installed them).
+pub fn preinstalled(profile: &Profile, companions: bool) -> Vec<Package> {
     let mut out = Vec::new();
     let sys = |m: Manifest, uid: u32, dir: &str| {
         let path = format!(
@@ -667,8 +669,10 @@ pub fn preinstalled(profile: &Profile) -> Vec<Package> {
         p.installer = Some("com.android.shell".into());
         p
     };
-    out.push(app(agent_manifest(), 10_200));
-    out.push(app(demo_manifest(), 10_201));
+    if companions {
+        out.push(app(agent_manifest(), 10_200));
+        out.push(app(demo_manifest(), 10_201));
+    }
     out
 }
 

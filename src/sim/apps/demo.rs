@@ -232,6 +232,11 @@ impl DemoApp {
         drop(process);
     }
 
+    /// The app's data was wiped: back to first-install preferences.
+    pub(crate) fn data_cleared(&self) {
+        self.inner.state.lock().prefs = Prefs::default();
+    }
+
     /// Queues work on the app's process, starting it if needed.
     fn submit(&self, work: Work) {
         let mut s = self.inner.state.lock();

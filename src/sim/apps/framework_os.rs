@@ -302,6 +302,12 @@ impl AppHooks for ModelHooks {
         }
     }
 
+    fn data_cleared(&self, _model: &Arc<AndroidModel>, package: &str) {
+        if let Some(apps) = self.apps() {
+            apps.data_cleared(package);
+        }
+    }
+
     fn notification_removed(
         &self,
         _model: &Arc<AndroidModel>,
@@ -323,8 +329,10 @@ impl AppHooks for ModelHooks {
 /// Runs the app models on a device whose framework is installed: the
 /// companions' and the ROM push service's hooks call into a new
 /// [`DeviceApps`], stored as the device's extension (the device owns it;
-/// the hooks and the OS view hold it weakly). The agent's notification
-/// listener is allowed, as after the companion's first launch. Must run
+/// the hooks and the OS view hold it weakly). When the agent is
+/// preinstalled, its notification listener is allowed, as after the
+/// companion's first launch (an agent installed later needs
+/// `cmd notification allow_listener`, as on a phone). Must run
 /// within a tokio runtime. Returns `None` if the framework is missing.
 pub fn install(device: &Arc<DeviceState>) -> Option<Arc<DeviceApps>> {
     let model = AndroidModel::of(device)?;
@@ -339,7 +347,9 @@ pub fn install(device: &Arc<DeviceState>) -> Option<Arc<DeviceApps>> {
     if let Some((rom_push, _)) = packages::push_service_for(model.profile()) {
         model.set_hooks(rom_push, hooks);
     }
-    model.allow_listener(ComponentName::new(AGENT_PACKAGE, AGENT_LISTENER_SERVICE));
+    if model.package(AGENT_PACKAGE).is_some() {
+        model.allow_listener(ComponentName::new(AGENT_PACKAGE, AGENT_LISTENER_SERVICE));
+    }
     Some(apps)
 }
 
@@ -350,7 +360,7 @@ mod tests {
 
     fn os_of(profile: &Profile) -> (Arc<DeviceState>, Arc<FrameworkOs>) {
         let device = Arc::new(DeviceState::new(profile.clone()));
-        let model = crate::sim::android::install(&device);
+        let model = crate::sim::android::install(&device, true);
         let os = FrameworkOs::new(model, &device);
         (device, os)
     }

@@ -73,43 +73,7 @@ pub use self::os::{
 };
 pub use self::push_service::{PushService, PushServiceConfig};
 use crate::android::{ComponentName, Intent};
-
-/// The companion agent's package.
-pub const AGENT_PACKAGE: &str = "com.pushlab.agent";
-/// The agent's foreground service (holds the gateway stream).
-pub const AGENT_SERVICE: &str = "com.pushlab.agent.AgentService";
-/// The agent's receiver for token requests.
-pub const AGENT_REGISTER_RECEIVER: &str = "com.pushlab.agent.RegisterReceiver";
-/// The agent's receiver for host commands (`tap`, `clear`).
-pub const AGENT_COMMAND_RECEIVER: &str = "com.pushlab.agent.CommandReceiver";
-/// The agent's NotificationListenerService.
-pub const AGENT_LISTENER_SERVICE: &str = "com.pushlab.agent.ListenerService";
-/// A push SDK asks the push service for a token (extras `vendor`, `package`).
-pub const ACTION_REGISTER: &str = "com.pushlab.agent.REGISTER";
-/// The push service's answer (extras `vendor` and `token`, or
-/// `error_code`, `error_message`, `diagnosis`).
-pub const ACTION_TOKEN: &str = "com.pushlab.agent.TOKEN";
-/// A host command (extras `command`, `message_id`).
-pub const ACTION_COMMAND: &str = "com.pushlab.agent.COMMAND";
-
-/// The demo IM app's package.
-pub const DEMO_PACKAGE: &str = "com.pushlab.demo";
-/// The demo app's launcher activity, which also takes the runner's commands.
-pub const DEMO_SPLASH_ACTIVITY: &str = "com.pushlab.demo.SplashActivity";
-/// The demo app's in-app page.
-pub const DEMO_CHAT_ACTIVITY: &str = "com.pushlab.demo.chat.ChatActivity";
-/// The demo app's receiver of vendor SDK callbacks and of TOKEN answers.
-pub const DEMO_PUSH_RECEIVER: &str = "com.pushlab.demo.PushReceiver";
-/// The action that opens the chat page (category DEFAULT).
-pub const DEMO_ACTION_OPEN_CHAT: &str = "com.pushlab.demo.OPEN_CHAT";
-/// The demo app's default notification channel.
-pub const DEMO_CHANNEL_ID: &str = "im";
-/// The demo app's default channel's name.
-pub const DEMO_CHANNEL_NAME: &str = "Messages";
-
-/// The string extra the push service puts on every tap intent and callback
-/// broadcast, so that the app's reports join the message's chain.
-pub const EXTRA_MESSAGE_ID: &str = "pushlab.message_id";
+pub use crate::companion::*;
 
 /// The app models of one device, and the hooks the framework calls.
 pub struct DeviceApps {
@@ -211,6 +175,14 @@ impl DeviceApps {
         }
         if self.push.package().as_deref() == Some(package) {
             self.push.stop();
+        }
+    }
+
+    /// The package's data was wiped (`pm clear`, uninstall): what the app
+    /// kept across process deaths (its SharedPreferences) is gone.
+    pub fn data_cleared(&self, package: &str) {
+        if package == DEMO_PACKAGE {
+            self.demo.data_cleared();
         }
     }
 

@@ -1,0 +1,47 @@
+//! The device-side contract (docs/device-side.md): packages, components,
+//! actions and extras of the companion apps that run on a phone
+//! (`android-app/`), which the simulated device's models of them share, and
+//! which the runner drives.
+
+/// The companion agent's package.
+pub const AGENT_PACKAGE: &str = "com.pushlab.agent";
+/// The agent's foreground service (holds the gateway stream).
+pub const AGENT_SERVICE: &str = "com.pushlab.agent.AgentService";
+/// The agent's receiver for token requests.
+pub const AGENT_REGISTER_RECEIVER: &str = "com.pushlab.agent.RegisterReceiver";
+/// The agent's receiver for host commands (`tap`, `clear`).
+pub const AGENT_COMMAND_RECEIVER: &str = "com.pushlab.agent.CommandReceiver";
+/// The agent's NotificationListenerService.
+pub const AGENT_LISTENER_SERVICE: &str = "com.pushlab.agent.ListenerService";
+/// A push SDK asks the push service for a token (extras `vendor`, `package`).
+pub const ACTION_REGISTER: &str = "com.pushlab.agent.REGISTER";
+/// The push service's answer (extras `vendor` and `token`, or
+/// `error_code`, `error_message`, `diagnosis`).
+pub const ACTION_TOKEN: &str = "com.pushlab.agent.TOKEN";
+/// A host command (extras `command`, `message_id`).
+pub const ACTION_COMMAND: &str = "com.pushlab.agent.COMMAND";
+
+/// The demo IM app's package.
+pub const DEMO_PACKAGE: &str = "com.pushlab.demo";
+/// The demo app's launcher activity, which also takes the runner's commands.
+pub const DEMO_SPLASH_ACTIVITY: &str = "com.pushlab.demo.SplashActivity";
+/// The demo app's in-app page.
+pub const DEMO_CHAT_ACTIVITY: &str = "com.pushlab.demo.chat.ChatActivity";
+/// The demo app's receiver of vendor SDK callbacks and of TOKEN answers.
+pub const DEMO_PUSH_RECEIVER: &str = "com.pushlab.demo.PushReceiver";
+/// The action that opens the chat page (category DEFAULT).
+pub const DEMO_ACTION_OPEN_CHAT: &str = "com.pushlab.demo.OPEN_CHAT";
+/// The demo app's default notification channel.
+pub const DEMO_CHANNEL_ID: &str = "im";
+/// The demo app's default channel's name.
+pub const DEMO_CHANNEL_NAME: &str = "Messages";
+
+/// The string extra the push service puts on every tap intent and callback
+/// broadcast, so that the app's reports join the message's chain.
+pub const EXTRA_MESSAGE_ID: &str = "pushlab.message_id";
+
+/// The flattened component of the agent's notification listener, as
+/// `cmd notification allow_listener` takes it.
+pub fn agent_listener() -> crate::android::ComponentName {
+    crate::android::ComponentName::new(AGENT_PACKAGE, AGENT_LISTENER_SERVICE)
+}
