@@ -42,6 +42,19 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure that is only a message: no step, chain or diagnosis (the
+    /// device could not be had, the infrastructure failed, a skip's reason).
+    pub fn message(message: impl Into<String>) -> Failure {
+        Failure {
+            step: None,
+            step_name: None,
+            message: message.into(),
+            diagnosis: None,
+            advice: None,
+            chain: Vec::new(),
+        }
+    }
+
     /// The failure as people read it under the run's name.
     pub fn render(&self) -> String {
         let mut s = String::new();

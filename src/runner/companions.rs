@@ -221,6 +221,16 @@ pub enum CompanionError {
     },
 }
 
+/// What failed on `device` while doing `what`, for `map_err`.
+fn device_error(device: &str, what: &'static str) -> impl FnOnce(DeviceError) -> CompanionError {
+    let device = device.to_string();
+    move |source| CompanionError::Device {
+        device,
+        what,
+        source,
+    }
+}
+
 /// Options for [`prepare`].
 #[derive(Debug, Clone, Default)]
 pub struct PrepareOptions {
@@ -236,14 +246,7 @@ pub async fn prepare(
     name: &str,
     options: &PrepareOptions,
 ) -> Result<Vec<Setup>, CompanionError> {
-    let err = |what: &'static str| {
-        let device = name.to_string();
-        move |source| CompanionError::Device {
-            device,
-            what,
-            source,
-        }
-    };
+    let err = |what| device_error(name, what);
     let api = device
         .api_level()
         .await
@@ -283,14 +286,7 @@ pub async fn prepare(
 /// fires a notification's tap (a user's own tap needs nothing).
 async fn allow_background_starts(device: &Device, name: &str) -> Result<Setup, CompanionError> {
     let op = "SYSTEM_ALERT_WINDOW";
-    let err = |what: &'static str| {
-        let device = name.to_string();
-        move |source| CompanionError::Device {
-            device,
-            what,
-            source,
-        }
-    };
+    let err = |what| device_error(name, what);
     device
         .shell_ok(&format!("appops set {AGENT_PACKAGE} {op} allow"))
         .await
@@ -321,11 +317,10 @@ async fn allow_listener(device: &Device, name: &str) -> Result<Setup, CompanionE
             .shell_ok("settings get secure enabled_notification_listeners")
             .await
             .map(|o| o.stdout.trim().to_string())
-            .map_err(|source| CompanionError::Device {
-                device: name.to_string(),
-                what: "reading the enabled notification listeners",
-                source,
-            })
+            .map_err(device_error(
+                name,
+                "reading the enabled notification listeners",
+            ))
     };
     let listed = |v: &str| v.split(':').any(|c| c == component);
     let before = enabled().await?;
@@ -345,11 +340,7 @@ async fn allow_listener(device: &Device, name: &str) -> Result<Setup, CompanionE
                     shell_quote(&value)
                 ))
                 .await
-                .map_err(|source| CompanionError::Device {
-                    device: name.to_string(),
-                    what: "allowing the notification listener",
-                    source,
-                })?;
+                .map_err(device_error(name, "allowing the notification listener"))?;
         }
         let after = enabled().await?;
         if !listed(&after) {
@@ -475,11 +466,7 @@ async fn installed_version(
     let v = device
         .package_version(package)
         .await
-        .map_err(|source| CompanionError::Device {
-            device: name.to_string(),
-            what: "reading installed packages",
-            source,
-        })?;
+        .map_err(device_error(name, "reading installed packages"))?;
     Ok(v.map(|v| Version {
         code: v.version_code,
         name: v.version_name,

@@ -145,14 +145,7 @@ pub async fn run_one(
     let started = Instant::now();
     let (result, attempts) = with_retries(retry, |_| async {
         let provided = provider.acquire(&run.device).await.map_err(|e| match e {
-            ProviderError::Unavailable(m) => CaseError::Assertion(Box::new(Failure {
-                step: None,
-                step_name: None,
-                message: m,
-                diagnosis: None,
-                advice: None,
-                chain: Vec::new(),
-            })),
+            ProviderError::Unavailable(m) => CaseError::Assertion(Box::new(Failure::message(m))),
             ProviderError::Transient(m) => CaseError::Infrastructure(m),
             ProviderError::Unfit(m) => CaseError::Skipped(m),
         })?;
@@ -161,29 +154,9 @@ pub async fn run_one(
     .await;
     let (status, failure) = match result {
         Ok(()) => (Status::Passed, None),
-        Err(CaseError::Skipped(m)) => (
-            Status::Skipped,
-            Some(Failure {
-                step: None,
-                step_name: None,
-                message: m,
-                diagnosis: None,
-                advice: None,
-                chain: Vec::new(),
-            }),
-        ),
+        Err(CaseError::Skipped(m)) => (Status::Skipped, Some(Failure::message(m))),
         Err(CaseError::Assertion(f)) => (Status::Failed, Some(*f)),
-        Err(CaseError::Infrastructure(m)) => (
-            Status::Error,
-            Some(Failure {
-                step: None,
-                step_name: None,
-                message: m,
-                diagnosis: None,
-                advice: None,
-                chain: Vec::new(),
-            }),
-        ),
+        Err(CaseError::Infrastructure(m)) => (Status::Error, Some(Failure::message(m))),
     };
     CaseReport {
         file: run.file.clone(),
