@@ -25,6 +25,19 @@ async fn exercise(device: &Device) {
         .await
         .unwrap();
     assert_eq!(device.pull("/data/local/tmp/blob").await.unwrap(), data);
+    // The device's own refusal comes back, and the link stays usable.
+    let err = device.pull("/data/local/tmp/missing").await.unwrap_err();
+    assert!(err.to_string().contains("No such file"), "{err}");
+    assert_eq!(
+        device.shell("echo still").await.unwrap().stdout.trim(),
+        "still"
+    );
+    let empty = Vec::new();
+    device
+        .push_bytes(empty.clone(), "/data/local/tmp/empty")
+        .await
+        .unwrap();
+    assert_eq!(device.pull("/data/local/tmp/empty").await.unwrap(), empty);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

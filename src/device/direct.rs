@@ -2,9 +2,10 @@
 //!
 //! `CNXN` (version 0x01000001, 1 MiB payloads, `shell_v2,cmd,stat_v2`), the
 //! `AUTH` token flow with the host key, then one multiplexed stream per shell
-//! command over `shell,v2,raw:<cmd>`: stdout, stderr and the exit status come
-//! back separately. Blocking I/O; every read is bounded by the caller's
-//! deadline through the socket's read timeout, so no call hangs.
+//! command over `shell,v2,raw:<cmd>` (stdout, stderr and the exit status come
+//! back separately) and per file transfer over `sync:` (`SEND`/`DATA`/`DONE`,
+//! `RECV`). Blocking I/O; every read is bounded by the caller's deadline
+//! through the socket's read timeout, so no call hangs.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -34,7 +35,20 @@ pub(super) struct DirectConn {
     next_local_id: u32,
     /// The device's banner lists `shell_v2`.
     shell_v2: bool,
+    /// The largest payload the device takes (its `CNXN`'s arg1).
+    max_payload: usize,
 }
+
+/// Largest `DATA` chunk of the sync protocol.
+const SYNC_DATA_MAX: usize = 64 * 1024;
+
+const fn sync_id(b: &[u8; 4]) -> [u8; 4] {
+    *b
+}
+
+/// Mode of pushed files: a regular file, rw-r--r-- (what `adb push` sends
+/// for a 0644 file).
+const PUSH_MODE: u32 = 0o100_644;
 
 fn timed_out(what: &str) -> RustADBError {
     RustADBError::IOError(std::io::Error::new(ErrorKind::TimedOut, what.to_string()))
@@ -83,6 +97,7 @@ impl DirectConn {
             decoder: FrameDecoder::new(MAX_PAYLOAD),
             next_local_id: 1,
             shell_v2: false,
+            max_payload: 4096,
         };
         conn.send(&Message::new(
             Command::Cnxn,
@@ -111,6 +126,7 @@ impl DirectConn {
             match (msg.command, msg.arg0) {
                 (Command::Cnxn, _) => {
                     conn.shell_v2 = banner_has_shell_v2(&msg.payload);
+                    conn.max_payload = (msg.arg1.min(MAX_PAYLOAD) as usize).max(256);
                     return Ok(conn);
                 }
                 (Command::Auth, AUTH_TOKEN) => {
@@ -272,6 +288,228 @@ impl DirectConn {
             exit,
         })
     }
+}
+
+/// One open stream of the transport.
+struct Stream {
+    local: u32,
+    remote: u32,
+    /// Bytes the device wrote that the caller has not taken yet.
+    pending: Vec<u8>,
+    closed: bool,
+}
+
+impl DirectConn {
+    /// Opens `service` and waits for the device's `OKAY`.
+    fn open_stream(&mut self, service: &str, deadline: Instant) -> Result<Stream, RustADBError> {
+        let local = self.next_local_id;
+        self.next_local_id = self.next_local_id.checked_add(1).unwrap_or(1);
+        let mut name = service.as_bytes().to_vec();
+        name.push(0);
+        self.send(&Message::new(Command::Open, local, 0, name))?;
+        loop {
+            let msg = self.read_message(deadline)?;
+            if msg.command == Command::Cnxn {
+                return Err(reset());
+            }
+            if msg.arg1 != local {
+                continue;
+            }
+            match msg.command {
+                Command::Okay => {
+                    return Ok(Stream {
+                        local,
+                        remote: msg.arg0,
+                        pending: Vec::new(),
+                        closed: false,
+                    })
+                }
+                Command::Clse => {
+                    return Err(RustADBError::ADBRequestFailed(format!(
+                        "adbd refused the service `{service}`"
+                    )))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Handles one message for `s`: data is kept (and acknowledged), a
+    /// close is noted. Returns whether it was the device's `OKAY`.
+    fn pump(&mut self, s: &mut Stream, deadline: Instant) -> Result<bool, RustADBError> {
+        let msg = self.read_message(deadline)?;
+        if msg.command == Command::Cnxn {
+            return Err(reset());
+        }
+        if msg.arg1 != s.local {
+            return Ok(false);
+        }
+        match msg.command {
+            Command::Okay => return Ok(true),
+            Command::Wrte => {
+                s.pending.extend_from_slice(&msg.payload);
+                self.send(&Message::new(Command::Okay, s.local, s.remote, Vec::new()))?;
+            }
+            Command::Clse => s.closed = true,
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    /// Writes `data` on `s`, one payload at a time, each acknowledged.
+    fn write_stream(
+        &mut self,
+        s: &mut Stream,
+        data: &[u8],
+        deadline: Instant,
+    ) -> Result<(), RustADBError> {
+        for chunk in data.chunks(self.max_payload) {
+            self.send(&Message::new(
+                Command::Wrte,
+                s.local,
+                s.remote,
+                chunk.to_vec(),
+            ))?;
+            while !self.pump(s, deadline)? {
+                if s.closed {
+                    return Err(protocol("adbd closed the sync stream mid-write".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes exactly `n` bytes the device wrote on `s`.
+    fn read_exact_stream(
+        &mut self,
+        s: &mut Stream,
+        n: usize,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, RustADBError> {
+        while s.pending.len() < n {
+            if s.closed {
+                return Err(protocol("adbd closed the sync stream mid-answer".into()));
+            }
+            self.pump(s, deadline)?;
+        }
+        Ok(s.pending.drain(..n).collect())
+    }
+
+    /// A sync answer's header: its id and length.
+    fn sync_header(
+        &mut self,
+        s: &mut Stream,
+        deadline: Instant,
+    ) -> Result<([u8; 4], usize), RustADBError> {
+        let h = self.read_exact_stream(s, 8, deadline)?;
+        let id = [h[0], h[1], h[2], h[3]];
+        let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+        Ok((id, len))
+    }
+
+    /// A `FAIL` answer's message, as an error.
+    fn sync_fail(
+        &mut self,
+        s: &mut Stream,
+        len: usize,
+        what: &str,
+        deadline: Instant,
+    ) -> RustADBError {
+        match self.read_exact_stream(s, len.min(64 * 1024), deadline) {
+            Ok(m) => {
+                RustADBError::ADBRequestFailed(format!("{what}: {}", String::from_utf8_lossy(&m)))
+            }
+            Err(e) => e,
+        }
+    }
+
+    /// Ends a sync session (`QUIT`) and closes the stream.
+    fn sync_quit(&mut self, s: &mut Stream) -> Result<(), RustADBError> {
+        let mut quit = sync_id(b"QUIT").to_vec();
+        quit.extend_from_slice(&0u32.to_le_bytes());
+        self.send(&Message::new(Command::Wrte, s.local, s.remote, quit))?;
+        self.send(&Message::new(Command::Clse, s.local, s.remote, Vec::new()))?;
+        Ok(())
+    }
+
+    /// Writes `data` to the device file `remote` (sync `SEND`).
+    pub(super) fn push(
+        &mut self,
+        data: &[u8],
+        remote: &str,
+        deadline: Instant,
+    ) -> Result<(), RustADBError> {
+        let mut s = self.open_stream("sync:", deadline)?;
+        let spec = format!("{remote},{PUSH_MODE}");
+        let mut out = sync_id(b"SEND").to_vec();
+        out.extend_from_slice(&(spec.len() as u32).to_le_bytes());
+        out.extend_from_slice(spec.as_bytes());
+        for chunk in data.chunks(SYNC_DATA_MAX) {
+            out.extend_from_slice(&sync_id(b"DATA"));
+            out.extend_from_slice(&(chunk.len() as u32).to_le_bytes());
+            out.extend_from_slice(chunk);
+        }
+        let mtime = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as u32)
+            .unwrap_or(0);
+        out.extend_from_slice(&sync_id(b"DONE"));
+        out.extend_from_slice(&mtime.to_le_bytes());
+        self.write_stream(&mut s, &out, deadline)?;
+        let (id, len) = self.sync_header(&mut s, deadline)?;
+        let result = match &id {
+            b"OKAY" => Ok(()),
+            b"FAIL" => Err(self.sync_fail(&mut s, len, &format!("push {remote}"), deadline)),
+            other => Err(protocol(format!(
+                "unexpected sync answer {:?} to SEND",
+                String::from_utf8_lossy(other)
+            ))),
+        };
+        self.sync_quit(&mut s)?;
+        result
+    }
+
+    /// Reads the device file `remote` (sync `RECV`).
+    pub(super) fn pull(
+        &mut self,
+        remote: &str,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, RustADBError> {
+        let mut s = self.open_stream("sync:", deadline)?;
+        let mut req = sync_id(b"RECV").to_vec();
+        req.extend_from_slice(&(remote.len() as u32).to_le_bytes());
+        req.extend_from_slice(remote.as_bytes());
+        self.write_stream(&mut s, &req, deadline)?;
+        let mut data = Vec::new();
+        let result = loop {
+            let (id, len) = self.sync_header(&mut s, deadline)?;
+            match &id {
+                b"DATA" if len <= SYNC_DATA_MAX => {
+                    let chunk = self.read_exact_stream(&mut s, len, deadline)?;
+                    data.extend_from_slice(&chunk);
+                }
+                b"DONE" => break Ok(data),
+                b"FAIL" => {
+                    break Err(self.sync_fail(&mut s, len, &format!("pull {remote}"), deadline))
+                }
+                other => {
+                    break Err(protocol(format!(
+                        "unexpected sync answer {:?} ({len} bytes) to RECV",
+                        String::from_utf8_lossy(other)
+                    )))
+                }
+            }
+        };
+        self.sync_quit(&mut s)?;
+        result
+    }
+}
+
+fn reset() -> RustADBError {
+    RustADBError::IOError(std::io::Error::new(
+        ErrorKind::ConnectionReset,
+        "adbd restarted the connection",
+    ))
 }
 
 /// Whether a device's `CNXN` banner (`device::…;features=a,b,c`) lists

@@ -1,6 +1,6 @@
 //! [`Device`]: ADB commands with deadlines, over the adb server (through
 //! `adb_client` and [`smart_socket`]) or straight to adbd over TCP
-//! ([`super::direct`], with `adb_client` for sync only).
+//! ([`super::direct`]: shell and sync on the project's own transport).
 //!
 //! The I/O is blocking (and `adb_client` has no read timeout of its own), so every call
 //! runs on a dedicated thread and is awaited with a deadline. A call that
@@ -16,8 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use adb_client::server_device::ADBServerDevice;
-use adb_client::tcp::ADBTcpDevice;
-use adb_client::{ADBDeviceExt, RustADBError};
+use adb_client::RustADBError;
 use serde::{Deserialize, Serialize};
 
 use crate::android::notification::AppNotificationSettings;
@@ -348,14 +347,8 @@ impl ShellOutput {
 /// An open link to the device.
 enum Conn {
     Server(ADBServerDevice),
-    /// The project's own transport for shell commands; `adb_client`'s TCP
-    /// device, opened on first use, for sync (`push`/`pull`) only.
-    Tcp {
-        direct: DirectConn,
-        sync: Option<ADBTcpDevice>,
-        addr: SocketAddr,
-        key: PathBuf,
-    },
+    /// The project's own transport: shell and sync.
+    Tcp(DirectConn),
 }
 
 impl Conn {
@@ -382,33 +375,7 @@ impl Conn {
                     }
                     None => adb_key::default_path()?,
                 };
-                Conn::Tcp {
-                    direct: DirectConn::open(*addr, &key, deadline)?,
-                    sync: None,
-                    addr: *addr,
-                    key,
-                }
-            }
-        })
-    }
-
-    /// The `adb_client` device for sync and other adb_client calls.
-    fn ext(&mut self) -> Result<&mut dyn ADBDeviceExt, RustADBError> {
-        Ok(match self {
-            Conn::Server(d) => d,
-            Conn::Tcp {
-                sync, addr, key, ..
-            } => {
-                if sync.is_none() {
-                    *sync = Some(ADBTcpDevice::new_with_custom_private_key(
-                        *addr,
-                        key.clone(),
-                    )?);
-                }
-                match sync {
-                    Some(d) => d,
-                    None => return Err(RustADBError::ADBRequestFailed("no sync device".into())),
-                }
+                Conn::Tcp(DirectConn::open(*addr, &key, deadline)?)
             }
         })
     }
@@ -566,7 +533,7 @@ impl Device {
         let command = cmd.to_string();
         let target = self.target.clone();
         self.call(cmd, deadline, move |c, until| match c {
-            Conn::Tcp { direct, .. } => direct.shell(&command, until),
+            Conn::Tcp(direct) => direct.shell(&command, until),
             Conn::Server(_) => match &target {
                 Target::AdbServer { serial, host, port } => {
                     smart_socket::shell(*host, *port, serial.as_deref(), &command)
@@ -599,7 +566,10 @@ impl Device {
         self.call(
             &format!("push {remote}"),
             self.deadlines.transfer,
-            move |c, _| c.ext()?.push(&mut Cursor::new(data), &remote),
+            move |c, until| match c {
+                Conn::Server(d) => d.push(&mut Cursor::new(data), &remote),
+                Conn::Tcp(direct) => direct.push(&data, &remote, until),
+            },
         )
         .await
     }
@@ -621,10 +591,13 @@ impl Device {
         self.call(
             &format!("pull {remote}"),
             self.deadlines.transfer,
-            move |c, _| {
-                let mut out = Vec::new();
-                c.ext()?.pull(&remote, &mut out as &mut dyn Write)?;
-                Ok(out)
+            move |c, until| match c {
+                Conn::Server(d) => {
+                    let mut out = Vec::new();
+                    d.pull(&remote, &mut out as &mut dyn Write)?;
+                    Ok(out)
+                }
+                Conn::Tcp(direct) => direct.pull(&remote, until),
             },
         )
         .await
@@ -668,7 +641,7 @@ impl Device {
             self.deadlines.command,
             move |c, _| match c {
                 Conn::Server(d) => d.reverse(remote, local),
-                Conn::Tcp { .. } => Err(RustADBError::ADBRequestFailed(
+                Conn::Tcp(_) => Err(RustADBError::ADBRequestFailed(
                     "reverse needs the adb server".into(),
                 )),
             },
