@@ -41,7 +41,8 @@ pub struct Args {
     #[arg(long)]
     pub reinstall: bool,
 
-    /// Runs at a time (default: the number of cores; 1 on a real device).
+    /// Runs at a time (default: the number of cores on the simulated
+    /// device; on real devices, one per device).
     #[arg(long)]
     pub jobs: Option<usize>,
 
@@ -299,8 +300,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         ..RunOptions::default()
     };
-    if let Some(j) = args.jobs {
-        options.jobs = j.max(1);
+    match (args.jobs, &devices) {
+        (Some(j), _) => options.jobs = j.max(1),
+        // Each real device takes one run at a time: as many at once as
+        // there are devices free for them.
+        (None, Devices::Targets(_)) => options.jobs = usize::MAX,
+        (None, Devices::Sim(_)) => {}
     }
     let setup = Setup {
         apks: args.apks.clone(),

@@ -181,7 +181,8 @@ pub async fn run_all(
     let jobs = options
         .jobs
         .max(1)
-        .min(provider.max_parallel().unwrap_or(usize::MAX));
+        .min(provider.max_parallel().unwrap_or(usize::MAX))
+        .min(tokio::sync::Semaphore::MAX_PERMITS);
     let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
     let mut set = tokio::task::JoinSet::new();
     for (i, run) in runs.into_iter().enumerate() {

@@ -83,7 +83,9 @@ impl PoolDevice {
     }
 }
 
-/// Devices shared by the runs.
+/// Devices shared by the runs. Each device takes one run at a time; a run
+/// waits for a free device that fits, so runs need no other limit (a run
+/// waiting for a busy phone holds nothing another phone's run needs).
 pub struct DevicePool {
     devices: Vec<PoolDevice>,
     freed: Arc<Notify>,
@@ -172,9 +174,5 @@ impl DeviceProvider for DevicePool {
             }
             freed.await;
         }
-    }
-
-    fn max_parallel(&self) -> Option<usize> {
-        Some(self.devices.len().max(1))
     }
 }
