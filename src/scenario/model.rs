@@ -21,25 +21,11 @@ use crate::vendor::VendorId;
 pub const DEMO_PACKAGE: &str = "com.pushlab.demo";
 
 /// The device profile used when a file names none.
-pub const DEFAULT_PROFILE: &str = "aosp-gms-android13";
+pub const DEFAULT_PROFILE: &str = crate::sim::profile::DEFAULT_PROFILE;
 
-/// Device profiles of the simulated device (owned by the simulator; listed
-/// here so that `pushlab check` catches a misspelt one).
-pub const PROFILES: &[&str] = &[
-    "aosp-gms-android13",
-    "aosp-nogms-android13",
-    "aosp-gms-android13-cn",
-    "miui-android13",
-    "emui-android10",
-    "emui-hms-old",
-    "emui-passthrough-drop",
-    "coloros-android10",
-    "coloros-android7",
-    "coloros-nopush-android10",
-    "funtouch-android11",
-    "funtouch-nopush-android11",
-    "flyme-android11",
-];
+/// Device profiles a scenario may name: the simulator's built-in ones
+/// (listed so that `pushlab check` catches a misspelt one).
+pub const PROFILES: &[&str] = crate::sim::profile::KNOWN_PROFILES;
 
 /// One scenario file.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]

@@ -777,57 +777,41 @@ impl AndroidModel {
 
     /// `pm uninstall`: false when the package is unknown.
     pub fn uninstall(self: &Arc<Self>, name: &str) -> bool {
-        let mut events = Vec::new();
-        let ok = {
-            let mut st = self.state.lock();
-            if !st.packages.contains_key(name) {
-                false
-            } else {
-                self.kill_locked(
-                    &mut st,
-                    name,
-                    ProcessDeath::DataCleared,
-                    "uninstall pkg",
-                    &mut events,
-                );
-                self.cancel_package_locked(&mut st, name, &mut events);
-                events.push(Event::DataCleared(name.to_string()));
-                st.packages.remove(name);
-                st.channels.remove(name);
-                // An uninstalled listener loses its access, as on a phone.
-                st.listeners.retain(|c| c.package != name);
-                true
-            }
-        };
-        self.dispatch(events);
-        ok
+        self.wipe(name, "uninstall pkg", |st| {
+            st.packages.remove(name);
+            // An uninstalled listener loses its access, as on a phone.
+            st.listeners.retain(|c| c.package != name);
+        })
     }
 
     /// `pm clear`: kills the app, removes its notifications and channels,
     /// revokes runtime permissions.
     pub fn clear_data(self: &Arc<Self>, name: &str) -> bool {
+        self.wipe(name, "clear data", |st| {
+            if let Some(p) = st.packages.get_mut(name) {
+                if !p.system {
+                    p.granted
+                        .retain(|g| packages::is_install_time_permission(g));
+                }
+            }
+        })
+    }
+
+    /// What `pm clear` and uninstall share: the process killed (`why` in
+    /// the log), notifications and channels gone, the app models told its
+    /// data is gone; then `also`. False when the package is unknown.
+    fn wipe(self: &Arc<Self>, name: &str, why: &str, also: impl FnOnce(&mut State)) -> bool {
         let mut events = Vec::new();
         let ok = {
             let mut st = self.state.lock();
             if !st.packages.contains_key(name) {
                 false
             } else {
-                self.kill_locked(
-                    &mut st,
-                    name,
-                    ProcessDeath::DataCleared,
-                    "clear data",
-                    &mut events,
-                );
+                self.kill_locked(&mut st, name, ProcessDeath::DataCleared, why, &mut events);
                 self.cancel_package_locked(&mut st, name, &mut events);
                 events.push(Event::DataCleared(name.to_string()));
                 st.channels.remove(name);
-                if let Some(p) = st.packages.get_mut(name) {
-                    if !p.system {
-                        p.granted
-                            .retain(|g| packages::is_install_time_permission(g));
-                    }
-                }
+                also(&mut st);
                 true
             }
         };
