@@ -12,20 +12,25 @@ use http_body_util::BodyExt;
 use proptest::prelude::*;
 use pushlab::hub::clock::{Clock, Timestamp};
 use pushlab::hub::gateway::protocol::{
-    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster, StreamItem,
+    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster,
 };
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::hub::gateway::Registration;
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::fcm::{self, Claims, Fcm, ServiceAccount};
 use pushlab::vendor::{
-    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
-    VendorId,
+    Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
 };
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod vendor_support;
+use vendor_support::{
+    add_device, auth_calls_of_concurrent_sends, fault_next, next_display, push_with, respond,
+    serve, services_on, START,
+};
 
 const PROJECT: &str = "pushlab-demo";
 const EMAIL: &str = "firebase-adminsdk-test@pushlab-demo.iam.gserviceaccount.com";
@@ -33,7 +38,6 @@ const KEY_ID: &str = "0123456789abcdef0123456789abcdef01234567";
 const PACKAGE: &str = "com.tencent.qcloud.tim.demo";
 const DEVICE: &str = "sim-pixel-1";
 const JSON_EXT: &str = r#"{"extKey":"ext content"}"#;
-const START: Timestamp = Timestamp(1_795_314_600_000);
 
 /// A TEST-ONLY RSA key generated once per test run (never a real account).
 fn key() -> &'static RsaPrivateKey {
@@ -91,15 +95,13 @@ fn unknown_token() -> String {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: token().into(),
-        title: "Denny".into(),
-        desc: "hello from Denny".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(
+        certificate(click),
+        token(),
+        "Denny",
+        "hello from Denny",
+        ext,
+    )
 }
 
 fn page() -> ClickAction {
@@ -113,33 +115,22 @@ fn hub() -> (Services, Fcm) {
 }
 
 fn hub_on(clock: Clock) -> (Services, Fcm) {
-    let journal = Journal::new(clock.clone());
-    let s = Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    );
+    let s = services_on(clock);
     s.apps.upsert(&certificate(ClickAction::OpenApp));
-    s.gateway.add_registration(Registration {
-        device: DEVICE.into(),
-        vendor: VendorId::Fcm,
-        package: PACKAGE.into(),
-        token: token().into(),
-        device_info: DeviceInfo::default(),
-    });
+    add_device(
+        &s,
+        VendorId::Fcm,
+        DEVICE,
+        PACKAGE,
+        token(),
+        DeviceInfo::default(),
+    );
     let f = Fcm::new(s.clone());
     (s, f)
 }
 
 async fn call(f: &Fcm, req: Request<Body>) -> (StatusCode, Value) {
-    let resp = f.router().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    respond(&f.router(), req).await
 }
 
 fn form_request(body: String) -> Request<Body> {
@@ -784,12 +775,12 @@ async fn injected_faults_answer_in_fcm_shape() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token()}));
-    f.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &f,
+        FaultKind::ErrorCode {
             code: "UNAVAILABLE".into(),
         },
-    });
+    );
     let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(fcm_error_code(&v), Some("UNAVAILABLE"));
@@ -814,32 +805,10 @@ async fn injected_faults_answer_in_fcm_shape() {
 
 // ---------------------------------------------------------------- round trip
 
-async fn serve(f: &Fcm) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = f.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
-}
-
-async fn next_instruction(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> pushlab::hub::gateway::protocol::DisplayInstruction {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                return *instruction;
-            }
-        }
-    })
-    .await
-    .expect("instruction on the stream")
-}
-
 #[tokio::test]
 async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
     let (s, f) = hub();
-    let base = serve(&f).await;
+    let base = serve(f.router()).await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let http = reqwest::Client::new();
     let outcome = f.send(&http, &base, &push(page(), Some(JSON_EXT))).await;
@@ -850,7 +819,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
         format!("{base}/v1/projects/pushlab-demo/messages:send")
     );
 
-    let instruction = next_instruction(&mut rx).await;
+    let instruction = next_display(&mut rx).await;
     assert_eq!(instruction.poster, Poster::AppSdk);
     assert_eq!(
         instruction.click,
@@ -883,7 +852,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
     let mut p = push(ClickAction::OpenApp, None);
     p.android.google_channel_id = Some("orders".into());
     f.send(&http, &base, &p).await.result.expect("accepted");
-    let instruction = next_instruction(&mut rx).await;
+    let instruction = next_display(&mut rx).await;
     assert_eq!(instruction.click, ClickRoute::Launcher);
     assert_eq!(
         instruction.notification.channel_id.as_deref(),
@@ -910,7 +879,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
 #[tokio::test]
 async fn client_maps_unknown_tokens_auth_failures_and_transport_errors() {
     let (s, f) = hub();
-    let base = serve(&f).await;
+    let base = serve(f.router()).await;
     let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
     p.token = unknown_token();
@@ -1064,7 +1033,7 @@ async fn firebase_admin_python_sdk_talks_to_the_simulator() {
     );
     // google-auth signs its assertion on the wall clock.
     let (s, f) = hub_on(Clock::virtual_now());
-    let base = serve(&f).await;
+    let base = serve(f.router()).await;
     let dir = tempfile::tempdir().unwrap();
     let sa_path = dir.path().join("service-account.json");
     std::fs::write(
@@ -1139,7 +1108,7 @@ async fn firebase_admin_python_sdk_talks_to_the_simulator() {
     assert_eq!(results["oversize"]["invalid_argument"], true);
 
     // The SDK's send reached the device with its data as extras.
-    let instruction = next_instruction(&mut rx).await;
+    let instruction = next_display(&mut rx).await;
     assert_eq!(string_extras(&instruction.extras)["ext"], JSON_EXT);
     assert_eq!(
         instruction.notification.channel_id.as_deref(),
@@ -1239,18 +1208,9 @@ proptest! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cold_sends_share_one_token_request() {
     let (_, f) = hub();
-    let base = serve(&f).await;
-    let http = reqwest::Client::new();
     let p = push(ClickAction::OpenApp, None);
-    let outcomes = futures::future::join_all((0..40).map(|_| f.send(&http, &base, &p))).await;
-    for o in &outcomes {
-        assert!(o.result.is_ok(), "{:?}", o.result);
-    }
-    let token_calls = f
-        .requests()
-        .iter()
-        .filter(|r| r.path == fcm::TOKEN_PATH)
-        .count();
+    let token_calls =
+        auth_calls_of_concurrent_sends(&f, &p, 40, |path| path == fcm::TOKEN_PATH).await;
     assert_eq!(token_calls, 1);
 }
 
@@ -1314,16 +1274,10 @@ async fn injected_server_errors_and_drops_are_journaled() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token(), "notification": {"title": "t", "body": "b"}}));
-    f.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 418 },
-    });
+    fault_next(&f, FaultKind::ServerError { status: 418 });
     let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    f.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    fault_next(&f, FaultKind::Drop);
     let resp = f
         .router()
         .oneshot(send_request(PROJECT, Some(&t), &body))

@@ -10,39 +10,31 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{
-    ClickRoute, DeviceInfo, DisplayInstruction, Poster, Requirement, StreamItem,
-};
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::hub::clock::Timestamp;
+use pushlab::hub::gateway::protocol::{ClickRoute, DeviceInfo, Poster, Requirement, StreamItem};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::huawei::{
     self, add_intent_extras, build_send_request, build_token_request, Huawei,
 };
 use pushlab::vendor::{
-    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
-    VendorId, MESSAGE_ID_HEADER,
+    Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
+    MESSAGE_ID_HEADER,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod vendor_support;
+use vendor_support::{
+    add_device, auth_calls_of_concurrent_sends, dropped_as, fault_next, journaled, next_display,
+    open_url, push_with, redact_header, rejected_as, respond, serve, services,
+};
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_ID: &str = "104612345";
 const SECRET: &str = "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2";
 const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
 const EXT: &str = r#"{"extKey":"ext content"}"#;
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn certificate(click: ClickAction) -> Certificate {
     Certificate {
@@ -60,15 +52,13 @@ fn certificate(click: ClickAction) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: "0hms-token".into(),
-        title: "a new message".into(),
-        desc: "hello".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(
+        certificate(click),
+        "0hms-token",
+        "a new message",
+        "hello",
+        ext,
+    )
 }
 
 fn open_page() -> ClickAction {
@@ -77,21 +67,10 @@ fn open_page() -> ClickAction {
     }
 }
 
-fn open_url() -> ClickAction {
-    ClickAction::OpenUrl {
-        url: "https://cloud.tencent.com/document/product/269".into(),
-    }
-}
-
 fn snapshot_of(p: &Push) -> Value {
-    let mut req =
+    let req =
         serde_json::to_value(build_send_request(p, "ACCESS_TOKEN").expect("request")).unwrap();
-    for h in req["headers"].as_array_mut().unwrap() {
-        if h[0] == "Authorization" {
-            h[1] = json!("Bearer [access_token]");
-        }
-    }
-    req
+    redact_header(req, "Authorization", "Bearer [access_token]")
 }
 
 #[test]
@@ -263,24 +242,36 @@ impl Lab {
             ..DeviceInfo::default()
         };
         let token = self.hw.register(&info, PACKAGE).unwrap();
-        self.services.gateway.add_registration(Registration {
-            device: device.into(),
-            vendor: VendorId::Huawei,
-            package: PACKAGE.into(),
-            token: token.clone(),
-            device_info: info,
-        });
+        add_device(
+            &self.services,
+            VendorId::Huawei,
+            device,
+            PACKAGE,
+            &token,
+            info,
+        );
         token
     }
 
     async fn call(&self, req: Request<Body>) -> (StatusCode, Value) {
-        let resp = self.hw.router().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        respond(&self.hw.router(), req).await
+    }
+
+    /// Whether the answer to a send of `body` with `bearer` is cut off: its
+    /// body never completes (the connection is dropped).
+    async fn send_is_cut_off(&self, bearer: &str, body: String) -> bool {
+        let resp = self
+            .hw
+            .router()
+            .oneshot(
+                Request::post(format!("/v1/{APP_ID}/messages:send"))
+                    .header("authorization", bearer)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        resp.into_body().collect().await.is_err()
     }
 
     async fn token_for(&self, path: &str, form: &str) -> (StatusCode, Value) {
@@ -619,8 +610,8 @@ async fn validation_failures_answer_hms_codes() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}");
         assert!(v["requestId"].is_string());
     }
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
+    assert!(journaled(&lab.services, |e| matches!(
+        e,
         Event::EndpointRejected { vendor_code, code: Diagnosis::VendorTokenInvalid, .. } if vendor_code == "80300007"
     )));
 }
@@ -686,13 +677,7 @@ async fn marketing_messages_are_capped_at_two_per_device_per_day() {
     })
     .await
     .is_err());
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::InstructionDropped {
-            code: Diagnosis::VendorQuotaExceeded,
-            ..
-        }
-    )));
+    assert!(dropped_as(&lab.services, Diagnosis::VendorQuotaExceeded));
 }
 
 #[tokio::test]
@@ -700,12 +685,12 @@ async fn faults_answer_codes_server_errors_and_drops() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &lab.hw,
+        FaultKind::ErrorCode {
             code: "80300007".into(),
         },
-    });
+    );
     let (status, v) = lab
         .send(APP_ID, Some(&bearer), message(&token).to_string())
         .await;
@@ -713,10 +698,7 @@ async fn faults_answer_codes_server_errors_and_drops() {
         (status, v["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("80300007"))
     );
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 502 },
-    });
+    fault_next(&lab.hw, FaultKind::ServerError { status: 502 });
     let (status, _) = lab
         .send(APP_ID, Some(&bearer), message(&token).to_string())
         .await;
@@ -727,18 +709,10 @@ async fn faults_answer_codes_server_errors_and_drops() {
         },
         kind: FaultKind::Drop,
     });
-    let resp = lab
-        .hw
-        .router()
-        .oneshot(
-            Request::post(format!("/v1/{APP_ID}/messages:send"))
-                .header("authorization", &bearer)
-                .body(Body::from(message(&token).to_string()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert!(resp.into_body().collect().await.is_err());
+    assert!(
+        lab.send_is_cut_off(&bearer, message(&token).to_string())
+            .await
+    );
     lab.hw.reset();
     assert!(lab.hw.requests().is_empty() && lab.hw.faults().list().is_empty());
     // Issued tokens are forgotten too.
@@ -746,21 +720,6 @@ async fn faults_answer_codes_server_errors_and_drops() {
         .send(APP_ID, Some(&bearer), message(&token).to_string())
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-}
-
-/// The next display instruction on a device stream, within a deadline.
-async fn next_display(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> DisplayInstruction {
-    loop {
-        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("an instruction before the deadline")
-            .expect("stream open");
-        if let StreamItem::Display { instruction } = item {
-            return *instruction;
-        }
-    }
 }
 
 #[tokio::test]
@@ -831,11 +790,7 @@ async fn client_send_round_trip_over_loopback_with_token_refresh() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = lab.hw.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
+    let base = serve(lab.hw.router()).await;
     let http = reqwest::Client::new();
 
     let mut p = push(open_page(), Some(EXT));
@@ -1007,10 +962,7 @@ async fn huawei_python_sdk_sends_through_the_simulator_unchanged() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = lab.hw.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = serve(lab.hw.router()).await;
 
     let (ok, out) = run_hms_python_sdk(&base, APP_ID, SECRET, &token).await;
     assert!(ok, "the SDK's send failed: {out}");
@@ -1120,24 +1072,10 @@ proptest! {
 async fn concurrent_cold_sends_share_one_oauth_call() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = lab.hw.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
     p.token = token;
-    let outcomes = futures::future::join_all((0..15).map(|_| lab.hw.send(&http, &base, &p))).await;
-    for o in &outcomes {
-        assert!(o.result.is_ok(), "{:?}", o.result);
-    }
-    let oauth_calls = lab
-        .hw
-        .requests()
-        .iter()
-        .filter(|r| r.path.contains("oauth2"))
-        .count();
+    let oauth_calls =
+        auth_calls_of_concurrent_sends(&lab.hw, &p, 15, |path| path.contains("oauth2")).await;
     assert_eq!(oauth_calls, 1);
 }
 
@@ -1155,13 +1093,7 @@ async fn changing_limits_keeps_todays_marketing_counts() {
     lab.hw.set_limits(json!({"device_per_second": 19})).unwrap();
     let (_, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
     assert_eq!(v["code"], "80000000", "accepted by the API");
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::InstructionDropped {
-            code: Diagnosis::VendorQuotaExceeded,
-            ..
-        }
-    )));
+    assert!(dropped_as(&lab.services, Diagnosis::VendorQuotaExceeded));
 }
 
 /// Faults hit authenticated sends only; an injected code HMS does not list
@@ -1172,12 +1104,12 @@ async fn faults_hit_authenticated_sends_and_are_journaled() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &lab.hw,
+        FaultKind::ErrorCode {
             code: "81234567".into(),
         },
-    });
+    );
     let (status, _) = lab
         .send(APP_ID, Some("Bearer forged"), message(&token).to_string())
         .await;
@@ -1191,43 +1123,31 @@ async fn faults_hit_authenticated_sends_and_are_journaled() {
     );
     assert!(v["requestId"].is_string());
 
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 404 },
-    });
+    fault_next(&lab.hw, FaultKind::ServerError { status: 404 });
     let (status, _) = lab
         .send(APP_ID, Some(&bearer), message(&token).to_string())
         .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     let last = lab.hw.requests().pop().expect("logged");
     assert_eq!(last.vendor_code, "http_500");
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
-    )));
+    assert!(rejected_as(
+        &lab.services,
+        VendorId::Huawei,
+        "http_500",
+        Diagnosis::DeliveryTimeout
+    ));
 
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
-    let resp = lab
-        .hw
-        .router()
-        .oneshot(
-            Request::post(format!("/v1/{APP_ID}/messages:send"))
-                .header("authorization", &bearer)
-                .body(Body::from(message(&token).to_string()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert!(resp.into_body().collect().await.is_err());
+    fault_next(&lab.hw, FaultKind::Drop);
+    assert!(
+        lab.send_is_cut_off(&bearer, message(&token).to_string())
+            .await
+    );
     assert_eq!(
         lab.hw.requests().pop().expect("logged").vendor_code,
         "transport"
     );
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
+    assert!(journaled(&lab.services, |e| matches!(
+        e,
         Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, .. } if vendor_code == "transport"
     )));
 }

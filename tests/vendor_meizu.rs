@@ -6,39 +6,30 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use proptest::prelude::*;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{
-    CallbackTrigger, ClickRoute, DeviceInfo, Poster, StreamItem,
-};
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::diagnosis::Diagnosis;
+use pushlab::hub::clock::Timestamp;
+use pushlab::hub::gateway::protocol::{CallbackTrigger, ClickRoute, DeviceInfo, Poster};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::meizu::{self, Meizu};
 use pushlab::vendor::{
-    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
-    VendorId,
+    Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod vendor_support;
+use vendor_support::{
+    add_device, fault_next, next_display, open_url, push_with, rejected_as, respond, serve,
+    services,
+};
 
 const APP_ID: &str = "100001";
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 const PACKAGE: &str = "com.tencent.qcloud.tim.demo";
 const DEVICE: &str = "sim-flyme-1";
 const TOKEN: &str = "ULY6c5968497e4a7c70517e4c4a6e0b045c5d66407b4e";
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn certificate(click: ClickAction) -> Certificate {
     Certificate {
@@ -57,15 +48,7 @@ fn certificate(click: ClickAction) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: TOKEN.into(),
-        title: "Denny".into(),
-        desc: "hello from Denny".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(certificate(click), TOKEN, "Denny", "hello from Denny", ext)
 }
 
 const JSON_EXT: &str = r#"{"extKey":"ext content"}"#;
@@ -76,23 +59,18 @@ fn page() -> ClickAction {
     }
 }
 
-fn url() -> ClickAction {
-    ClickAction::OpenUrl {
-        url: "https://cloud.tencent.com/document/product/269".into(),
-    }
-}
-
 /// A hub with the Meizu app registered and one device holding `TOKEN`.
 fn hub() -> (Services, Meizu) {
     let s = services();
     s.apps.upsert(&certificate(ClickAction::OpenApp));
-    s.gateway.add_registration(Registration {
-        device: DEVICE.into(),
-        vendor: VendorId::Meizu,
-        package: PACKAGE.into(),
-        token: TOKEN.into(),
-        device_info: DeviceInfo::default(),
-    });
+    add_device(
+        &s,
+        VendorId::Meizu,
+        DEVICE,
+        PACKAGE,
+        TOKEN,
+        DeviceInfo::default(),
+    );
     let m = Meizu::new(s.clone());
     (s, m)
 }
@@ -121,13 +99,7 @@ async fn post(m: &Meizu, body: String) -> (StatusCode, Value) {
         )
         .body(Body::from(body))
         .unwrap();
-    let resp = m.router().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    respond(&m.router(), req).await
 }
 
 // ---------------------------------------------------------------- signature
@@ -184,7 +156,7 @@ fn snapshot_request(push: &Push) -> Value {
 fn client_requests_for_every_click_event_with_and_without_ext() {
     let cases = [
         ("open_app", ClickAction::OpenApp),
-        ("open_url", url()),
+        ("open_url", open_url()),
         ("open_page", page()),
     ];
     for (name, click) in cases {
@@ -621,12 +593,12 @@ async fn injected_faults_answer_in_meizu_shape() {
     let body = meizu::build_send_request(&push(ClickAction::OpenApp, None))
         .unwrap()
         .body;
-    m.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &m,
+        FaultKind::ErrorCode {
             code: "1003".into(),
         },
-    });
+    );
     let (_, v) = post(&m, body.clone()).await;
     assert_eq!(v["code"], "1003");
     m.faults().add(Fault {
@@ -644,18 +616,10 @@ async fn injected_faults_answer_in_meizu_shape() {
 
 // ---------------------------------------------------------------- round trip
 
-async fn serve(m: &Meizu) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = m.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
     let (s, m) = hub();
-    let base = serve(&m).await;
+    let base = serve(m.router()).await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let p = push(page(), Some(JSON_EXT));
     let outcome = m.send(&reqwest::Client::new(), &base, &p).await;
@@ -666,15 +630,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
         format!("{base}{}", meizu::PUSH_PATH)
     );
 
-    let instruction = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                return *instruction;
-            }
-        }
-    })
-    .await
-    .expect("instruction on the stream");
+    let instruction = next_display(&mut rx).await;
     assert_eq!(instruction.message_id, MessageId::from("msg-1"));
     assert_eq!(instruction.poster, Poster::SystemService);
     assert_eq!(instruction.notification.title, "Denny");
@@ -711,12 +667,12 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
 #[tokio::test]
 async fn round_trip_open_url_and_open_app() {
     let (s, m) = hub();
-    let base = serve(&m).await;
+    let base = serve(m.router()).await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let http = reqwest::Client::new();
     for (click, route, ext_extra) in [
         (
-            url(),
+            open_url(),
             ClickRoute::Url {
                 url: "https://cloud.tencent.com/document/product/269".into(),
             },
@@ -727,15 +683,7 @@ async fn round_trip_open_url_and_open_app() {
         let mut p = push(click, Some(JSON_EXT));
         p.android.meizu_notice_msg_type = Some(1);
         m.send(&http, &base, &p).await.result.expect("accepted");
-        let instruction = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                    return *instruction;
-                }
-            }
-        })
-        .await
-        .unwrap();
+        let instruction = next_display(&mut rx).await;
         assert_eq!(instruction.click, route);
         let extras = pushlab::hub::gateway::protocol::string_extras(&instruction.extras);
         assert_eq!(extras.get("ext").map(String::as_str), ext_extra);
@@ -755,11 +703,8 @@ async fn client_maps_transport_failures_and_dropped_connections() {
         .await;
     assert_eq!(out.result.unwrap_err().vendor_code, "transport");
 
-    let base = serve(&m).await;
-    m.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    let base = serve(m.router()).await;
+    fault_next(&m, FaultKind::Drop);
     let out = m
         .send(&http, &base, &push(ClickAction::OpenApp, None))
         .await;
@@ -913,10 +858,7 @@ async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
     let body = meizu::build_send_request(&push(ClickAction::OpenApp, None))
         .unwrap()
         .body;
-    m.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 200 },
-    });
+    fault_next(&m, FaultKind::ServerError { status: 200 });
     let unsigned = serde_urlencoded::to_string([("appId", APP_ID), ("pushIds", TOKEN)]).unwrap();
     let (status, v) = post(&m, unsigned).await;
     assert_eq!(status, StatusCode::OK, "no fault before the signature: {v}");
@@ -924,10 +866,12 @@ async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     let last = m.requests().pop().expect("logged");
     assert_eq!(last.vendor_code, "http_500");
-    assert!(services.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Meizu, vendor_code, code: pushlab::diagnosis::Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
-    )));
+    assert!(rejected_as(
+        &services,
+        VendorId::Meizu,
+        "http_500",
+        Diagnosis::DeliveryTimeout
+    ));
 }
 
 /// A message sent without a title carries the IM server's default title.

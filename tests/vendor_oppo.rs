@@ -10,34 +10,27 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+mod vendor_support;
+use vendor_support::{
+    auth_calls_of_concurrent_sends, cn_device, fault_next, next_display, open_url, push_with,
+    register_device, rejected_as, respond, runtime, serve, services, START,
+};
+
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{ClickRoute, DeviceInfo, DisplayInstruction, StreamItem};
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::hub::clock::Timestamp;
+use pushlab::hub::gateway::protocol::{ClickRoute, DeviceInfo};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::oppo::{self, Oppo};
 use pushlab::vendor::{
     AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
     VendorId,
 };
 
-const START: Timestamp = Timestamp(1_795_314_600_000);
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_KEY: &str = "a1b2c3";
 const MASTER_SECRET: &str = "m4s7e8r";
 const DEVICE: &str = "sim-oppo-1";
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(START);
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn certificate(click: ClickAction, channel: Option<&str>) -> Certificate {
     Certificate {
@@ -57,15 +50,13 @@ fn certificate(click: ClickAction, channel: Option<&str>) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click, Some("tuikit")),
-        token: "CN_0123456789abcdef0123456789abcdef".into(),
-        title: "a new message".into(),
-        desc: "Hello from Denny".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(
+        certificate(click, Some("tuikit")),
+        "CN_0123456789abcdef0123456789abcdef",
+        "a new message",
+        "Hello from Denny",
+        ext,
+    )
 }
 
 /// A vendor with the app in its console and one registered device.
@@ -74,21 +65,7 @@ fn setup() -> (Services, Oppo, String) {
     s.apps
         .upsert(&certificate(ClickAction::OpenApp, Some("tuikit")));
     let oppo = Oppo::new(s.clone());
-    let info = DeviceInfo {
-        brand: "OPPO".into(),
-        api_level: 33,
-        region: "cn".into(),
-        vendor_push: true,
-        ..DeviceInfo::default()
-    };
-    let token = oppo.register(&info, PACKAGE).expect("registers");
-    s.gateway.add_registration(Registration {
-        device: DEVICE.into(),
-        vendor: VendorId::Oppo,
-        package: PACKAGE.into(),
-        token: token.clone(),
-        device_info: info,
-    });
+    let token = register_device(&oppo, &s, DEVICE, PACKAGE, cn_device("OPPO"));
     (s, oppo, token)
 }
 
@@ -113,12 +90,6 @@ const JSON_EXT: &str = r#"{"action":"jump to denny"}"#;
 
 fn page(target: PageTarget) -> ClickAction {
     ClickAction::OpenPage { page: target }
-}
-
-fn url() -> ClickAction {
-    ClickAction::OpenUrl {
-        url: "https://cloud.tencent.com/document/product/269".into(),
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -156,7 +127,7 @@ fn auth_request_is_a_signed_form() {
 fn send_requests_for_each_click_event_with_and_without_ext() {
     let clicks = [
         ("open_app", ClickAction::OpenApp),
-        ("open_url", url()),
+        ("open_url", open_url()),
         (
             "open_page_activity",
             page(PageTarget::Activity("com.tencent.qcloud.tim.demo.chat.ChatActivity".into())),
@@ -263,19 +234,7 @@ async fn call(
     for (k, v) in headers {
         rb = rb.header(*k, *v);
     }
-    let resp = router
-        .clone()
-        .oneshot(rb.body(Body::from(body)).expect("request"))
-        .await
-        .expect("infallible");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    respond(router, rb.body(Body::from(body)).expect("request")).await
 }
 
 fn form(fields: &[(&str, &str)]) -> Vec<u8> {
@@ -814,10 +773,7 @@ async fn injected_faults_answer_in_oppo_shape() {
     let (s, oppo, device) = setup();
     let router = oppo.router();
     let token = auth_token(&s, &router).await;
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode { code: "-2".into() },
-    });
+    fault_next(&oppo, FaultKind::ErrorCode { code: "-2".into() });
     let (status, v) = call(
         &router,
         oppo::UNICAST_PATH,
@@ -841,10 +797,7 @@ async fn injected_faults_answer_in_oppo_shape() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     oppo.faults().clear();
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Latency { millis: 1 },
-    });
+    fault_next(&oppo, FaultKind::Latency { millis: 1 });
     let (_, v) = call(
         &router,
         oppo::UNICAST_PATH,
@@ -853,20 +806,6 @@ async fn injected_faults_answer_in_oppo_shape() {
     )
     .await;
     assert_eq!(v["code"], 0, "latency only delays");
-}
-
-async fn next_display(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> DisplayInstruction {
-    loop {
-        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("an item before the deadline")
-            .expect("stream open");
-        if let StreamItem::Display { instruction } = item {
-            return *instruction;
-        }
-    }
 }
 
 #[tokio::test]
@@ -1087,17 +1026,6 @@ fn registration_gives_oppo_regids_or_refuses_on_devices_without_push() {
 // Round trip over loopback
 // ---------------------------------------------------------------------------
 
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn client_send_reaches_the_device_and_the_journal() {
     let (s, oppo, device) = setup();
@@ -1206,19 +1134,13 @@ async fn client_maps_oppo_refusals_to_diagnoses() {
 
     // A revoked token (code 11) is refreshed once and the send succeeds.
     p.token = device.clone();
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode { code: "11".into() },
-    });
+    fault_next(&oppo, FaultKind::ErrorCode { code: "11".into() });
     oppo.send(&http, &base, &p)
         .await
         .result
         .expect("re-authenticated");
 
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    fault_next(&oppo, FaultKind::Drop);
     let r = oppo
         .send(&http, &base, &p)
         .await
@@ -1226,10 +1148,12 @@ async fn client_maps_oppo_refusals_to_diagnoses() {
         .expect_err("dropped");
     assert_eq!(r.vendor_code, "transport");
     // The endpoint journals the drop as the timeout the client reports.
-    assert!(s.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Oppo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "transport"
-    )));
+    assert!(rejected_as(
+        &s,
+        VendorId::Oppo,
+        "transport",
+        Diagnosis::DeliveryTimeout
+    ));
 
     let r = oppo
         .send(&http, "http://127.0.0.1:9", &p)
@@ -1264,13 +1188,6 @@ async fn reset_forgets_tokens_logs_and_faults() {
 // ---------------------------------------------------------------------------
 // Robustness
 // ---------------------------------------------------------------------------
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
@@ -1394,19 +1311,10 @@ proptest! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cold_sends_share_one_auth_call() {
     let (_, oppo, device) = setup();
-    let base = serve(oppo.router()).await;
-    let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
     p.token = device;
-    let outcomes = futures::future::join_all((0..40).map(|_| oppo.send(&http, &base, &p))).await;
-    for o in &outcomes {
-        assert!(o.result.is_ok(), "{:?}", o.result);
-    }
-    let auth_calls = oppo
-        .requests()
-        .iter()
-        .filter(|r| r.path == oppo::AUTH_PATH)
-        .count();
+    let auth_calls =
+        auth_calls_of_concurrent_sends(&oppo, &p, 40, |path| path == oppo::AUTH_PATH).await;
     assert_eq!(auth_calls, 1);
 }
 
@@ -1417,10 +1325,7 @@ async fn injected_server_errors_are_always_5xx_and_journaled() {
     let (s, oppo, device) = setup();
     let router = oppo.router();
     let token = auth_token(&s, &router).await;
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 200 },
-    });
+    fault_next(&oppo, FaultKind::ServerError { status: 200 });
     let (status, _) = call(
         &router,
         oppo::UNICAST_PATH,
@@ -1429,10 +1334,12 @@ async fn injected_server_errors_are_always_5xx_and_journaled() {
     )
     .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(s.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Oppo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
-    )));
+    assert!(rejected_as(
+        &s,
+        VendorId::Oppo,
+        "http_500",
+        Diagnosis::DeliveryTimeout
+    ));
 }
 
 /// A message sent without a title carries the IM server's default title.

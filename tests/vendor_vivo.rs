@@ -10,38 +10,31 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{
-    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster, StreamItem,
+mod vendor_support;
+use vendor_support::{
+    auth_calls_of_concurrent_sends, cn_device, fault_next, next_display, push_with,
+    register_device, rejected_as, runtime, serve, services, START,
 };
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+
+use pushlab::diagnosis::Diagnosis;
+use pushlab::hub::clock::Timestamp;
+use pushlab::hub::gateway::protocol::{
+    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster,
+};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::vivo::{self, Vivo};
 use pushlab::vendor::{
     AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
     VendorId,
 };
 
-const START: Timestamp = Timestamp(1_795_314_600_000);
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_ID: &str = "10004";
 const APP_KEY: &str = "25509283-3767-4b9e-83fe-b6e55ac6243e";
 const APP_SECRET: &str = "vivo-secret";
 const DEVICE: &str = "sim-vivo-1";
 const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;S.from=push;end";
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(START);
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn creds() -> vivo::Credentials {
     vivo::Credentials {
@@ -64,36 +57,20 @@ fn certificate(click: ClickAction) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: "15985386600511011330053".into(),
-        title: "a new message".into(),
-        desc: "Hello from Denny".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(
+        certificate(click),
+        "15985386600511011330053",
+        "a new message",
+        "Hello from Denny",
+        ext,
+    )
 }
 
 fn setup() -> (Services, Vivo, String) {
     let s = services();
     s.apps.upsert(&certificate(ClickAction::OpenApp));
     let vivo = Vivo::new(s.clone());
-    let info = DeviceInfo {
-        brand: "vivo".into(),
-        api_level: 33,
-        region: "cn".into(),
-        vendor_push: true,
-        ..DeviceInfo::default()
-    };
-    let token = vivo.register(&info, PACKAGE).expect("registers");
-    s.gateway.add_registration(Registration {
-        device: DEVICE.into(),
-        vendor: VendorId::Vivo,
-        package: PACKAGE.into(),
-        token: token.clone(),
-        device_info: info,
-    });
+    let token = register_device(&vivo, &s, DEVICE, PACKAGE, cn_device("vivo"));
     (s, vivo, token)
 }
 
@@ -674,12 +651,12 @@ async fn injected_faults_answer_in_vivo_shape() {
     let (s, vivo, reg) = setup();
     let router = vivo.router();
     let token = auth_token(&s, &router).await;
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &vivo,
+        FaultKind::ErrorCode {
             code: "10070".into(),
         },
-    });
+    );
     assert_eq!(
         send(&router, &token, message(&reg, json!({}))).await["result"],
         10070
@@ -697,20 +674,6 @@ async fn injected_faults_answer_in_vivo_shape() {
     .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(bytes, b"Internet server error!");
-}
-
-async fn next_display(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> DisplayInstruction {
-    loop {
-        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("an item before the deadline")
-            .expect("stream open");
-        if let StreamItem::Display { instruction } = item {
-            return *instruction;
-        }
-    }
 }
 
 #[tokio::test]
@@ -906,17 +869,6 @@ fn registration_gives_23_digit_regids_or_state_101() {
 // Round trip over loopback
 // ---------------------------------------------------------------------------
 
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn client_send_reaches_the_device_and_the_journal() {
     let (s, vivo, reg) = setup();
@@ -1008,21 +960,18 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
     );
     p.android = AndroidInfo::default();
 
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &vivo,
+        FaultKind::ErrorCode {
             code: "10000".into(),
         },
-    });
+    );
     vivo.send(&http, &base, &p)
         .await
         .result
         .expect("re-authenticated after 10000");
 
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 500 },
-    });
+    fault_next(&vivo, FaultKind::ServerError { status: 500 });
     let r = vivo
         .send(&http, &base, &p)
         .await
@@ -1037,10 +986,7 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
         )
     );
 
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    fault_next(&vivo, FaultKind::Drop);
     assert_eq!(
         vivo.send(&http, &base, &p)
             .await
@@ -1050,10 +996,12 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
         "transport"
     );
     // The endpoint journals the drop as the timeout the client reports.
-    assert!(s.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Vivo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "transport"
-    )));
+    assert!(rejected_as(
+        &s,
+        VendorId::Vivo,
+        "transport",
+        Diagnosis::DeliveryTimeout
+    ));
 }
 
 #[tokio::test]
@@ -1076,13 +1024,6 @@ async fn reset_forgets_tokens_logs_and_faults() {
 // ---------------------------------------------------------------------------
 // Robustness
 // ---------------------------------------------------------------------------
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -1211,19 +1152,10 @@ proptest! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cold_sends_share_one_auth_call() {
     let (_, vivo, reg) = setup();
-    let base = serve(vivo.router()).await;
-    let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
     p.token = reg;
-    let outcomes = futures::future::join_all((0..40).map(|_| vivo.send(&http, &base, &p))).await;
-    for o in &outcomes {
-        assert!(o.result.is_ok(), "{:?}", o.result);
-    }
-    let auth_calls = vivo
-        .requests()
-        .iter()
-        .filter(|r| r.path == vivo::AUTH_PATH)
-        .count();
+    let auth_calls =
+        auth_calls_of_concurrent_sends(&vivo, &p, 40, |path| path == vivo::AUTH_PATH).await;
     assert_eq!(auth_calls, 1);
 }
 
@@ -1234,10 +1166,7 @@ async fn injected_server_errors_are_always_5xx_and_journaled() {
     let (s, vivo, reg) = setup();
     let router = vivo.router();
     let token = auth_token(&s, &router).await;
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 302 },
-    });
+    fault_next(&vivo, FaultKind::ServerError { status: 302 });
     let (status, _) = call(
         &router,
         vivo::SEND_PATH,
@@ -1246,10 +1175,12 @@ async fn injected_server_errors_are_always_5xx_and_journaled() {
     )
     .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(s.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Vivo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
-    )));
+    assert!(rejected_as(
+        &s,
+        VendorId::Vivo,
+        "http_500",
+        Diagnosis::DeliveryTimeout
+    ));
 }
 
 /// A message sent without a title carries the IM server's default title.

@@ -9,36 +9,30 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
+use pushlab::hub::clock::Timestamp;
 use pushlab::hub::gateway::protocol::{
-    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster, StreamItem,
+    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster,
 };
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::xiaomi::{self, build_send_request, Xiaomi};
 use pushlab::vendor::{
-    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
-    VendorId, MESSAGE_ID_HEADER,
+    Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
+    MESSAGE_ID_HEADER,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod vendor_support;
+use vendor_support::{
+    add_device, fault_next, journaled, next_display, open_url, push_with, redact_header, respond,
+    serve, services,
+};
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const SECRET: &str = "5CJ9kq1w2e3r4t5y6u7i8o==";
 const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
 const EXT: &str = r#"{"extKey":"ext content"}"#;
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn certificate(click: ClickAction) -> Certificate {
     Certificate {
@@ -57,15 +51,7 @@ fn certificate(click: ClickAction) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: "regid-1".into(),
-        title: "a new message".into(),
-        desc: "hello".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(certificate(click), "regid-1", "a new message", "hello", ext)
 }
 
 fn open_page() -> ClickAction {
@@ -74,21 +60,10 @@ fn open_page() -> ClickAction {
     }
 }
 
-fn open_url() -> ClickAction {
-    ClickAction::OpenUrl {
-        url: "https://cloud.tencent.com/document/product/269".into(),
-    }
-}
-
 /// The request as a snapshot: the secret is replaced.
 fn snapshot_of(p: &Push) -> Value {
-    let mut req = serde_json::to_value(build_send_request(p).expect("request")).unwrap();
-    for h in req["headers"].as_array_mut().unwrap() {
-        if h[0] == "Authorization" {
-            h[1] = json!("key=[app_secret]");
-        }
-    }
-    req
+    let req = serde_json::to_value(build_send_request(p).expect("request")).unwrap();
+    redact_header(req, "Authorization", "key=[app_secret]")
 }
 
 #[test]
@@ -152,13 +127,14 @@ impl Lab {
 
     fn register(&self, device: &str) -> String {
         let token = self.mi.register(&DeviceInfo::default(), PACKAGE).unwrap();
-        self.services.gateway.add_registration(Registration {
-            device: device.into(),
-            vendor: VendorId::Xiaomi,
-            package: PACKAGE.into(),
-            token: token.clone(),
-            device_info: DeviceInfo::default(),
-        });
+        add_device(
+            &self.services,
+            VendorId::Xiaomi,
+            device,
+            PACKAGE,
+            &token,
+            DeviceInfo::default(),
+        );
         token
     }
 
@@ -184,18 +160,34 @@ impl Lab {
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
+        respond(&self.mi.router(), req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// The well-formed send of [`good_form`] to `token`, authenticated.
+    async fn send_good(&self, token: &str) -> (StatusCode, Value) {
+        let auth = format!("key={SECRET}");
+        self.post("/v3/message/regid", Some(&auth), &good_form(token))
+            .await
+    }
+
+    /// Whether the body of the answer to a good send to `token` fails to
+    /// complete (the connection is dropped).
+    async fn send_good_is_cut_off(&self, token: &str) -> bool {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(good_form(token))
+            .finish();
         let resp = self
             .mi
             .router()
-            .oneshot(req.body(Body::from(body)).unwrap())
+            .oneshot(
+                Request::post("/v3/message/regid")
+                    .header("authorization", format!("key={SECRET}"))
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
             .await
             .unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        resp.into_body().collect().await.is_err()
     }
 }
 
@@ -372,10 +364,10 @@ async fn every_rejection_class_answers_mi_code_in_mi_shape() {
             "{name}"
         );
     }
-    let journal = lab.services.journal.all();
-    assert!(journal
-        .iter()
-        .any(|r| matches!(&r.event, Event::EndpointRejected { vendor_code, code: Diagnosis::VendorTokenInvalid, .. } if vendor_code == "20301")));
+    assert!(journaled(
+        &lab.services,
+        |e| matches!(e, Event::EndpointRejected { vendor_code, code: Diagnosis::VendorTokenInvalid, .. } if vendor_code == "20301")
+    ));
     assert!(lab.mi.requests().iter().all(|r| !r.accepted));
 }
 
@@ -397,12 +389,9 @@ async fn partially_unknown_regids_are_listed_as_bad() {
 async fn a_fast_burst_to_one_device_hits_frequency_control() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
     let mut codes = Vec::new();
     for _ in 0..100 {
-        let (_, v) = lab
-            .post("/v3/message/regid", Some(&auth), &good_form(&token))
-            .await;
+        let (_, v) = lab.send_good(&token).await;
         codes.push(v["code"].as_i64().unwrap());
     }
     assert_eq!(codes[0], 0);
@@ -412,9 +401,7 @@ async fn a_fast_burst_to_one_device_hits_frequency_control() {
     );
     // A second later the device may be reached again.
     lab.services.clock.advance(Duration::from_secs(1));
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 0);
 }
 
@@ -427,22 +414,15 @@ async fn daily_quota_answers_200001_until_the_next_china_day() {
     assert_eq!(lab.mi.limits()["daily_quota"], 2);
     assert!(lab.mi.set_limits(json!({"nope": 1})).is_err());
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
     for _ in 0..2 {
-        let (_, v) = lab
-            .post("/v3/message/regid", Some(&auth), &good_form(&token))
-            .await;
+        let (_, v) = lab.send_good(&token).await;
         assert_eq!(v["code"], 0);
     }
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 200001);
     assert_eq!(v["reason"], "exceed quota, quota: 2, have acked: 2");
     lab.services.clock.advance(Duration::from_secs(86_400));
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 0);
 }
 
@@ -450,24 +430,16 @@ async fn daily_quota_answers_200001_until_the_next_china_day() {
 async fn faults_answer_codes_server_errors_and_drops() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &lab.mi,
+        FaultKind::ErrorCode {
             code: "10027".into(),
         },
-    });
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    );
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 10027);
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 503 },
-    });
-    let (status, _) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    fault_next(&lab.mi, FaultKind::ServerError { status: 503 });
+    let (status, _) = lab.send_good(&token).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     lab.mi.faults().add(Fault {
         scope: FaultScope::Token {
@@ -475,42 +447,13 @@ async fn faults_answer_codes_server_errors_and_drops() {
         },
         kind: FaultKind::Drop,
     });
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(good_form(&token))
-        .finish();
-    let resp = lab
-        .mi
-        .router()
-        .oneshot(
-            Request::post("/v3/message/regid")
-                .header("authorization", &auth)
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
     assert!(
-        resp.into_body().collect().await.is_err(),
+        lab.send_good_is_cut_off(&token).await,
         "the body never completes"
     );
     lab.mi.reset();
     assert!(lab.mi.faults().list().is_empty());
     assert!(lab.mi.requests().is_empty());
-}
-
-/// The next display instruction on a device stream, within a deadline.
-async fn next_display(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> DisplayInstruction {
-    loop {
-        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("an instruction before the deadline")
-            .expect("stream open");
-        if let StreamItem::Display { instruction } = item {
-            return *instruction;
-        }
-    }
 }
 
 #[tokio::test]
@@ -586,11 +529,7 @@ async fn client_send_round_trip_over_loopback() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = lab.mi.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
+    let base = serve(lab.mi.router()).await;
     let http = reqwest::Client::new();
 
     let mut p = push(open_page(), Some(EXT));
@@ -640,10 +579,7 @@ async fn client_send_round_trip_over_loopback() {
         (e.code, e.vendor_code.as_str()),
         (Diagnosis::VendorAuthFailed, "21301")
     );
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    fault_next(&lab.mi, FaultKind::Drop);
     let e = lab.mi.send(&http, &base, &p).await.result.unwrap_err();
     assert_eq!(e.vendor_code, "transport");
     let e = lab
@@ -778,12 +714,12 @@ async fn thousands_of_extras_are_refused_with_65014_and_repeats_keep_the_last_va
 async fn an_unauthenticated_send_is_refused_before_its_body_is_read() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &lab.mi,
+        FaultKind::ErrorCode {
             code: "10027".into(),
         },
-    });
+    );
     let (_, v) = lab
         .post("/v3/message/regid", Some("key=wrong"), &good_form(&token))
         .await;
@@ -808,19 +744,14 @@ async fn changing_limits_keeps_todays_counts() {
         .set_limits(json!({"daily_quota": 2, "device_per_second": 1000}))
         .unwrap();
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
     for _ in 0..2 {
-        let (_, v) = lab
-            .post("/v3/message/regid", Some(&auth), &good_form(&token))
-            .await;
+        let (_, v) = lab.send_good(&token).await;
         assert_eq!(v["code"], 0);
     }
     lab.mi
         .set_limits(json!({"device_per_second": 999}))
         .unwrap();
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 200001, "the two sent today still count: {v}");
 }
 
@@ -840,34 +771,11 @@ fn send_request_with_the_default_title() {
 async fn injected_server_errors_and_drops_are_journaled() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 200 },
-    });
-    let (status, _) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    fault_next(&lab.mi, FaultKind::ServerError { status: 200 });
+    let (status, _) = lab.send_good(&token).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(good_form(&token))
-        .finish();
-    let resp = lab
-        .mi
-        .router()
-        .oneshot(
-            Request::post("/v3/message/regid")
-                .header("authorization", &auth)
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert!(resp.into_body().collect().await.is_err());
+    fault_next(&lab.mi, FaultKind::Drop);
+    assert!(lab.send_good_is_cut_off(&token).await);
     let logged: Vec<String> = lab
         .mi
         .requests()
