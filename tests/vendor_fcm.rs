@@ -28,8 +28,8 @@ use tower::ServiceExt;
 
 mod vendor_support;
 use vendor_support::{
-    add_device, auth_calls_of_concurrent_sends, fault_next, next_display, push_with, respond,
-    serve, services_on, START,
+    add_device, auth_calls_of_concurrent_sends, ext_cases, fault_next, next_display, push_with,
+    respond, serve, services_on, JSON_EXT, START,
 };
 
 const PROJECT: &str = "pushlab-demo";
@@ -37,7 +37,6 @@ const EMAIL: &str = "firebase-adminsdk-test@pushlab-demo.iam.gserviceaccount.com
 const KEY_ID: &str = "0123456789abcdef0123456789abcdef01234567";
 const PACKAGE: &str = "com.tencent.qcloud.tim.demo";
 const DEVICE: &str = "sim-pixel-1";
-const JSON_EXT: &str = r#"{"extKey":"ext content"}"#;
 
 /// A TEST-ONLY RSA key generated once per test run (never a real account).
 fn key() -> &'static RsaPrivateKey {
@@ -197,7 +196,7 @@ fn snapshot_send(push: &Push) -> Value {
 #[test]
 fn client_requests_for_open_app_and_open_page_with_and_without_ext() {
     for (name, click) in [("open_app", ClickAction::OpenApp), ("open_page", page())] {
-        for (ext_name, ext) in [("no_ext", None), ("json_ext", Some(JSON_EXT))] {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
             insta::assert_json_snapshot!(
                 format!("fcm_request_{name}_{ext_name}"),
                 snapshot_send(&push(click.clone(), ext))

@@ -26,15 +26,14 @@ use tower::ServiceExt;
 
 mod vendor_support;
 use vendor_support::{
-    add_device, auth_calls_of_concurrent_sends, dropped_as, fault_next, journaled, next_display,
-    open_url, push_with, redact_header, rejected_as, respond, serve, services,
+    add_device, auth_calls_of_concurrent_sends, click_events, dropped_as, ext_cases, fault_next,
+    journaled, next_display, open_chat_intent_uri, push_with, redact_header, rejected_as, respond,
+    serve, services, CHAT_INTENT_URI, JSON_EXT,
 };
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_ID: &str = "104612345";
 const SECRET: &str = "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2";
-const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
-const EXT: &str = r#"{"extKey":"ext content"}"#;
 
 fn certificate(click: ClickAction) -> Certificate {
     Certificate {
@@ -61,12 +60,6 @@ fn push(click: ClickAction, ext: Option<&str>) -> Push {
     )
 }
 
-fn open_page() -> ClickAction {
-    ClickAction::OpenPage {
-        page: PageTarget::IntentUri(INTENT_URI.into()),
-    }
-}
-
 fn snapshot_of(p: &Push) -> Value {
     let req =
         serde_json::to_value(build_send_request(p, "ACCESS_TOKEN").expect("request")).unwrap();
@@ -75,25 +68,19 @@ fn snapshot_of(p: &Push) -> Value {
 
 #[test]
 fn client_requests_for_each_click_event_with_and_without_ext() {
-    for (name, click) in [
-        ("open_app", ClickAction::OpenApp),
-        ("open_url", open_url()),
-        ("open_page", open_page()),
-    ] {
-        insta::assert_json_snapshot!(
-            format!("huawei_{name}_no_ext"),
-            snapshot_of(&push(click.clone(), None))
-        );
-        insta::assert_json_snapshot!(
-            format!("huawei_{name}_json_ext"),
-            snapshot_of(&push(click, Some(EXT)))
-        );
+    for (name, click) in click_events(open_chat_intent_uri()) {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
+            insta::assert_json_snapshot!(
+                format!("huawei_{name}_{ext_name}"),
+                snapshot_of(&push(click.clone(), ext))
+            );
+        }
     }
 }
 
 #[test]
 fn client_request_with_custom_desc_channel_override_and_classification() {
-    let mut p = push(ClickAction::OpenApp, Some(EXT));
+    let mut p = push(ClickAction::OpenApp, Some(JSON_EXT));
     p.title = "Denny".into();
     p.desc = "[Custom message] jump to denny".into();
     p.android.huawei_channel_id = Some("hw_im".into());
@@ -109,7 +96,10 @@ fn client_request_with_custom_desc_channel_override_and_classification() {
 
 #[test]
 fn ext_as_intent_param_puts_ext_keys_into_the_intent_uri() {
-    let mut p = push(open_page(), Some(r#"{"extKey":"ext content","n":1}"#));
+    let mut p = push(
+        open_chat_intent_uri(),
+        Some(r#"{"extKey":"ext content","n":1}"#),
+    );
     p.android.ext_as_huawei_intent_param = Some(1);
     let req = build_send_request(&p, "t").unwrap();
     let intent = req.body["message"]["android"]["notification"]["click_action"]["intent"]
@@ -316,7 +306,7 @@ fn message(token: &str) -> Value {
         "validate_only": false,
         "message": {
             "android": {
-                "data": EXT,
+                "data": JSON_EXT,
                 "notification": {
                     "title": "a new message",
                     "body": "hello",
@@ -741,7 +731,7 @@ async fn accepted_pushes_become_hms_display_instructions() {
     assert_eq!(i.notification.badge_class.as_deref(), Some("com.x.Main"));
     assert!(i.callbacks.is_empty());
     let ext = i.extras.iter().find(|e| e.key == "ext").unwrap();
-    assert_eq!(ext.value.as_str(), Some(EXT));
+    assert_eq!(ext.value.as_str(), Some(JSON_EXT));
     assert!(i
         .extras
         .iter()
@@ -751,12 +741,12 @@ async fn accepted_pushes_become_hms_display_instructions() {
     // Intent, action, URL.
     let mut m = message(&token);
     m["message"]["android"]["notification"]["click_action"] =
-        json!({"type": 1, "intent": INTENT_URI, "action": "ignored"});
+        json!({"type": 1, "intent": CHAT_INTENT_URI, "action": "ignored"});
     lab.send(APP_ID, Some(&bearer), m.to_string()).await;
     assert_eq!(
         next_display(&mut rx).await.click,
         ClickRoute::IntentUri {
-            uri: INTENT_URI.into()
+            uri: CHAT_INTENT_URI.into()
         }
     );
     m["message"]["android"]["notification"]["click_action"] =
@@ -793,7 +783,7 @@ async fn client_send_round_trip_over_loopback_with_token_refresh() {
     let base = serve(lab.hw.router()).await;
     let http = reqwest::Client::new();
 
-    let mut p = push(open_page(), Some(EXT));
+    let mut p = push(open_chat_intent_uri(), Some(JSON_EXT));
     p.token = token.clone();
     p.android.ext_as_huawei_intent_param = Some(1);
     let outcome = lab.hw.send(&http, &base, &p).await;

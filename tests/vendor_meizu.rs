@@ -21,8 +21,8 @@ use tower::ServiceExt;
 
 mod vendor_support;
 use vendor_support::{
-    add_device, fault_next, next_display, open_url, push_with, rejected_as, respond, serve,
-    services,
+    add_device, click_events, ext_cases, fault_next, next_display, open_url, push_with,
+    rejected_as, respond, serve, services, JSON_EXT,
 };
 
 const APP_ID: &str = "100001";
@@ -50,8 +50,6 @@ fn certificate(click: ClickAction) -> Certificate {
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
     push_with(certificate(click), TOKEN, "Denny", "hello from Denny", ext)
 }
-
-const JSON_EXT: &str = r#"{"extKey":"ext content"}"#;
 
 fn page() -> ClickAction {
     ClickAction::OpenPage {
@@ -154,13 +152,8 @@ fn snapshot_request(push: &Push) -> Value {
 
 #[test]
 fn client_requests_for_every_click_event_with_and_without_ext() {
-    let cases = [
-        ("open_app", ClickAction::OpenApp),
-        ("open_url", open_url()),
-        ("open_page", page()),
-    ];
-    for (name, click) in cases {
-        for (ext_name, ext) in [("no_ext", None), ("json_ext", Some(JSON_EXT))] {
+    for (name, click) in click_events(page()) {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
             insta::assert_json_snapshot!(
                 format!("meizu_request_{name}_{ext_name}"),
                 snapshot_request(&push(click.clone(), ext))

@@ -12,8 +12,8 @@ use tower::ServiceExt;
 
 mod vendor_support;
 use vendor_support::{
-    auth_calls_of_concurrent_sends, cn_device, fault_next, next_display, open_url, push_with,
-    register_device, rejected_as, respond, runtime, serve, services, START,
+    auth_calls_of_concurrent_sends, cn_device, ext_cases, fault_next, next_display, open_url,
+    push_with, register_device, rejected_as, respond, runtime, serve, services, START,
 };
 
 use pushlab::diagnosis::Diagnosis;
@@ -141,7 +141,7 @@ fn send_requests_for_each_click_event_with_and_without_ext() {
         ),
     ];
     for (name, click) in clicks {
-        for (ext_name, ext) in [("no_ext", None), ("json_ext", Some(JSON_EXT))] {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
             let req = oppo::build_send_request(&push(click.clone(), ext), "TOKEN");
             insta::assert_json_snapshot!(format!("oppo_send_{name}_{ext_name}"), view(&req));
         }
@@ -267,6 +267,16 @@ fn notification(extra: Value) -> Value {
     n
 }
 
+/// Sends a unicast of notification `n` to `target` with `token`.
+async fn send_unicast(
+    router: &axum::Router,
+    token: &str,
+    target: &str,
+    n: Value,
+) -> (StatusCode, Value) {
+    call(router, oppo::UNICAST_PATH, &[], unicast(token, target, n)).await
+}
+
 fn unicast(token: &str, target: &str, n: Value) -> Vec<u8> {
     let message = json!({"target_type": 2, "target_value": target, "notification": n}).to_string();
     form(&[("message", &message), ("auth_token", token)])
@@ -374,13 +384,7 @@ async fn unicast_accepts_the_token_as_form_field_or_header() {
     let (s, oppo, device_token) = setup();
     let router = oppo.router();
     let token = auth_token(&s, &router).await;
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device_token, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device_token, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "{v}");
     assert!(
         v["data"]["messageId"].is_string(),
@@ -638,22 +642,10 @@ async fn tokens_expire_after_24_hours() {
     let router = oppo.router();
     let token = auth_token(&s, &router).await;
     s.clock.advance(Duration::from_secs(23 * 3600));
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "still valid after 23 h: {v}");
     s.clock.advance(Duration::from_secs(3601));
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 11, "expired: {v}");
 }
 
@@ -666,13 +658,7 @@ async fn daily_quota_caps_marketing_messages_but_not_im_ones() {
     let token = auth_token(&s, &router).await;
     let mut codes = Vec::new();
     for _ in 0..3 {
-        let (_, v) = call(
-            &router,
-            oppo::UNICAST_PATH,
-            &[],
-            unicast(&token, &device, notification(json!({}))),
-        )
-        .await;
+        let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
         codes.push(v["code"].as_i64().expect("code"));
     }
     assert_eq!(codes, [0, 0, 33]);
@@ -691,13 +677,7 @@ async fn daily_quota_caps_marketing_messages_but_not_im_ones() {
     // The next China day starts a new count.
     s.clock.advance(Duration::from_secs(24 * 3600));
     let token = auth_token(&s, &router).await;
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "{v}");
     assert_eq!(oppo::diagnosis_for(33, ""), Diagnosis::VendorQuotaExceeded);
 }
@@ -710,11 +690,11 @@ async fn a_fast_burst_to_one_device_meets_frequency_control() {
     let mut accepted = 0;
     let mut limited = 0;
     for _ in 0..100 {
-        let (_, v) = call(
+        let (_, v) = send_unicast(
             &router,
-            oppo::UNICAST_PATH,
-            &[],
-            unicast(&token, &device, notification(json!({"category": "IM"}))),
+            &token,
+            &device,
+            notification(json!({"category": "IM"})),
         )
         .await;
         match v["code"].as_i64() {
@@ -730,13 +710,7 @@ async fn a_fast_burst_to_one_device_meets_frequency_control() {
     assert_eq!(oppo::diagnosis_for(13, ""), Diagnosis::VendorRateLimited);
     // The next second lets sends through again.
     s.clock.advance(Duration::from_secs(1));
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0);
 }
 
@@ -774,13 +748,7 @@ async fn injected_faults_answer_in_oppo_shape() {
     let router = oppo.router();
     let token = auth_token(&s, &router).await;
     fault_next(&oppo, FaultKind::ErrorCode { code: "-2".into() });
-    let (status, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (status, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(-2)));
     oppo.faults().add(Fault {
         scope: FaultScope::Token {
@@ -788,23 +756,11 @@ async fn injected_faults_answer_in_oppo_shape() {
         },
         kind: FaultKind::ServerError { status: 503 },
     });
-    let (status, _) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (status, _) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     oppo.faults().clear();
     fault_next(&oppo, FaultKind::Latency { millis: 1 });
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "latency only delays");
 }
 
@@ -863,9 +819,9 @@ async fn accepted_pushes_become_oppo_display_instructions() {
     assert!(i.extras.is_empty());
 
     // Action, and no channel: the device decides (not displayed on API 26+).
-    call(&router, oppo::UNICAST_PATH, &[], unicast(&token, &device, json!({
+    send_unicast(&router, &token, &device, json!({
         "title": "t", "content": "c", "click_action_type": 1, "click_action_activity": "android.intent.action.VIEW",
-    }))).await;
+    })).await;
     let i = next_display(&mut rx).await;
     assert_eq!(
         i.click,
@@ -1175,13 +1131,7 @@ async fn reset_forgets_tokens_logs_and_faults() {
     oppo.reset();
     assert!(oppo.requests().is_empty());
     assert!(oppo.faults().list().is_empty());
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 11, "tokens were forgotten");
 }
 
@@ -1219,7 +1169,7 @@ proptest! {
         let mut n = json!({"title": title, "content": content, "click_action_type": click, "style": style});
         if let Some(p) = params { n["action_parameters"] = json!(p); }
         if let Some(u) = url { n["click_action_url"] = json!(u); n["click_action_activity"] = json!(u); }
-        let (status, v) = rt.block_on(call(&router, oppo::UNICAST_PATH, &[], unicast(&token, &device, n)));
+        let (status, v) = rt.block_on(send_unicast(&router, &token, &device, n));
         prop_assert_eq!(status, StatusCode::OK);
         prop_assert!(v["code"].is_i64());
     }
@@ -1326,13 +1276,7 @@ async fn injected_server_errors_are_always_5xx_and_journaled() {
     let router = oppo.router();
     let token = auth_token(&s, &router).await;
     fault_next(&oppo, FaultKind::ServerError { status: 200 });
-    let (status, _) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (status, _) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(rejected_as(
         &s,

@@ -12,8 +12,8 @@ use tower::ServiceExt;
 
 mod vendor_support;
 use vendor_support::{
-    auth_calls_of_concurrent_sends, cn_device, fault_next, next_display, push_with,
-    register_device, rejected_as, runtime, serve, services, START,
+    auth_calls_of_concurrent_sends, cn_device, ext_cases, fault_next, next_display, open_url,
+    push_with, register_device, rejected_as, runtime, serve, services, START,
 };
 
 use pushlab::diagnosis::Diagnosis;
@@ -132,12 +132,7 @@ fn auth_request_is_signed_json() {
 fn send_requests_for_each_click_event_with_and_without_ext() {
     let clicks = [
         ("open_app", ClickAction::OpenApp),
-        (
-            "open_url",
-            ClickAction::OpenUrl {
-                url: "https://cloud.tencent.com/document/product/269".into(),
-            },
-        ),
+        ("open_url", open_url()),
         (
             "open_page",
             ClickAction::OpenPage {
@@ -146,7 +141,7 @@ fn send_requests_for_each_click_event_with_and_without_ext() {
         ),
     ];
     for (name, click) in clicks {
-        for (ext_name, ext) in [("no_ext", None), ("json_ext", Some(JSON_EXT))] {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
             let req = vivo::build_send_request(&push(click.clone(), ext), "TOKEN");
             insta::assert_json_snapshot!(format!("vivo_send_{name}_{ext_name}"), view(&req));
         }

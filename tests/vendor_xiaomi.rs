@@ -25,14 +25,12 @@ use tower::ServiceExt;
 
 mod vendor_support;
 use vendor_support::{
-    add_device, fault_next, journaled, next_display, open_url, push_with, redact_header, respond,
-    serve, services,
+    add_device, click_events, ext_cases, fault_next, journaled, next_display, open_chat_intent_uri,
+    push_with, redact_header, respond, serve, services, CHAT_INTENT_URI, JSON_EXT,
 };
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const SECRET: &str = "5CJ9kq1w2e3r4t5y6u7i8o==";
-const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
-const EXT: &str = r#"{"extKey":"ext content"}"#;
 
 fn certificate(click: ClickAction) -> Certificate {
     Certificate {
@@ -54,12 +52,6 @@ fn push(click: ClickAction, ext: Option<&str>) -> Push {
     push_with(certificate(click), "regid-1", "a new message", "hello", ext)
 }
 
-fn open_page() -> ClickAction {
-    ClickAction::OpenPage {
-        page: PageTarget::IntentUri(INTENT_URI.into()),
-    }
-}
-
 /// The request as a snapshot: the secret is replaced.
 fn snapshot_of(p: &Push) -> Value {
     let req = serde_json::to_value(build_send_request(p).expect("request")).unwrap();
@@ -68,25 +60,19 @@ fn snapshot_of(p: &Push) -> Value {
 
 #[test]
 fn client_requests_for_each_click_event_with_and_without_ext() {
-    for (name, click) in [
-        ("open_app", ClickAction::OpenApp),
-        ("open_url", open_url()),
-        ("open_page", open_page()),
-    ] {
-        insta::assert_json_snapshot!(
-            format!("xiaomi_{name}_no_ext"),
-            snapshot_of(&push(click.clone(), None))
-        );
-        insta::assert_json_snapshot!(
-            format!("xiaomi_{name}_json_ext"),
-            snapshot_of(&push(click, Some(EXT)))
-        );
+    for (name, click) in click_events(open_chat_intent_uri()) {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
+            insta::assert_json_snapshot!(
+                format!("xiaomi_{name}_{ext_name}"),
+                snapshot_of(&push(click.clone(), ext))
+            );
+        }
     }
 }
 
 #[test]
 fn client_request_with_custom_desc_and_channel_override() {
-    let mut p = push(ClickAction::OpenApp, Some(EXT));
+    let mut p = push(ClickAction::OpenApp, Some(JSON_EXT));
     p.title = "Denny".into();
     p.desc = "[Custom message] jump to denny".into();
     p.android.xiaomi_channel_id = Some("high_system".into());
@@ -201,7 +187,7 @@ fn good_form(token: &str) -> Vec<(&str, &str)> {
         ("title", "a new message"),
         ("description", "hello"),
         ("extra.notify_effect", "1"),
-        ("extra.ext", EXT),
+        ("extra.ext", JSON_EXT),
     ]
 }
 
@@ -249,84 +235,55 @@ async fn every_rejection_class_answers_mi_code_in_mi_shape() {
     ] {
         many_extras.push((k, "x"));
     }
-    let cases: Vec<(&str, Option<String>, Form, i64)> = vec![
-        ("no auth", None, good.clone(), 21301),
-        (
-            "upper-case Key",
-            Some(format!("Key={SECRET}")),
-            good.clone(),
-            21301,
-        ),
-        ("wrong secret", Some("key=nope".into()), good.clone(), 21301),
+    let unauthenticated = [
+        ("no auth", None),
+        ("upper-case Key", Some(format!("Key={SECRET}"))),
+        ("wrong secret", Some("key=nope".into())),
+    ]
+    .map(|(name, auth)| (name, auth, good.clone(), 21301));
+    // Every other case is authenticated with the app secret.
+    let authenticated: Vec<(&str, Form, i64)> = vec![
         (
             "missing package",
-            Some(auth.clone()),
             without(&good, "restricted_package_name"),
             10016,
         ),
         (
             "other package",
-            Some(auth.clone()),
             with(&good, "restricted_package_name", "com.other"),
             22022,
         ),
-        (
-            "missing regid",
-            Some(auth.clone()),
-            without(&good, "registration_id"),
-            10016,
-        ),
+        ("missing regid", without(&good, "registration_id"), 10016),
         (
             "unknown regid",
-            Some(auth.clone()),
             with(&good, "registration_id", "bm90LWEtcmVnaWQ="),
             20301,
         ),
-        (
-            "missing title",
-            Some(auth.clone()),
-            without(&good, "title"),
-            10016,
-        ),
-        (
-            "blank title",
-            Some(auth.clone()),
-            with(&good, "title", "   "),
-            10016,
-        ),
-        (
-            "title of 50",
-            Some(auth.clone()),
-            with(&good, "title", long_title),
-            10017,
-        ),
+        ("missing title", without(&good, "title"), 10016),
+        ("blank title", with(&good, "title", "   "), 10016),
+        ("title of 50", with(&good, "title", long_title), 10017),
         (
             "blank description",
-            Some(auth.clone()),
             with(&good, "description", " \t"),
             10016,
         ),
         (
             "description of 128",
-            Some(auth.clone()),
             with(&good, "description", long_desc),
             10017,
         ),
         (
             "bad notify_effect",
-            Some(auth.clone()),
             with(&good, "extra.notify_effect", "4"),
             10017,
         ),
         (
             "effect 2 without intent_uri",
-            Some(auth.clone()),
             with(&good, "extra.notify_effect", "2"),
             10016,
         ),
         (
             "effect 2 with a class_name but no intent_uri",
-            Some(auth.clone()),
             with(
                 &with(&good, "extra.notify_effect", "2"),
                 "extra.class_name",
@@ -336,24 +293,26 @@ async fn every_rejection_class_answers_mi_code_in_mi_shape() {
         ),
         (
             "effect 3 without web_uri",
-            Some(auth.clone()),
             with(&good, "extra.notify_effect", "3"),
             10016,
         ),
         (
             "notify_id not a number",
-            Some(auth.clone()),
             with(&good, "notify_id", "x"),
             10017,
         ),
-        ("11 custom extras", Some(auth.clone()), many_extras, 65014),
+        ("11 custom extras", many_extras, 65014),
         (
             "custom value of 1025",
-            Some(auth.clone()),
             with(&good, "extra.k", long_value),
             65015,
         ),
     ];
+    let cases = unauthenticated.into_iter().chain(
+        authenticated
+            .into_iter()
+            .map(|(name, form, code)| (name, Some(auth.clone()), form, code)),
+    );
     for (name, auth, form, code) in cases {
         let (status, v) = lab.post("/v3/message/regid", auth.as_deref(), &form).await;
         assert_eq!(status, StatusCode::OK, "{name}");
@@ -481,27 +440,27 @@ async fn accepted_push_becomes_mi_display_instructions() {
     assert!(cb.include_stopped_packages);
     let msg: Value = serde_json::from_str(cb.extras[0].value.as_str().unwrap()).unwrap();
     assert_eq!(cb.extras[0].key, "key_message");
-    assert_eq!(msg["extra"]["ext"], EXT);
+    assert_eq!(msg["extra"]["ext"], JSON_EXT);
     assert_eq!(msg["title"], "a new message");
 
     // Open in-app page: the intent URI with the MiPushMessage as key_message.
     let form = with(
         &with(&good_form(&token), "extra.notify_effect", "2"),
         "extra.intent_uri",
-        INTENT_URI,
+        CHAT_INTENT_URI,
     );
     lab.post("/v3/message/regid", Some(&auth), &form).await;
     let i = next_display(&mut rx).await;
     assert_eq!(
         i.click,
         ClickRoute::IntentUri {
-            uri: INTENT_URI.into()
+            uri: CHAT_INTENT_URI.into()
         }
     );
     assert!(i.callbacks.is_empty());
     let msg: Value = serde_json::from_str(i.extras[0].value.as_str().unwrap()).unwrap();
     assert_eq!(i.extras[0].key, "key_message");
-    assert_eq!(msg["extra"]["ext"], EXT);
+    assert_eq!(msg["extra"]["ext"], JSON_EXT);
 
     // Open URL.
     let form = with(
@@ -532,7 +491,7 @@ async fn client_send_round_trip_over_loopback() {
     let base = serve(lab.mi.router()).await;
     let http = reqwest::Client::new();
 
-    let mut p = push(open_page(), Some(EXT));
+    let mut p = push(open_chat_intent_uri(), Some(JSON_EXT));
     p.token = token.clone();
     let outcome = lab.mi.send(&http, &base, &p).await;
     let id = outcome.result.expect("accepted");
@@ -547,14 +506,14 @@ async fn client_send_round_trip_over_loopback() {
     assert_eq!(
         instruction.click,
         ClickRoute::IntentUri {
-            uri: INTENT_URI.into()
+            uri: CHAT_INTENT_URI.into()
         }
     );
     assert_eq!(
         instruction.notification.channel_id.as_deref(),
         Some("im_channel")
     );
-    assert_eq!(instruction.ext.as_deref(), Some(EXT));
+    assert_eq!(instruction.ext.as_deref(), Some(JSON_EXT));
     assert!(lab
         .services
         .journal

@@ -16,7 +16,9 @@ use pushlab::hub::gateway::protocol::{DeviceInfo, DisplayInstruction, StreamItem
 use pushlab::hub::gateway::{Gateway, Registration};
 use pushlab::hub::journal::{Event, Journal, MessageId};
 use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
-use pushlab::vendor::{AndroidInfo, Certificate, ClickAction, Push, Services, Vendor, VendorId};
+use pushlab::vendor::{
+    AndroidInfo, Certificate, ClickAction, PageTarget, Push, Services, Vendor, VendorId,
+};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -28,6 +30,14 @@ pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// The web page every "open URL" click event in these tests points at.
 pub const DOC_URL: &str = "https://cloud.tencent.com/document/product/269";
+
+/// The custom content most tests push: a JSON object, as the IM server's
+/// `ext` usually is.
+pub const JSON_EXT: &str = r#"{"extKey":"ext content"}"#;
+
+/// The TUIKit demo's chat page as an intent URI, as the IM console takes it
+/// for the "open page" click event.
+pub const CHAT_INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
 
 /// Services (clock, journal, gateway, empty app registry) on a virtual
 /// clock at [`START`].
@@ -96,6 +106,29 @@ pub fn open_url() -> ClickAction {
     ClickAction::OpenUrl {
         url: DOC_URL.into(),
     }
+}
+
+/// The "open page" click event to [`CHAT_INTENT_URI`].
+pub fn open_chat_intent_uri() -> ClickAction {
+    ClickAction::OpenPage {
+        page: PageTarget::IntentUri(CHAT_INTENT_URI.into()),
+    }
+}
+
+/// The three click events of the IM console, named as the request
+/// snapshots are: open the app, open [`DOC_URL`], open `page`.
+pub fn click_events(page: ClickAction) -> [(&'static str, ClickAction); 3] {
+    [
+        ("open_app", ClickAction::OpenApp),
+        ("open_url", open_url()),
+        ("open_page", page),
+    ]
+}
+
+/// A push without `ext` and with `json_ext`, named as the request
+/// snapshots are.
+pub fn ext_cases(json_ext: &str) -> [(&'static str, Option<&str>); 2] {
+    [("no_ext", None), ("json_ext", Some(json_ext))]
 }
 
 /// A push of message `msg-1` under `certificate` to `token`, with no
