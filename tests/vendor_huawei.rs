@@ -27,8 +27,8 @@ use tower::ServiceExt;
 mod vendor_support;
 use vendor_support::{
     add_device, auth_calls_of_concurrent_sends, click_events, dropped_as, ext_cases, fault_next,
-    journaled, next_display, open_chat_intent_uri, push_with, redact_header, rejected_as, respond,
-    serve, services, CHAT_INTENT_URI, JSON_EXT,
+    i64_with_extremes, journaled, next_display, open_chat_intent_uri, push_with, redact_header,
+    rejected_as, respond, serve, services, CHAT_INTENT_URI, JSON_EXT,
 };
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
@@ -978,7 +978,7 @@ async fn huawei_python_sdk_sends_through_the_simulator_unchanged() {
 /// Text for one form field: any i64 (edges included) or any string.
 fn any_field_text() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| n.to_string()),
+        i64_with_extremes().prop_map(|n| n.to_string()),
         Just(String::new()),
         ".{0,40}",
     ]

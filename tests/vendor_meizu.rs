@@ -21,8 +21,8 @@ use tower::ServiceExt;
 
 mod vendor_support;
 use vendor_support::{
-    add_device, click_events, ext_cases, fault_next, next_display, open_url, push_with,
-    rejected_as, respond, serve, services, JSON_EXT,
+    add_device, click_events, ext_cases, fault_next, i64_with_extremes, next_display, open_url,
+    push_with, rejected_as, respond, serve, services, JSON_EXT,
 };
 
 const APP_ID: &str = "100001";
@@ -82,6 +82,19 @@ fn signed(fields: &[(&str, &str)], secret: &str) -> String {
     let sign = meizu::sign(fields.iter().copied(), secret);
     form.push(("sign".into(), sign));
     serde_urlencoded::to_string(&form).unwrap()
+}
+
+/// A signed form sending `message_json` to the registered `TOKEN` as the
+/// app itself.
+fn signed_to_token(message_json: &str) -> String {
+    signed(
+        &[
+            ("appId", APP_ID),
+            ("pushIds", TOKEN),
+            ("messageJson", message_json),
+        ],
+        SECRET,
+    )
 }
 
 fn message_json(title: &str, content: &str, click: Value) -> String {
@@ -276,154 +289,62 @@ async fn endpoint_rejections_carry_meizu_codes() {
         },
         Case {
             name: "messageJson not JSON",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    ("messageJson", "{nope"),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token("{nope"),
             code: "1005",
         },
         Case {
             name: "missing title",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    ("messageJson", &message_json("", "c", json!({}))),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("", "c", json!({}))),
             code: "110004",
         },
         Case {
             name: "title over 32 chars",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json(&"标".repeat(33), "c", json!({})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json(&"标".repeat(33), "c", json!({}))),
             code: "1005",
         },
         Case {
             name: "content over 100 chars",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json("t", &"x".repeat(101), json!({})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("t", &"x".repeat(101), json!({}))),
             code: "1005",
         },
         Case {
             name: "title of wrong type",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &json!({"noticeBarInfo": {"title": 5, "content": "c"}}).to_string(),
-                    ),
-                ],
-                SECRET,
+            body: signed_to_token(
+                &json!({"noticeBarInfo": {"title": 5, "content": "c"}}).to_string(),
             ),
             code: "1005",
         },
         Case {
             name: "unknown clickType",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json("t", "c", json!({"clickType": 7})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("t", "c", json!({"clickType": 7}))),
             code: "1005",
         },
         Case {
             name: "open page without activity",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json("t", "c", json!({"clickType": 1})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("t", "c", json!({"clickType": 1}))),
             code: "110004",
         },
         Case {
             name: "open URI without url",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json("t", "c", json!({"clickType": 2})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("t", "c", json!({"clickType": 2}))),
             code: "110004",
         },
         Case {
             name: "open URI with a url that is not http(s)",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json(
-                            "t",
-                            "c",
-                            json!({"clickType": 2, "url": "javascript:alert(1)"}),
-                        ),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json(
+                "t",
+                "c",
+                json!({"clickType": 2, "url": "javascript:alert(1)"}),
+            )),
             code: "1005",
         },
         Case {
             name: "ext parameters not a JSON object",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json(
-                            "t",
-                            "c",
-                            json!({"clickType": 0, "parameters": "plain text"}),
-                        ),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json(
+                "t",
+                "c",
+                json!({"clickType": 0, "parameters": "plain text"}),
+            )),
             code: "1005",
         },
         Case {
@@ -758,7 +679,7 @@ proptest! {
         rt.block_on(async {
             let (_, m) = hub();
             for mj in [raw.clone(), message_json(&title, "c", json!({"clickType": click, "parameters": raw.clone()}))] {
-                let (status, v) = post(&m, signed(&[("appId", APP_ID), ("pushIds", TOKEN), ("messageJson", &mj)], SECRET)).await;
+                let (status, v) = post(&m, signed_to_token(&mj)).await;
                 prop_assert_eq!(status, StatusCode::OK);
                 prop_assert!(v["code"].is_string());
             }
@@ -781,9 +702,8 @@ fn any_field_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| json!(n)),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()]
-            .prop_map(|n| json!(n.to_string())),
+        i64_with_extremes().prop_map(|n| json!(n)),
+        i64_with_extremes().prop_map(|n| json!(n.to_string())),
         any::<f64>().prop_map(|n| json!(n)),
         "\\PC{0,30}".prop_map(Value::String),
     ];
@@ -822,7 +742,7 @@ proptest! {
                     if k != field { mj[block][k] = json!(v); }
                 }
             }
-            let (status, v) = post(&m, signed(&[("appId", APP_ID), ("pushIds", TOKEN), ("messageJson", &mj.to_string())], SECRET)).await;
+            let (status, v) = post(&m, signed_to_token(&mj.to_string())).await;
             prop_assert_eq!(status, StatusCode::OK);
             prop_assert!(v["code"].is_string(), "{}", v);
             Ok(())

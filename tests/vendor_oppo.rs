@@ -12,8 +12,9 @@ use tower::ServiceExt;
 
 mod vendor_support;
 use vendor_support::{
-    auth_calls_of_concurrent_sends, cn_device, ext_cases, fault_next, next_display, open_url,
-    push_with, register_device, rejected_as, respond, runtime, serve, services, START,
+    auth_calls_of_concurrent_sends, cn_device, ext_cases, fault_next, i64_with_extremes,
+    next_display, open_url, push_with, register_device, rejected_as, respond, runtime, serve,
+    services, START,
 };
 
 use pushlab::diagnosis::Diagnosis;
@@ -604,15 +605,11 @@ async fn unicast_rejections_carry_oppo_codes() {
     }
     // The ext rejection names action_parameters, which is how the client
     // tells it from other invalid arguments.
-    let (_, v) = call(
+    let (_, v) = send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({"action_parameters": "ext content"})),
-        ),
+        &token,
+        &device,
+        notification(json!({"action_parameters": "ext content"})),
     )
     .await;
     let message = v["message"].as_str().expect("message");
@@ -622,15 +619,11 @@ async fn unicast_rejections_carry_oppo_codes() {
     );
     assert_eq!(oppo::diagnosis_for(41, message), Diagnosis::OppoExtNotJson);
     // A long text fits in style 2.
-    let (_, v) = call(
+    let (_, v) = send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({"style": 2, "content": long})),
-        ),
+        &token,
+        &device,
+        notification(json!({"style": 2, "content": long})),
     )
     .await;
     assert_eq!(v["code"], 0, "{v}");
@@ -662,15 +655,11 @@ async fn daily_quota_caps_marketing_messages_but_not_im_ones() {
         codes.push(v["code"].as_i64().expect("code"));
     }
     assert_eq!(codes, [0, 0, 33]);
-    let (_, v) = call(
+    let (_, v) = send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({"category": "IM", "notify_level": 16})),
-        ),
+        &token,
+        &device,
+        notification(json!({"category": "IM", "notify_level": 16})),
     )
     .await;
     assert_eq!(v["code"], 0, "communication & service is not capped: {v}");
@@ -773,38 +762,30 @@ async fn accepted_pushes_become_oppo_display_instructions() {
     let params = json!({"action": "jump to denny", "n": 1}).to_string();
 
     // Activity by class: pairs become string extras of the activity.
-    call(
+    send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({
-                "click_action_type": 4,
-                "click_action_activity": "com.tencent.qcloud.tim.demo.chat.ChatActivity",
-                "action_parameters": params,
-            })),
-        ),
+        &token,
+        &device,
+        notification(json!({
+            "click_action_type": 4,
+            "click_action_activity": "com.tencent.qcloud.tim.demo.chat.ChatActivity",
+            "action_parameters": params,
+        })),
     )
     .await;
     let i = next_display(&mut rx).await;
     insta::assert_json_snapshot!("oppo_instruction_activity_with_ext", i, {".message_id" => "[id]", ".token" => "[token]"});
 
     // Web page: pairs appended as query parameters.
-    call(
+    send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({
-                "click_action_type": 2,
-                "click_action_url": "https://cloud.tencent.com/document/product/269?from=push",
-                "action_parameters": params,
-            })),
-        ),
+        &token,
+        &device,
+        notification(json!({
+            "click_action_type": 2,
+            "click_action_url": "https://cloud.tencent.com/document/product/269?from=push",
+            "action_parameters": params,
+        })),
     )
     .await;
     let i = next_display(&mut rx).await;
@@ -1191,7 +1172,7 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(Value::from),
+        i64_with_extremes().prop_map(Value::from),
         any::<f64>().prop_map(Value::from),
         ".{0,30}".prop_map(Value::from),
     ];
@@ -1213,7 +1194,7 @@ proptest! {
     fn auth_with_one_field_mutated_answers_in_oppo_shape(
         field in prop_oneof![Just("app_key"), Just("timestamp"), Just("sign")],
         value in prop_oneof![
-            prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| n.to_string()),
+            i64_with_extremes().prop_map(|n| n.to_string()),
             ".{0,40}",
         ],
     ) {

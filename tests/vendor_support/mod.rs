@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
 use pushlab::hub::clock::{Clock, Timestamp};
 use pushlab::hub::gateway::protocol::{DeviceInfo, DisplayInstruction, StreamItem};
@@ -266,4 +267,10 @@ pub async fn auth_calls_of_concurrent_sends(
         .iter()
         .filter(|r| is_auth(&r.path))
         .count()
+}
+
+/// Any i64, with `i64::MIN` and `i64::MAX` each drawn a third of the time:
+/// the inputs that overflow timestamp and size arithmetic.
+pub fn i64_with_extremes() -> impl Strategy<Value = i64> {
+    prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()]
 }
