@@ -29,7 +29,7 @@ use tower::ServiceExt;
 mod vendor_support;
 use vendor_support::{
     add_device, auth_calls_of_concurrent_sends, ext_cases, fault_next, next_display, push_with,
-    respond, serve, services_on, JSON_EXT, START,
+    respond, serve, services_on, with_default_title, JSON_EXT, START,
 };
 
 const PROJECT: &str = "pushlab-demo";
@@ -171,6 +171,11 @@ fn send_request(project: &str, bearer: Option<&str>, body: &str) -> Request<Body
         b = b.header("authorization", format!("Bearer {t}"));
     }
     b.body(Body::from(body.to_string())).unwrap()
+}
+
+/// Sends `body` to the project's send endpoint with access token `t`.
+async fn send_as(f: &Fcm, t: &str, body: &str) -> (StatusCode, Value) {
+    call(f, send_request(PROJECT, Some(t), body)).await
 }
 
 fn fcm_error_code(v: &Value) -> Option<&str> {
@@ -605,7 +610,7 @@ async fn data_values_must_be_strings() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token(), "data": {"ext": {"extKey": "ext content"}}}));
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let violations = v["error"]["details"]
         .as_array()
@@ -642,12 +647,9 @@ async fn access_tokens_expire_on_the_hub_clock() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token()}));
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::OK);
     s.clock.advance(Duration::from_secs(3600));
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(v["error"]["details"][1]["reason"], "ACCESS_TOKEN_EXPIRED");
     assert_eq!(
@@ -688,7 +690,7 @@ async fn validate_only_validates_without_delivering() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = json!({"message": {"token": token()}, "validate_only": true}).to_string();
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["name"], "projects/pushlab-demo/messages/fake_message_id");
     assert!(!s.journal.all().iter().any(|r| matches!(
@@ -702,7 +704,7 @@ async fn data_only_messages_are_accepted_but_show_nothing() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token(), "data": {"ext": JSON_EXT}}));
-    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, _) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::OK);
     let events: Vec<_> = s.journal.all().iter().map(|r| r.event.clone()).collect();
     assert!(events
@@ -721,7 +723,7 @@ async fn a_fast_burst_to_one_device_gets_quota_exceeded() {
     let body = body_for(json!({"token": token(), "notification": {"title": "t", "body": "b"}}));
     let mut statuses = Vec::new();
     for _ in 0..100 {
-        statuses.push(call(&f, send_request(PROJECT, Some(&t), &body)).await);
+        statuses.push(send_as(&f, &t, &body).await);
     }
     assert_eq!(
         statuses
@@ -743,10 +745,7 @@ async fn a_fast_burst_to_one_device_gets_quota_exceeded() {
     );
     // The next second the device may receive again.
     s.clock.advance(Duration::from_secs(1));
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -760,11 +759,8 @@ async fn project_quota_is_configurable() {
     f.set_limits(json!({"project_per_minute": 1})).unwrap();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token()}));
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::OK
-    );
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::OK);
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(fcm_error_code(&v), Some("QUOTA_EXCEEDED"));
 }
@@ -780,7 +776,7 @@ async fn injected_faults_answer_in_fcm_shape() {
             code: "UNAVAILABLE".into(),
         },
     );
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(fcm_error_code(&v), Some("UNAVAILABLE"));
     f.faults().add(Fault {
@@ -789,17 +785,14 @@ async fn injected_faults_answer_in_fcm_shape() {
         },
         kind: FaultKind::ServerError { status: 500 },
     });
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(fcm_error_code(&v), Some("INTERNAL"));
     f.reset();
     assert!(f.faults().list().is_empty());
     assert!(f.requests().is_empty());
     // Reset forgets issued tokens too.
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::UNAUTHORIZED);
 }
 
 // ---------------------------------------------------------------- round trip
@@ -1219,12 +1212,9 @@ async fn changing_limits_keeps_the_counts_of_the_current_window() {
     f.set_limits(json!({"project_per_minute": 1})).unwrap();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token()}));
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::OK);
     f.set_limits(json!({"device_per_second": 49})).unwrap();
-    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, _) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -1260,9 +1250,7 @@ async fn message_size_is_measured_without_the_target() {
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("fcm_send_default_title", snapshot_send(&p));
 }
 
@@ -1274,7 +1262,7 @@ async fn injected_server_errors_and_drops_are_journaled() {
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token(), "notification": {"title": "t", "body": "b"}}));
     fault_next(&f, FaultKind::ServerError { status: 418 });
-    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, _) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     fault_next(&f, FaultKind::Drop);
     let resp = f

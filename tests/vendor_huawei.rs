@@ -28,7 +28,7 @@ mod vendor_support;
 use vendor_support::{
     add_device, auth_calls_of_concurrent_sends, click_events, dropped_as, ext_cases, fault_next,
     i64_with_extremes, journaled, next_display, open_chat_intent_uri, push_with, redact_header,
-    rejected_as, respond, serve, services, CHAT_INTENT_URI, JSON_EXT,
+    rejected_as, respond, serve, services, with_default_title, CHAT_INTENT_URI, JSON_EXT,
 };
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
@@ -285,6 +285,17 @@ impl Lab {
         v["access_token"].as_str().unwrap().to_string()
     }
 
+    /// An `Authorization` value with a fresh access token of the app.
+    async fn bearer(&self) -> String {
+        format!("Bearer {}", self.access_token(APP_ID, SECRET).await)
+    }
+
+    /// Sends the well-formed [`message`] to `token` as the app.
+    async fn send_message(&self, bearer: &str, token: &str) -> (StatusCode, Value) {
+        self.send(APP_ID, Some(bearer), message(token).to_string())
+            .await
+    }
+
     async fn send(
         &self,
         app_id: &str,
@@ -380,10 +391,8 @@ async fn oauth_allows_1000_tokens_per_5_minutes() {
 async fn accepted_send_answers_string_success_code() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
-    let (status, v) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let bearer = lab.bearer().await;
+    let (status, v) = lab.send_message(&bearer, &token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["code"], "80000000");
     assert_eq!(v["msg"], "Success");
@@ -437,7 +446,7 @@ async fn auth_failures_answer_802_codes_with_401() {
 async fn validation_failures_answer_hms_codes() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let with = |path: &[&str], value: Value| {
         let mut m = message(&token);
         let mut cur = &mut m;
@@ -610,7 +619,7 @@ async fn validation_failures_answer_hms_codes() {
 async fn partially_invalid_tokens_answer_80100000() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let mut m = message(&token);
     m["message"]["token"] = json!([token, "bad"]);
     let (status, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
@@ -627,20 +636,16 @@ async fn partially_invalid_tokens_answer_80100000() {
 async fn a_fast_burst_to_one_device_meets_flow_control_503() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let mut answers = Vec::new();
     for _ in 0..100 {
-        let (status, v) = lab
-            .send(APP_ID, Some(&bearer), message(&token).to_string())
-            .await;
+        let (status, v) = lab.send_message(&bearer, &token).await;
         answers.push((status, v["code"].as_str().unwrap().to_string()));
     }
     assert_eq!(answers[0].1, "80000000");
     assert!(answers.contains(&(StatusCode::SERVICE_UNAVAILABLE, "503".to_string())));
     lab.services.clock.advance(Duration::from_secs(1));
-    let (_, v) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (_, v) = lab.send_message(&bearer, &token).await;
     assert_eq!(v["code"], "80000000");
 }
 
@@ -649,7 +654,7 @@ async fn marketing_messages_are_capped_at_two_per_device_per_day() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let mut m = message(&token);
     m["message"]["android"]["category"] = json!("MARKETING");
     for _ in 0..3 {
@@ -674,24 +679,20 @@ async fn marketing_messages_are_capped_at_two_per_device_per_day() {
 async fn faults_answer_codes_server_errors_and_drops() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     fault_next(
         &lab.hw,
         FaultKind::ErrorCode {
             code: "80300007".into(),
         },
     );
-    let (status, v) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (status, v) = lab.send_message(&bearer, &token).await;
     assert_eq!(
         (status, v["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("80300007"))
     );
     fault_next(&lab.hw, FaultKind::ServerError { status: 502 });
-    let (status, _) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (status, _) = lab.send_message(&bearer, &token).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     lab.hw.faults().add(Fault {
         scope: FaultScope::Token {
@@ -706,9 +707,7 @@ async fn faults_answer_codes_server_errors_and_drops() {
     lab.hw.reset();
     assert!(lab.hw.requests().is_empty() && lab.hw.faults().list().is_empty());
     // Issued tokens are forgotten too.
-    let (status, _) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (status, _) = lab.send_message(&bearer, &token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -717,7 +716,7 @@ async fn accepted_pushes_become_hms_display_instructions() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
 
     // Open app with data, channel and badge.
     let mut m = message(&token);
@@ -906,7 +905,7 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let lab = Lab::new();
-            let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+            let bearer = lab.bearer().await;
             for b in [body.clone(), json_body.to_string().into_bytes()] {
                 let (status, v) = lab.send(APP_ID, Some(&bearer), b.clone()).await;
                 prop_assert!(!status.is_server_error());
@@ -1039,7 +1038,7 @@ proptest! {
         rt.block_on(async {
             let lab = Lab::new();
             let token = lab.register("dev-1");
-            let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+            let bearer = lab.bearer().await;
             let mut body = message(&token);
             match place {
                 0 => body[field] = value,
@@ -1073,7 +1072,7 @@ async fn concurrent_cold_sends_share_one_oauth_call() {
 async fn changing_limits_keeps_todays_marketing_counts() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let mut m = message(&token);
     m["message"]["android"]["category"] = json!("MARKETING");
     for _ in 0..2 {
@@ -1093,7 +1092,7 @@ async fn changing_limits_keeps_todays_marketing_counts() {
 async fn faults_hit_authenticated_sends_and_are_journaled() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     fault_next(
         &lab.hw,
         FaultKind::ErrorCode {
@@ -1104,9 +1103,7 @@ async fn faults_hit_authenticated_sends_and_are_journaled() {
         .send(APP_ID, Some("Bearer forged"), message(&token).to_string())
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no fault before auth");
-    let (status, v) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (status, v) = lab.send_message(&bearer, &token).await;
     assert_eq!(
         (status, v["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("81234567"))
@@ -1114,9 +1111,7 @@ async fn faults_hit_authenticated_sends_and_are_journaled() {
     assert!(v["requestId"].is_string());
 
     fault_next(&lab.hw, FaultKind::ServerError { status: 404 });
-    let (status, _) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (status, _) = lab.send_message(&bearer, &token).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     let last = lab.hw.requests().pop().expect("logged");
     assert_eq!(last.vendor_code, "http_500");
@@ -1145,8 +1140,6 @@ async fn faults_hit_authenticated_sends_and_are_journaled() {
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("huawei_send_default_title", snapshot_of(&p));
 }

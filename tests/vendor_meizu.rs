@@ -22,7 +22,7 @@ use tower::ServiceExt;
 mod vendor_support;
 use vendor_support::{
     add_device, click_events, ext_cases, fault_next, i64_with_extremes, next_display, open_url,
-    push_with, rejected_as, respond, serve, services, JSON_EXT,
+    push_with, rejected_as, respond, serve, services, with_default_title, JSON_EXT,
 };
 
 const APP_ID: &str = "100001";
@@ -100,6 +100,14 @@ fn signed_to_token(message_json: &str) -> String {
 fn message_json(title: &str, content: &str, click: Value) -> String {
     json!({"noticeBarInfo": {"title": title, "content": content}, "clickTypeInfo": click})
         .to_string()
+}
+
+/// The client's form for a private message (`noticeMsgType` 1) opening
+/// the app, outside the daily cap on public messages.
+fn private_message_body() -> String {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.android.meizu_notice_msg_type = Some(1);
+    meizu::build_send_request(&p).unwrap().body
 }
 
 async fn post(m: &Meizu, body: String) -> (StatusCode, Value) {
@@ -421,9 +429,7 @@ async fn a_fast_burst_hits_meizu_frequency_control() {
     // per-device collapse is lifted to isolate the app-level rate.
     m.set_limits(json!({"collapse_per_device_per_minute": null}))
         .unwrap();
-    let mut p = push(ClickAction::OpenApp, None);
-    p.android.meizu_notice_msg_type = Some(1);
-    let body = meizu::build_send_request(&p).unwrap().body;
+    let body = private_message_body();
     let mut codes = Vec::new();
     for _ in 0..100 {
         let (_, v) = post(&m, body.clone()).await;
@@ -462,9 +468,7 @@ async fn public_messages_are_capped_per_device_per_day() {
 #[tokio::test]
 async fn more_than_five_messages_a_minute_to_one_device_are_collapsed() {
     let (s, m) = hub();
-    let mut p = push(ClickAction::OpenApp, None);
-    p.android.meizu_notice_msg_type = Some(1);
-    let body = meizu::build_send_request(&p).unwrap().body;
+    let body = private_message_body();
     for _ in 0..5 {
         assert_eq!(post(&m, body.clone()).await.1["value"], json!({}));
     }
@@ -480,9 +484,7 @@ async fn more_than_five_messages_a_minute_to_one_device_are_collapsed() {
 async fn app_daily_quota_answers_110019() {
     let (_, m) = hub();
     m.set_limits(json!({"app_daily": 1})).unwrap();
-    let mut p = push(ClickAction::OpenApp, None);
-    p.android.meizu_notice_msg_type = Some(1);
-    let body = meizu::build_send_request(&p).unwrap().body;
+    let body = private_message_body();
     assert_eq!(post(&m, body.clone()).await.1["code"], "200");
     assert_eq!(post(&m, body).await.1["code"], "110019");
 }
@@ -754,9 +756,7 @@ proptest! {
 async fn changing_limits_keeps_todays_counts() {
     let (_, m) = hub();
     m.set_limits(json!({"app_daily": 1})).unwrap();
-    let mut p = push(ClickAction::OpenApp, None);
-    p.android.meizu_notice_msg_type = Some(1);
-    let body = meizu::build_send_request(&p).unwrap().body;
+    let body = private_message_body();
     assert_eq!(post(&m, body.clone()).await.1["code"], "200");
     m.set_limits(json!({"app_requests_per_second": 1000}))
         .unwrap();
@@ -790,8 +790,6 @@ async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("meizu_send_default_title", snapshot_request(&p));
 }

@@ -13,7 +13,7 @@ use tower::ServiceExt;
 mod vendor_support;
 use vendor_support::{
     auth_calls_of_concurrent_sends, cn_device, ext_cases, fault_next, next_display, open_url,
-    push_with, register_device, rejected_as, runtime, serve, services, START,
+    push_with, register_device, rejected_as, runtime, serve, services, with_default_title, START,
 };
 
 use pushlab::diagnosis::Diagnosis;
@@ -1181,9 +1181,7 @@ async fn injected_server_errors_are_always_5xx_and_journaled() {
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!(
         "vivo_send_default_title",
         view(&vivo::build_send_request(&p, "TOKEN"))

@@ -26,7 +26,8 @@ use tower::ServiceExt;
 mod vendor_support;
 use vendor_support::{
     add_device, click_events, ext_cases, fault_next, journaled, next_display, open_chat_intent_uri,
-    push_with, redact_header, respond, serve, services, CHAT_INTENT_URI, JSON_EXT,
+    push_with, redact_header, respond, serve, services, with_default_title, CHAT_INTENT_URI,
+    JSON_EXT,
 };
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
@@ -717,9 +718,7 @@ async fn changing_limits_keeps_todays_counts() {
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("xiaomi_send_default_title", snapshot_of(&p));
 }
 

@@ -152,6 +152,14 @@ pub fn push_with(
     }
 }
 
+/// `p` as the IM server sends a message that has no title of its own: the
+/// default title, and "Hello" as the text.
+pub fn with_default_title(mut p: Push) -> Push {
+    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
+    p.desc = "Hello".into();
+    p
+}
+
 /// Replaces the value of header `name` in a serialized request (headers as
 /// `[name, value]` pairs) so that a snapshot holds no secret.
 pub fn redact_header(mut req: Value, name: &str, replacement: &str) -> Value {
