@@ -250,6 +250,15 @@ fn signed_auth(s: &Services, offset_ms: i64) -> Vec<u8> {
     form(&[("app_key", APP_KEY), ("timestamp", &ts), ("sign", &sign)])
 }
 
+/// What [`setup`] gives, then the vendor's router and a valid auth token:
+/// where most endpoint tests start.
+async fn authed() -> (Services, Oppo, String, axum::Router, String) {
+    let (s, oppo, device) = setup();
+    let router = oppo.router();
+    let token = auth_token(&s, &router).await;
+    (s, oppo, device, router, token)
+}
+
 async fn auth_token(s: &Services, router: &axum::Router) -> String {
     let (status, v) = call(router, oppo::AUTH_PATH, &[], signed_auth(s, 0)).await;
     assert_eq!(status, StatusCode::OK);
@@ -382,9 +391,7 @@ async fn auth_rejections_carry_oppo_codes() {
 
 #[tokio::test]
 async fn unicast_accepts_the_token_as_form_field_or_header() {
-    let (s, oppo, device_token) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, device_token, router, token) = authed().await;
     let (_, v) = send_unicast(&router, &token, &device_token, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "{v}");
     assert!(
@@ -405,9 +412,7 @@ async fn unicast_accepts_the_token_as_form_field_or_header() {
 
 #[tokio::test]
 async fn unicast_rejections_carry_oppo_codes() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, device, router, token) = authed().await;
     let long = "x".repeat(51);
     let cases: Vec<(&str, Vec<u8>, i64)> = vec![
         ("no auth_token", form(&[("message", "{}")]), 29),
@@ -631,9 +636,7 @@ async fn unicast_rejections_carry_oppo_codes() {
 
 #[tokio::test]
 async fn tokens_expire_after_24_hours() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     s.clock.advance(Duration::from_secs(23 * 3600));
     let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "still valid after 23 h: {v}");
@@ -673,9 +676,7 @@ async fn daily_quota_caps_marketing_messages_but_not_im_ones() {
 
 #[tokio::test]
 async fn a_fast_burst_to_one_device_meets_frequency_control() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     let mut accepted = 0;
     let mut limited = 0;
     for _ in 0..100 {
@@ -733,9 +734,7 @@ async fn app_qps_and_service_flow_control() {
 
 #[tokio::test]
 async fn injected_faults_answer_in_oppo_shape() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, oppo, device, router, token) = authed().await;
     fault_next(&oppo, FaultKind::ErrorCode { code: "-2".into() });
     let (status, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(-2)));
@@ -755,9 +754,7 @@ async fn injected_faults_answer_in_oppo_shape() {
 
 #[tokio::test]
 async fn accepted_pushes_become_oppo_display_instructions() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let params = json!({"action": "jump to denny", "n": 1}).to_string();
 
@@ -816,9 +813,7 @@ async fn accepted_pushes_become_oppo_display_instructions() {
 
 #[tokio::test]
 async fn broadcast_in_two_steps() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let (_, v) = call(
         &router,
@@ -881,9 +876,7 @@ async fn broadcast_in_two_steps() {
 
 #[tokio::test]
 async fn unicast_batch_reports_each_message() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let messages = json!([
         {"target_type": 2, "target_value": device, "notification": notification(json!({}))},
@@ -1102,9 +1095,7 @@ async fn client_maps_oppo_refusals_to_diagnoses() {
 
 #[tokio::test]
 async fn reset_forgets_tokens_logs_and_faults() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, oppo, device, router, token) = authed().await;
     oppo.faults().add(Fault {
         scope: FaultScope::Next { count: 5 },
         kind: FaultKind::Drop,
@@ -1144,9 +1135,7 @@ proptest! {
         url in proptest::option::of(".{0,40}"),
     ) {
         let rt = runtime();
-        let (s, oppo, device) = setup();
-        let router = oppo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, device, router, token) = rt.block_on(authed());
         let mut n = json!({"title": title, "content": content, "click_action_type": click, "style": style});
         if let Some(p) = params { n["action_parameters"] = json!(p); }
         if let Some(u) = url { n["click_action_url"] = json!(u); n["click_action_activity"] = json!(u); }
@@ -1158,9 +1147,7 @@ proptest! {
     #[test]
     fn arbitrary_json_messages_never_crash_unicast(message in "[\\[\\]{}\":,a-z0-9 ]{0,80}") {
         let rt = runtime();
-        let (s, oppo, _) = setup();
-        let router = oppo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, _, router, token) = rt.block_on(authed());
         let (status, v) = rt.block_on(call(&router, oppo::UNICAST_PATH, &[], form(&[("auth_token", &token), ("message", &message)])));
         prop_assert_eq!(status, StatusCode::OK);
         prop_assert!(v["code"].is_i64());
@@ -1225,9 +1212,7 @@ proptest! {
         value in arbitrary_json(),
     ) {
         let rt = runtime();
-        let (s, oppo, device) = setup();
-        let router = oppo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, device, router, token) = rt.block_on(authed());
         let mut message = json!({"target_type": 2, "target_value": device, "notification": notification(json!({}))});
         if in_notification { message["notification"][field] = value; } else { message[field] = value; }
         let body = form(&[("message", &message.to_string()), ("auth_token", &token)]);
@@ -1253,9 +1238,7 @@ async fn concurrent_cold_sends_share_one_auth_call() {
 /// journaled as the timeout the client reports.
 #[tokio::test]
 async fn injected_server_errors_are_always_5xx_and_journaled() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, oppo, device, router, token) = authed().await;
     fault_next(&oppo, FaultKind::ServerError { status: 200 });
     let (status, _) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);

@@ -253,6 +253,15 @@ fn signed_auth(s: &Services, offset_ms: i64) -> Value {
     json!({"appId": 10004, "appKey": APP_KEY, "timestamp": ts, "sign": vivo::auth_sign(APP_ID, APP_KEY, &ts.to_string(), APP_SECRET)})
 }
 
+/// What [`setup`] gives, then the vendor's router and a valid auth token:
+/// where most endpoint tests start.
+async fn authed() -> (Services, Vivo, String, axum::Router, String) {
+    let (s, vivo, reg) = setup();
+    let router = vivo.router();
+    let token = auth_token(&s, &router).await;
+    (s, vivo, reg, router, token)
+}
+
 async fn auth_token(s: &Services, router: &axum::Router) -> String {
     let (status, v) = call(router, vivo::AUTH_PATH, &[], signed_auth(s, 0)).await;
     assert_eq!(status, StatusCode::OK);
@@ -392,9 +401,7 @@ async fn auth_is_limited_to_ten_calls_per_second() {
 
 #[tokio::test]
 async fn send_accepts_a_valid_message() {
-    let (s, vivo, reg_id) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, reg_id, router, token) = authed().await;
     let v = send(
         &router,
         &token,
@@ -410,9 +417,7 @@ async fn send_accepts_a_valid_message() {
 
 #[tokio::test]
 async fn send_rejections_carry_vivo_codes() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, reg, router, token) = authed().await;
     let long = |n: usize| json!("字".repeat(n));
     let cases: Vec<(&str, Value, i64)> = vec![
         (
@@ -585,9 +590,7 @@ async fn send_rejections_carry_vivo_codes() {
 
 #[tokio::test]
 async fn tokens_expire_after_24_hours() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, reg, router, token) = authed().await;
     s.clock.advance(Duration::from_secs(24 * 3600));
     assert_eq!(
         send(&router, &token, message(&reg, json!({}))).await["result"],
@@ -624,9 +627,7 @@ async fn daily_quota_per_classification() {
 
 #[tokio::test]
 async fn a_fast_burst_to_one_device_meets_frequency_control() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, reg, router, token) = authed().await;
     let mut outcomes = (0, 0);
     for _ in 0..100 {
         match send(&router, &token, message(&reg, json!({"classification": 1}))).await["result"]
@@ -643,9 +644,7 @@ async fn a_fast_burst_to_one_device_meets_frequency_control() {
 
 #[tokio::test]
 async fn injected_faults_answer_in_vivo_shape() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, vivo, reg, router, token) = authed().await;
     fault_next(
         &vivo,
         FaultKind::ErrorCode {
@@ -673,9 +672,7 @@ async fn injected_faults_answer_in_vivo_shape() {
 
 #[tokio::test]
 async fn accepted_pushes_become_vivo_display_instructions() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, reg, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
 
     send(
@@ -736,9 +733,7 @@ async fn post(router: &axum::Router, path: &str, token: &str, body: Value) -> Va
 
 #[tokio::test]
 async fn group_push_saves_a_body_then_sends_it_to_a_list() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, vivo, reg, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let payload = json!({"appId": 10004, "notifyType": 4, "title": "Sale", "content": "Today only", "skipType": 1,
         "requestId": "p-1", "clientCustomMap": {"ext": JSON_EXT}});
@@ -813,9 +808,7 @@ async fn group_push_saves_a_body_then_sends_it_to_a_list() {
 
 #[tokio::test]
 async fn full_push_reaches_every_device_once_a_day() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, reg, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let body = json!({"appId": 10004, "notifyType": 1, "title": "Hi all", "content": "News", "skipType": 1, "requestId": "a-1"});
     assert_eq!(
@@ -1001,9 +994,7 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
 
 #[tokio::test]
 async fn reset_forgets_tokens_logs_and_faults() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, vivo, reg, router, token) = authed().await;
     vivo.faults().add(Fault {
         scope: FaultScope::Next { count: 3 },
         kind: FaultKind::Drop,
@@ -1057,9 +1048,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_crash_any_endpoint(body in proptest::collection::vec(any::<u8>(), 0..300), which in 0usize..5) {
         let rt = runtime();
-        let (s, vivo, _) = setup();
-        let router = vivo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, _, router, token) = rt.block_on(authed());
         let path = [vivo::AUTH_PATH, vivo::SEND_PATH, vivo::SAVE_LIST_PAYLOAD_PATH, vivo::PUSH_TO_LIST_PATH, vivo::ALL_PATH][which];
         let (status, bytes) = rt.block_on(call_raw(&router, path, &[("authToken", &token)], body));
         prop_assert_eq!(status, StatusCode::OK);
@@ -1070,9 +1059,7 @@ proptest! {
     #[test]
     fn arbitrary_json_never_crashes_send(fields in arbitrary_json()) {
         let rt = runtime();
-        let (s, vivo, reg) = setup();
-        let router = vivo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, reg, router, token) = rt.block_on(authed());
         let body = match fields {
             Value::Object(extra) => {
                 let mut m = message(&reg, json!({}));
@@ -1131,9 +1118,7 @@ proptest! {
         value in mutated_field(),
     ) {
         let rt = runtime();
-        let (s, vivo, reg) = setup();
-        let router = vivo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, reg, router, token) = rt.block_on(authed());
         let mut body = message(&reg, json!({}));
         body[field] = value;
         let (status, v) = rt.block_on(call(&router, vivo::SEND_PATH, &[("authToken", &token)], body));
@@ -1158,9 +1143,7 @@ async fn concurrent_cold_sends_share_one_auth_call() {
 /// journaled as the timeout the client reports.
 #[tokio::test]
 async fn injected_server_errors_are_always_5xx_and_journaled() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, vivo, reg, router, token) = authed().await;
     fault_next(&vivo, FaultKind::ServerError { status: 302 });
     let (status, _) = call(
         &router,
