@@ -46,7 +46,8 @@ pub fn services() -> Services {
     services_on(Clock::virtual_at(START))
 }
 
-/// Services on the given clock, for tests that need to move time themselves.
+/// Services on the given clock, for tests that need a clock of their own
+/// (a third-party SDK that signs on the wall clock).
 pub fn services_on(clock: Clock) -> Services {
     let journal = Journal::new(clock.clone());
     Services::new(
