@@ -7,6 +7,8 @@
 use pushlab::diagnosis::Diagnosis;
 use pushlab::vendor::{fcm, huawei, meizu, xiaomi, Rejection};
 
+mod vendor_support;
+
 fn diagnosis(r: Result<String, Rejection>) -> (Diagnosis, String) {
     let e = r.expect_err("a refusal");
     (e.code, e.vendor_code)
@@ -60,13 +62,12 @@ fn only_real_flow_control_is_rate_limited() {
 }
 
 mod transport {
+    use super::vendor_support::services;
     use super::*;
-    use pushlab::hub::clock::{Clock, Timestamp};
-    use pushlab::hub::gateway::Gateway;
-    use pushlab::hub::journal::{Journal, MessageId};
-    use pushlab::vendor::common::AppRegistry;
+    use pushlab::hub::clock::Timestamp;
+    use pushlab::hub::journal::MessageId;
     use pushlab::vendor::{
-        oppo, vivo, AndroidInfo, Certificate, ClickAction, Credentials, Push, Services, VendorId,
+        oppo, vivo, AndroidInfo, Certificate, ClickAction, Credentials, Push, VendorId,
     };
 
     fn push(credentials: Credentials) -> Push {
@@ -99,14 +100,7 @@ mod transport {
 
     #[tokio::test]
     async fn an_unanswered_request_is_a_delivery_timeout_in_every_client() {
-        let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
-        let journal = Journal::new(clock.clone());
-        let services = Services::new(
-            clock,
-            journal.clone(),
-            Gateway::new(journal),
-            AppRegistry::default(),
-        );
+        let services = services();
         let (a, k, s) = ("1", "key", "secret");
         let pushes = [
             push(Credentials::Xiaomi(xiaomi::Credentials {

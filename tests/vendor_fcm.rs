@@ -12,28 +12,31 @@ use http_body_util::BodyExt;
 use proptest::prelude::*;
 use pushlab::hub::clock::{Clock, Timestamp};
 use pushlab::hub::gateway::protocol::{
-    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster, StreamItem,
+    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster,
 };
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::hub::gateway::Registration;
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::fcm::{self, Claims, Fcm, ServiceAccount};
 use pushlab::vendor::{
-    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
-    VendorId,
+    Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
 };
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+mod vendor_support;
+use vendor_support::{
+    add_device, auth_calls_of_concurrent_sends, ext_cases, fault_next, next_display, push_with,
+    respond, serve, services_on, with_default_title, JSON_EXT, START,
+};
+
 const PROJECT: &str = "pushlab-demo";
 const EMAIL: &str = "firebase-adminsdk-test@pushlab-demo.iam.gserviceaccount.com";
 const KEY_ID: &str = "0123456789abcdef0123456789abcdef01234567";
 const PACKAGE: &str = "com.tencent.qcloud.tim.demo";
 const DEVICE: &str = "sim-pixel-1";
-const JSON_EXT: &str = r#"{"extKey":"ext content"}"#;
-const START: Timestamp = Timestamp(1_795_314_600_000);
 
 /// A TEST-ONLY RSA key generated once per test run (never a real account).
 fn key() -> &'static RsaPrivateKey {
@@ -91,15 +94,13 @@ fn unknown_token() -> String {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: token().into(),
-        title: "Denny".into(),
-        desc: "hello from Denny".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(
+        certificate(click),
+        token(),
+        "Denny",
+        "hello from Denny",
+        ext,
+    )
 }
 
 fn page() -> ClickAction {
@@ -113,33 +114,22 @@ fn hub() -> (Services, Fcm) {
 }
 
 fn hub_on(clock: Clock) -> (Services, Fcm) {
-    let journal = Journal::new(clock.clone());
-    let s = Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    );
+    let s = services_on(clock);
     s.apps.upsert(&certificate(ClickAction::OpenApp));
-    s.gateway.add_registration(Registration {
-        device: DEVICE.into(),
-        vendor: VendorId::Fcm,
-        package: PACKAGE.into(),
-        token: token().into(),
-        device_info: DeviceInfo::default(),
-    });
+    add_device(
+        &s,
+        VendorId::Fcm,
+        DEVICE,
+        PACKAGE,
+        token(),
+        DeviceInfo::default(),
+    );
     let f = Fcm::new(s.clone());
     (s, f)
 }
 
 async fn call(f: &Fcm, req: Request<Body>) -> (StatusCode, Value) {
-    let resp = f.router().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    respond(&f.router(), req).await
 }
 
 fn form_request(body: String) -> Request<Body> {
@@ -183,6 +173,11 @@ fn send_request(project: &str, bearer: Option<&str>, body: &str) -> Request<Body
     b.body(Body::from(body.to_string())).unwrap()
 }
 
+/// Sends `body` to the project's send endpoint with access token `t`.
+async fn send_as(f: &Fcm, t: &str, body: &str) -> (StatusCode, Value) {
+    call(f, send_request(PROJECT, Some(t), body)).await
+}
+
 fn fcm_error_code(v: &Value) -> Option<&str> {
     v["error"]["details"].as_array()?.iter().find_map(|d| {
         (d["@type"] == "type.googleapis.com/google.firebase.fcm.v1.FcmError")
@@ -206,7 +201,7 @@ fn snapshot_send(push: &Push) -> Value {
 #[test]
 fn client_requests_for_open_app_and_open_page_with_and_without_ext() {
     for (name, click) in [("open_app", ClickAction::OpenApp), ("open_page", page())] {
-        for (ext_name, ext) in [("no_ext", None), ("json_ext", Some(JSON_EXT))] {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
             insta::assert_json_snapshot!(
                 format!("fcm_request_{name}_{ext_name}"),
                 snapshot_send(&push(click.clone(), ext))
@@ -615,7 +610,7 @@ async fn data_values_must_be_strings() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token(), "data": {"ext": {"extKey": "ext content"}}}));
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let violations = v["error"]["details"]
         .as_array()
@@ -652,12 +647,9 @@ async fn access_tokens_expire_on_the_hub_clock() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token()}));
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::OK);
     s.clock.advance(Duration::from_secs(3600));
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(v["error"]["details"][1]["reason"], "ACCESS_TOKEN_EXPIRED");
     assert_eq!(
@@ -698,7 +690,7 @@ async fn validate_only_validates_without_delivering() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = json!({"message": {"token": token()}, "validate_only": true}).to_string();
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["name"], "projects/pushlab-demo/messages/fake_message_id");
     assert!(!s.journal.all().iter().any(|r| matches!(
@@ -712,7 +704,7 @@ async fn data_only_messages_are_accepted_but_show_nothing() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token(), "data": {"ext": JSON_EXT}}));
-    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, _) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::OK);
     let events: Vec<_> = s.journal.all().iter().map(|r| r.event.clone()).collect();
     assert!(events
@@ -731,7 +723,7 @@ async fn a_fast_burst_to_one_device_gets_quota_exceeded() {
     let body = body_for(json!({"token": token(), "notification": {"title": "t", "body": "b"}}));
     let mut statuses = Vec::new();
     for _ in 0..100 {
-        statuses.push(call(&f, send_request(PROJECT, Some(&t), &body)).await);
+        statuses.push(send_as(&f, &t, &body).await);
     }
     assert_eq!(
         statuses
@@ -753,10 +745,7 @@ async fn a_fast_burst_to_one_device_gets_quota_exceeded() {
     );
     // The next second the device may receive again.
     s.clock.advance(Duration::from_secs(1));
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -770,11 +759,8 @@ async fn project_quota_is_configurable() {
     f.set_limits(json!({"project_per_minute": 1})).unwrap();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token()}));
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::OK
-    );
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::OK);
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(fcm_error_code(&v), Some("QUOTA_EXCEEDED"));
 }
@@ -784,13 +770,13 @@ async fn injected_faults_answer_in_fcm_shape() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token()}));
-    f.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &f,
+        FaultKind::ErrorCode {
             code: "UNAVAILABLE".into(),
         },
-    });
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    );
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(fcm_error_code(&v), Some("UNAVAILABLE"));
     f.faults().add(Fault {
@@ -799,47 +785,22 @@ async fn injected_faults_answer_in_fcm_shape() {
         },
         kind: FaultKind::ServerError { status: 500 },
     });
-    let (status, v) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, v) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(fcm_error_code(&v), Some("INTERNAL"));
     f.reset();
     assert!(f.faults().list().is_empty());
     assert!(f.requests().is_empty());
     // Reset forgets issued tokens too.
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::UNAUTHORIZED);
 }
 
 // ---------------------------------------------------------------- round trip
 
-async fn serve(f: &Fcm) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = f.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
-}
-
-async fn next_instruction(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> pushlab::hub::gateway::protocol::DisplayInstruction {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                return *instruction;
-            }
-        }
-    })
-    .await
-    .expect("instruction on the stream")
-}
-
 #[tokio::test]
 async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
     let (s, f) = hub();
-    let base = serve(&f).await;
+    let base = serve(f.router()).await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let http = reqwest::Client::new();
     let outcome = f.send(&http, &base, &push(page(), Some(JSON_EXT))).await;
@@ -850,7 +811,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
         format!("{base}/v1/projects/pushlab-demo/messages:send")
     );
 
-    let instruction = next_instruction(&mut rx).await;
+    let instruction = next_display(&mut rx).await;
     assert_eq!(instruction.poster, Poster::AppSdk);
     assert_eq!(
         instruction.click,
@@ -883,7 +844,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
     let mut p = push(ClickAction::OpenApp, None);
     p.android.google_channel_id = Some("orders".into());
     f.send(&http, &base, &p).await.result.expect("accepted");
-    let instruction = next_instruction(&mut rx).await;
+    let instruction = next_display(&mut rx).await;
     assert_eq!(instruction.click, ClickRoute::Launcher);
     assert_eq!(
         instruction.notification.channel_id.as_deref(),
@@ -910,7 +871,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
 #[tokio::test]
 async fn client_maps_unknown_tokens_auth_failures_and_transport_errors() {
     let (s, f) = hub();
-    let base = serve(&f).await;
+    let base = serve(f.router()).await;
     let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
     p.token = unknown_token();
@@ -1064,7 +1025,7 @@ async fn firebase_admin_python_sdk_talks_to_the_simulator() {
     );
     // google-auth signs its assertion on the wall clock.
     let (s, f) = hub_on(Clock::virtual_now());
-    let base = serve(&f).await;
+    let base = serve(f.router()).await;
     let dir = tempfile::tempdir().unwrap();
     let sa_path = dir.path().join("service-account.json");
     std::fs::write(
@@ -1139,7 +1100,7 @@ async fn firebase_admin_python_sdk_talks_to_the_simulator() {
     assert_eq!(results["oversize"]["invalid_argument"], true);
 
     // The SDK's send reached the device with its data as extras.
-    let instruction = next_instruction(&mut rx).await;
+    let instruction = next_display(&mut rx).await;
     assert_eq!(string_extras(&instruction.extras)["ext"], JSON_EXT);
     assert_eq!(
         instruction.notification.channel_id.as_deref(),
@@ -1239,18 +1200,9 @@ proptest! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cold_sends_share_one_token_request() {
     let (_, f) = hub();
-    let base = serve(&f).await;
-    let http = reqwest::Client::new();
     let p = push(ClickAction::OpenApp, None);
-    let outcomes = futures::future::join_all((0..40).map(|_| f.send(&http, &base, &p))).await;
-    for o in &outcomes {
-        assert!(o.result.is_ok(), "{:?}", o.result);
-    }
-    let token_calls = f
-        .requests()
-        .iter()
-        .filter(|r| r.path == fcm::TOKEN_PATH)
-        .count();
+    let token_calls =
+        auth_calls_of_concurrent_sends(&f, &p, 40, |path| path == fcm::TOKEN_PATH).await;
     assert_eq!(token_calls, 1);
 }
 
@@ -1260,12 +1212,9 @@ async fn changing_limits_keeps_the_counts_of_the_current_window() {
     f.set_limits(json!({"project_per_minute": 1})).unwrap();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token()}));
-    assert_eq!(
-        call(&f, send_request(PROJECT, Some(&t), &body)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(send_as(&f, &t, &body).await.0, StatusCode::OK);
     f.set_limits(json!({"device_per_second": 49})).unwrap();
-    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    let (status, _) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -1301,9 +1250,7 @@ async fn message_size_is_measured_without_the_target() {
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("fcm_send_default_title", snapshot_send(&p));
 }
 
@@ -1314,16 +1261,10 @@ async fn injected_server_errors_and_drops_are_journaled() {
     let (s, f) = hub();
     let t = access_token(&f, &s).await;
     let body = body_for(json!({"token": token(), "notification": {"title": "t", "body": "b"}}));
-    f.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 418 },
-    });
-    let (status, _) = call(&f, send_request(PROJECT, Some(&t), &body)).await;
+    fault_next(&f, FaultKind::ServerError { status: 418 });
+    let (status, _) = send_as(&f, &t, &body).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    f.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    fault_next(&f, FaultKind::Drop);
     let resp = f
         .router()
         .oneshot(send_request(PROJECT, Some(&t), &body))

@@ -10,39 +10,30 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{
-    ClickRoute, DeviceInfo, DisplayInstruction, Poster, Requirement, StreamItem,
-};
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::hub::clock::Timestamp;
+use pushlab::hub::gateway::protocol::{ClickRoute, DeviceInfo, Poster, Requirement, StreamItem};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::huawei::{
     self, add_intent_extras, build_send_request, build_token_request, Huawei,
 };
 use pushlab::vendor::{
-    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
-    VendorId, MESSAGE_ID_HEADER,
+    Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
+    MESSAGE_ID_HEADER,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+mod vendor_support;
+use vendor_support::{
+    add_device, auth_calls_of_concurrent_sends, click_events, dropped_as, ext_cases, fault_next,
+    i64_with_extremes, journaled, next_display, open_chat_intent_uri, push_with, redact_header,
+    rejected_as, respond, serve, services, with_default_title, CHAT_INTENT_URI, JSON_EXT,
+};
+
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_ID: &str = "104612345";
 const SECRET: &str = "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2";
-const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
-const EXT: &str = r#"{"extKey":"ext content"}"#;
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn certificate(click: ClickAction) -> Certificate {
     Certificate {
@@ -60,61 +51,36 @@ fn certificate(click: ClickAction) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: "0hms-token".into(),
-        title: "a new message".into(),
-        desc: "hello".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
-}
-
-fn open_page() -> ClickAction {
-    ClickAction::OpenPage {
-        page: PageTarget::IntentUri(INTENT_URI.into()),
-    }
-}
-
-fn open_url() -> ClickAction {
-    ClickAction::OpenUrl {
-        url: "https://cloud.tencent.com/document/product/269".into(),
-    }
+    push_with(
+        certificate(click),
+        "0hms-token",
+        "a new message",
+        "hello",
+        ext,
+    )
 }
 
 fn snapshot_of(p: &Push) -> Value {
-    let mut req =
+    let req =
         serde_json::to_value(build_send_request(p, "ACCESS_TOKEN").expect("request")).unwrap();
-    for h in req["headers"].as_array_mut().unwrap() {
-        if h[0] == "Authorization" {
-            h[1] = json!("Bearer [access_token]");
-        }
-    }
-    req
+    redact_header(req, "Authorization", "Bearer [access_token]")
 }
 
 #[test]
 fn client_requests_for_each_click_event_with_and_without_ext() {
-    for (name, click) in [
-        ("open_app", ClickAction::OpenApp),
-        ("open_url", open_url()),
-        ("open_page", open_page()),
-    ] {
-        insta::assert_json_snapshot!(
-            format!("huawei_{name}_no_ext"),
-            snapshot_of(&push(click.clone(), None))
-        );
-        insta::assert_json_snapshot!(
-            format!("huawei_{name}_json_ext"),
-            snapshot_of(&push(click, Some(EXT)))
-        );
+    for (name, click) in click_events(open_chat_intent_uri()) {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
+            insta::assert_json_snapshot!(
+                format!("huawei_{name}_{ext_name}"),
+                snapshot_of(&push(click.clone(), ext))
+            );
+        }
     }
 }
 
 #[test]
 fn client_request_with_custom_desc_channel_override_and_classification() {
-    let mut p = push(ClickAction::OpenApp, Some(EXT));
+    let mut p = push(ClickAction::OpenApp, Some(JSON_EXT));
     p.title = "Denny".into();
     p.desc = "[Custom message] jump to denny".into();
     p.android.huawei_channel_id = Some("hw_im".into());
@@ -130,7 +96,10 @@ fn client_request_with_custom_desc_channel_override_and_classification() {
 
 #[test]
 fn ext_as_intent_param_puts_ext_keys_into_the_intent_uri() {
-    let mut p = push(open_page(), Some(r#"{"extKey":"ext content","n":1}"#));
+    let mut p = push(
+        open_chat_intent_uri(),
+        Some(r#"{"extKey":"ext content","n":1}"#),
+    );
     p.android.ext_as_huawei_intent_param = Some(1);
     let req = build_send_request(&p, "t").unwrap();
     let intent = req.body["message"]["android"]["notification"]["click_action"]["intent"]
@@ -263,24 +232,36 @@ impl Lab {
             ..DeviceInfo::default()
         };
         let token = self.hw.register(&info, PACKAGE).unwrap();
-        self.services.gateway.add_registration(Registration {
-            device: device.into(),
-            vendor: VendorId::Huawei,
-            package: PACKAGE.into(),
-            token: token.clone(),
-            device_info: info,
-        });
+        add_device(
+            &self.services,
+            VendorId::Huawei,
+            device,
+            PACKAGE,
+            &token,
+            info,
+        );
         token
     }
 
     async fn call(&self, req: Request<Body>) -> (StatusCode, Value) {
-        let resp = self.hw.router().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        respond(&self.hw.router(), req).await
+    }
+
+    /// Whether the answer to a send of `body` with `bearer` is cut off: its
+    /// body never completes (the connection is dropped).
+    async fn send_is_cut_off(&self, bearer: &str, body: String) -> bool {
+        let resp = self
+            .hw
+            .router()
+            .oneshot(
+                Request::post(format!("/v1/{APP_ID}/messages:send"))
+                    .header("authorization", bearer)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        resp.into_body().collect().await.is_err()
     }
 
     async fn token_for(&self, path: &str, form: &str) -> (StatusCode, Value) {
@@ -304,6 +285,17 @@ impl Lab {
         v["access_token"].as_str().unwrap().to_string()
     }
 
+    /// An `Authorization` value with a fresh access token of the app.
+    async fn bearer(&self) -> String {
+        format!("Bearer {}", self.access_token(APP_ID, SECRET).await)
+    }
+
+    /// Sends the well-formed [`message`] to `token` as the app.
+    async fn send_message(&self, bearer: &str, token: &str) -> (StatusCode, Value) {
+        self.send(APP_ID, Some(bearer), message(token).to_string())
+            .await
+    }
+
     async fn send(
         &self,
         app_id: &str,
@@ -325,7 +317,7 @@ fn message(token: &str) -> Value {
         "validate_only": false,
         "message": {
             "android": {
-                "data": EXT,
+                "data": JSON_EXT,
                 "notification": {
                     "title": "a new message",
                     "body": "hello",
@@ -399,10 +391,8 @@ async fn oauth_allows_1000_tokens_per_5_minutes() {
 async fn accepted_send_answers_string_success_code() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
-    let (status, v) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let bearer = lab.bearer().await;
+    let (status, v) = lab.send_message(&bearer, &token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["code"], "80000000");
     assert_eq!(v["msg"], "Success");
@@ -456,7 +446,7 @@ async fn auth_failures_answer_802_codes_with_401() {
 async fn validation_failures_answer_hms_codes() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let with = |path: &[&str], value: Value| {
         let mut m = message(&token);
         let mut cur = &mut m;
@@ -619,8 +609,8 @@ async fn validation_failures_answer_hms_codes() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}");
         assert!(v["requestId"].is_string());
     }
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
+    assert!(journaled(&lab.services, |e| matches!(
+        e,
         Event::EndpointRejected { vendor_code, code: Diagnosis::VendorTokenInvalid, .. } if vendor_code == "80300007"
     )));
 }
@@ -629,7 +619,7 @@ async fn validation_failures_answer_hms_codes() {
 async fn partially_invalid_tokens_answer_80100000() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let mut m = message(&token);
     m["message"]["token"] = json!([token, "bad"]);
     let (status, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
@@ -646,20 +636,16 @@ async fn partially_invalid_tokens_answer_80100000() {
 async fn a_fast_burst_to_one_device_meets_flow_control_503() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let mut answers = Vec::new();
     for _ in 0..100 {
-        let (status, v) = lab
-            .send(APP_ID, Some(&bearer), message(&token).to_string())
-            .await;
+        let (status, v) = lab.send_message(&bearer, &token).await;
         answers.push((status, v["code"].as_str().unwrap().to_string()));
     }
     assert_eq!(answers[0].1, "80000000");
     assert!(answers.contains(&(StatusCode::SERVICE_UNAVAILABLE, "503".to_string())));
     lab.services.clock.advance(Duration::from_secs(1));
-    let (_, v) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (_, v) = lab.send_message(&bearer, &token).await;
     assert_eq!(v["code"], "80000000");
 }
 
@@ -668,7 +654,7 @@ async fn marketing_messages_are_capped_at_two_per_device_per_day() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let mut m = message(&token);
     m["message"]["android"]["category"] = json!("MARKETING");
     for _ in 0..3 {
@@ -686,40 +672,27 @@ async fn marketing_messages_are_capped_at_two_per_device_per_day() {
     })
     .await
     .is_err());
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::InstructionDropped {
-            code: Diagnosis::VendorQuotaExceeded,
-            ..
-        }
-    )));
+    assert!(dropped_as(&lab.services, Diagnosis::VendorQuotaExceeded));
 }
 
 #[tokio::test]
 async fn faults_answer_codes_server_errors_and_drops() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    let bearer = lab.bearer().await;
+    fault_next(
+        &lab.hw,
+        FaultKind::ErrorCode {
             code: "80300007".into(),
         },
-    });
-    let (status, v) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    );
+    let (status, v) = lab.send_message(&bearer, &token).await;
     assert_eq!(
         (status, v["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("80300007"))
     );
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 502 },
-    });
-    let (status, _) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    fault_next(&lab.hw, FaultKind::ServerError { status: 502 });
+    let (status, _) = lab.send_message(&bearer, &token).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     lab.hw.faults().add(Fault {
         scope: FaultScope::Token {
@@ -727,40 +700,15 @@ async fn faults_answer_codes_server_errors_and_drops() {
         },
         kind: FaultKind::Drop,
     });
-    let resp = lab
-        .hw
-        .router()
-        .oneshot(
-            Request::post(format!("/v1/{APP_ID}/messages:send"))
-                .header("authorization", &bearer)
-                .body(Body::from(message(&token).to_string()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert!(resp.into_body().collect().await.is_err());
+    assert!(
+        lab.send_is_cut_off(&bearer, message(&token).to_string())
+            .await
+    );
     lab.hw.reset();
     assert!(lab.hw.requests().is_empty() && lab.hw.faults().list().is_empty());
     // Issued tokens are forgotten too.
-    let (status, _) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (status, _) = lab.send_message(&bearer, &token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-}
-
-/// The next display instruction on a device stream, within a deadline.
-async fn next_display(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> DisplayInstruction {
-    loop {
-        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("an instruction before the deadline")
-            .expect("stream open");
-        if let StreamItem::Display { instruction } = item {
-            return *instruction;
-        }
-    }
 }
 
 #[tokio::test]
@@ -768,7 +716,7 @@ async fn accepted_pushes_become_hms_display_instructions() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
 
     // Open app with data, channel and badge.
     let mut m = message(&token);
@@ -782,7 +730,7 @@ async fn accepted_pushes_become_hms_display_instructions() {
     assert_eq!(i.notification.badge_class.as_deref(), Some("com.x.Main"));
     assert!(i.callbacks.is_empty());
     let ext = i.extras.iter().find(|e| e.key == "ext").unwrap();
-    assert_eq!(ext.value.as_str(), Some(EXT));
+    assert_eq!(ext.value.as_str(), Some(JSON_EXT));
     assert!(i
         .extras
         .iter()
@@ -792,12 +740,12 @@ async fn accepted_pushes_become_hms_display_instructions() {
     // Intent, action, URL.
     let mut m = message(&token);
     m["message"]["android"]["notification"]["click_action"] =
-        json!({"type": 1, "intent": INTENT_URI, "action": "ignored"});
+        json!({"type": 1, "intent": CHAT_INTENT_URI, "action": "ignored"});
     lab.send(APP_ID, Some(&bearer), m.to_string()).await;
     assert_eq!(
         next_display(&mut rx).await.click,
         ClickRoute::IntentUri {
-            uri: INTENT_URI.into()
+            uri: CHAT_INTENT_URI.into()
         }
     );
     m["message"]["android"]["notification"]["click_action"] =
@@ -831,14 +779,10 @@ async fn client_send_round_trip_over_loopback_with_token_refresh() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = lab.hw.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
+    let base = serve(lab.hw.router()).await;
     let http = reqwest::Client::new();
 
-    let mut p = push(open_page(), Some(EXT));
+    let mut p = push(open_chat_intent_uri(), Some(JSON_EXT));
     p.token = token.clone();
     p.android.ext_as_huawei_intent_param = Some(1);
     let outcome = lab.hw.send(&http, &base, &p).await;
@@ -961,7 +905,7 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let lab = Lab::new();
-            let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+            let bearer = lab.bearer().await;
             for b in [body.clone(), json_body.to_string().into_bytes()] {
                 let (status, v) = lab.send(APP_ID, Some(&bearer), b.clone()).await;
                 prop_assert!(!status.is_server_error());
@@ -1007,10 +951,7 @@ async fn huawei_python_sdk_sends_through_the_simulator_unchanged() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = lab.hw.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = serve(lab.hw.router()).await;
 
     let (ok, out) = run_hms_python_sdk(&base, APP_ID, SECRET, &token).await;
     assert!(ok, "the SDK's send failed: {out}");
@@ -1036,7 +977,7 @@ async fn huawei_python_sdk_sends_through_the_simulator_unchanged() {
 /// Text for one form field: any i64 (edges included) or any string.
 fn any_field_text() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| n.to_string()),
+        i64_with_extremes().prop_map(|n| n.to_string()),
         Just(String::new()),
         ".{0,40}",
     ]
@@ -1097,7 +1038,7 @@ proptest! {
         rt.block_on(async {
             let lab = Lab::new();
             let token = lab.register("dev-1");
-            let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+            let bearer = lab.bearer().await;
             let mut body = message(&token);
             match place {
                 0 => body[field] = value,
@@ -1120,24 +1061,10 @@ proptest! {
 async fn concurrent_cold_sends_share_one_oauth_call() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = lab.hw.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
     p.token = token;
-    let outcomes = futures::future::join_all((0..15).map(|_| lab.hw.send(&http, &base, &p))).await;
-    for o in &outcomes {
-        assert!(o.result.is_ok(), "{:?}", o.result);
-    }
-    let oauth_calls = lab
-        .hw
-        .requests()
-        .iter()
-        .filter(|r| r.path.contains("oauth2"))
-        .count();
+    let oauth_calls =
+        auth_calls_of_concurrent_sends(&lab.hw, &p, 15, |path| path.contains("oauth2")).await;
     assert_eq!(oauth_calls, 1);
 }
 
@@ -1145,7 +1072,7 @@ async fn concurrent_cold_sends_share_one_oauth_call() {
 async fn changing_limits_keeps_todays_marketing_counts() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
+    let bearer = lab.bearer().await;
     let mut m = message(&token);
     m["message"]["android"]["category"] = json!("MARKETING");
     for _ in 0..2 {
@@ -1155,13 +1082,7 @@ async fn changing_limits_keeps_todays_marketing_counts() {
     lab.hw.set_limits(json!({"device_per_second": 19})).unwrap();
     let (_, v) = lab.send(APP_ID, Some(&bearer), m.to_string()).await;
     assert_eq!(v["code"], "80000000", "accepted by the API");
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::InstructionDropped {
-            code: Diagnosis::VendorQuotaExceeded,
-            ..
-        }
-    )));
+    assert!(dropped_as(&lab.services, Diagnosis::VendorQuotaExceeded));
 }
 
 /// Faults hit authenticated sends only; an injected code HMS does not list
@@ -1171,63 +1092,47 @@ async fn changing_limits_keeps_todays_marketing_counts() {
 async fn faults_hit_authenticated_sends_and_are_journaled() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let bearer = format!("Bearer {}", lab.access_token(APP_ID, SECRET).await);
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    let bearer = lab.bearer().await;
+    fault_next(
+        &lab.hw,
+        FaultKind::ErrorCode {
             code: "81234567".into(),
         },
-    });
+    );
     let (status, _) = lab
         .send(APP_ID, Some("Bearer forged"), message(&token).to_string())
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no fault before auth");
-    let (status, v) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    let (status, v) = lab.send_message(&bearer, &token).await;
     assert_eq!(
         (status, v["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("81234567"))
     );
     assert!(v["requestId"].is_string());
 
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 404 },
-    });
-    let (status, _) = lab
-        .send(APP_ID, Some(&bearer), message(&token).to_string())
-        .await;
+    fault_next(&lab.hw, FaultKind::ServerError { status: 404 });
+    let (status, _) = lab.send_message(&bearer, &token).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     let last = lab.hw.requests().pop().expect("logged");
     assert_eq!(last.vendor_code, "http_500");
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
-    )));
+    assert!(rejected_as(
+        &lab.services,
+        VendorId::Huawei,
+        "http_500",
+        Diagnosis::DeliveryTimeout
+    ));
 
-    lab.hw.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
-    let resp = lab
-        .hw
-        .router()
-        .oneshot(
-            Request::post(format!("/v1/{APP_ID}/messages:send"))
-                .header("authorization", &bearer)
-                .body(Body::from(message(&token).to_string()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert!(resp.into_body().collect().await.is_err());
+    fault_next(&lab.hw, FaultKind::Drop);
+    assert!(
+        lab.send_is_cut_off(&bearer, message(&token).to_string())
+            .await
+    );
     assert_eq!(
         lab.hw.requests().pop().expect("logged").vendor_code,
         "transport"
     );
-    assert!(lab.services.journal.all().iter().any(|r| matches!(
-        &r.event,
+    assert!(journaled(&lab.services, |e| matches!(
+        e,
         Event::EndpointRejected { vendor: VendorId::Huawei, vendor_code, .. } if vendor_code == "transport"
     )));
 }
@@ -1235,8 +1140,6 @@ async fn faults_hit_authenticated_sends_and_are_journaled() {
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("huawei_send_default_title", snapshot_of(&p));
 }

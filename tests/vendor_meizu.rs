@@ -6,39 +6,30 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use proptest::prelude::*;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{
-    CallbackTrigger, ClickRoute, DeviceInfo, Poster, StreamItem,
-};
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::diagnosis::Diagnosis;
+use pushlab::hub::clock::Timestamp;
+use pushlab::hub::gateway::protocol::{CallbackTrigger, ClickRoute, DeviceInfo, Poster};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::meizu::{self, Meizu};
 use pushlab::vendor::{
-    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
-    VendorId,
+    Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod vendor_support;
+use vendor_support::{
+    add_device, click_events, ext_cases, fault_next, i64_with_extremes, next_display, open_url,
+    push_with, rejected_as, respond, serve, services, with_default_title, JSON_EXT,
+};
 
 const APP_ID: &str = "100001";
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 const PACKAGE: &str = "com.tencent.qcloud.tim.demo";
 const DEVICE: &str = "sim-flyme-1";
 const TOKEN: &str = "ULY6c5968497e4a7c70517e4c4a6e0b045c5d66407b4e";
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn certificate(click: ClickAction) -> Certificate {
     Certificate {
@@ -57,18 +48,8 @@ fn certificate(click: ClickAction) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: TOKEN.into(),
-        title: "Denny".into(),
-        desc: "hello from Denny".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(certificate(click), TOKEN, "Denny", "hello from Denny", ext)
 }
-
-const JSON_EXT: &str = r#"{"extKey":"ext content"}"#;
 
 fn page() -> ClickAction {
     ClickAction::OpenPage {
@@ -76,23 +57,18 @@ fn page() -> ClickAction {
     }
 }
 
-fn url() -> ClickAction {
-    ClickAction::OpenUrl {
-        url: "https://cloud.tencent.com/document/product/269".into(),
-    }
-}
-
 /// A hub with the Meizu app registered and one device holding `TOKEN`.
 fn hub() -> (Services, Meizu) {
     let s = services();
     s.apps.upsert(&certificate(ClickAction::OpenApp));
-    s.gateway.add_registration(Registration {
-        device: DEVICE.into(),
-        vendor: VendorId::Meizu,
-        package: PACKAGE.into(),
-        token: TOKEN.into(),
-        device_info: DeviceInfo::default(),
-    });
+    add_device(
+        &s,
+        VendorId::Meizu,
+        DEVICE,
+        PACKAGE,
+        TOKEN,
+        DeviceInfo::default(),
+    );
     let m = Meizu::new(s.clone());
     (s, m)
 }
@@ -108,9 +84,30 @@ fn signed(fields: &[(&str, &str)], secret: &str) -> String {
     serde_urlencoded::to_string(&form).unwrap()
 }
 
+/// A signed form sending `message_json` to the registered `TOKEN` as the
+/// app itself.
+fn signed_to_token(message_json: &str) -> String {
+    signed(
+        &[
+            ("appId", APP_ID),
+            ("pushIds", TOKEN),
+            ("messageJson", message_json),
+        ],
+        SECRET,
+    )
+}
+
 fn message_json(title: &str, content: &str, click: Value) -> String {
     json!({"noticeBarInfo": {"title": title, "content": content}, "clickTypeInfo": click})
         .to_string()
+}
+
+/// The client's form for a private message (`noticeMsgType` 1) opening
+/// the app, outside the daily cap on public messages.
+fn private_message_body() -> String {
+    let mut p = push(ClickAction::OpenApp, None);
+    p.android.meizu_notice_msg_type = Some(1);
+    meizu::build_send_request(&p).unwrap().body
 }
 
 async fn post(m: &Meizu, body: String) -> (StatusCode, Value) {
@@ -121,13 +118,7 @@ async fn post(m: &Meizu, body: String) -> (StatusCode, Value) {
         )
         .body(Body::from(body))
         .unwrap();
-    let resp = m.router().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    respond(&m.router(), req).await
 }
 
 // ---------------------------------------------------------------- signature
@@ -182,13 +173,8 @@ fn snapshot_request(push: &Push) -> Value {
 
 #[test]
 fn client_requests_for_every_click_event_with_and_without_ext() {
-    let cases = [
-        ("open_app", ClickAction::OpenApp),
-        ("open_url", url()),
-        ("open_page", page()),
-    ];
-    for (name, click) in cases {
-        for (ext_name, ext) in [("no_ext", None), ("json_ext", Some(JSON_EXT))] {
+    for (name, click) in click_events(page()) {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
             insta::assert_json_snapshot!(
                 format!("meizu_request_{name}_{ext_name}"),
                 snapshot_request(&push(click.clone(), ext))
@@ -311,154 +297,62 @@ async fn endpoint_rejections_carry_meizu_codes() {
         },
         Case {
             name: "messageJson not JSON",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    ("messageJson", "{nope"),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token("{nope"),
             code: "1005",
         },
         Case {
             name: "missing title",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    ("messageJson", &message_json("", "c", json!({}))),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("", "c", json!({}))),
             code: "110004",
         },
         Case {
             name: "title over 32 chars",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json(&"标".repeat(33), "c", json!({})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json(&"标".repeat(33), "c", json!({}))),
             code: "1005",
         },
         Case {
             name: "content over 100 chars",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json("t", &"x".repeat(101), json!({})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("t", &"x".repeat(101), json!({}))),
             code: "1005",
         },
         Case {
             name: "title of wrong type",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &json!({"noticeBarInfo": {"title": 5, "content": "c"}}).to_string(),
-                    ),
-                ],
-                SECRET,
+            body: signed_to_token(
+                &json!({"noticeBarInfo": {"title": 5, "content": "c"}}).to_string(),
             ),
             code: "1005",
         },
         Case {
             name: "unknown clickType",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json("t", "c", json!({"clickType": 7})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("t", "c", json!({"clickType": 7}))),
             code: "1005",
         },
         Case {
             name: "open page without activity",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json("t", "c", json!({"clickType": 1})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("t", "c", json!({"clickType": 1}))),
             code: "110004",
         },
         Case {
             name: "open URI without url",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json("t", "c", json!({"clickType": 2})),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json("t", "c", json!({"clickType": 2}))),
             code: "110004",
         },
         Case {
             name: "open URI with a url that is not http(s)",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json(
-                            "t",
-                            "c",
-                            json!({"clickType": 2, "url": "javascript:alert(1)"}),
-                        ),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json(
+                "t",
+                "c",
+                json!({"clickType": 2, "url": "javascript:alert(1)"}),
+            )),
             code: "1005",
         },
         Case {
             name: "ext parameters not a JSON object",
-            body: signed(
-                &[
-                    ("appId", APP_ID),
-                    ("pushIds", TOKEN),
-                    (
-                        "messageJson",
-                        &message_json(
-                            "t",
-                            "c",
-                            json!({"clickType": 0, "parameters": "plain text"}),
-                        ),
-                    ),
-                ],
-                SECRET,
-            ),
+            body: signed_to_token(&message_json(
+                "t",
+                "c",
+                json!({"clickType": 0, "parameters": "plain text"}),
+            )),
             code: "1005",
         },
         Case {
@@ -535,9 +429,7 @@ async fn a_fast_burst_hits_meizu_frequency_control() {
     // per-device collapse is lifted to isolate the app-level rate.
     m.set_limits(json!({"collapse_per_device_per_minute": null}))
         .unwrap();
-    let mut p = push(ClickAction::OpenApp, None);
-    p.android.meizu_notice_msg_type = Some(1);
-    let body = meizu::build_send_request(&p).unwrap().body;
+    let body = private_message_body();
     let mut codes = Vec::new();
     for _ in 0..100 {
         let (_, v) = post(&m, body.clone()).await;
@@ -576,9 +468,7 @@ async fn public_messages_are_capped_per_device_per_day() {
 #[tokio::test]
 async fn more_than_five_messages_a_minute_to_one_device_are_collapsed() {
     let (s, m) = hub();
-    let mut p = push(ClickAction::OpenApp, None);
-    p.android.meizu_notice_msg_type = Some(1);
-    let body = meizu::build_send_request(&p).unwrap().body;
+    let body = private_message_body();
     for _ in 0..5 {
         assert_eq!(post(&m, body.clone()).await.1["value"], json!({}));
     }
@@ -594,9 +484,7 @@ async fn more_than_five_messages_a_minute_to_one_device_are_collapsed() {
 async fn app_daily_quota_answers_110019() {
     let (_, m) = hub();
     m.set_limits(json!({"app_daily": 1})).unwrap();
-    let mut p = push(ClickAction::OpenApp, None);
-    p.android.meizu_notice_msg_type = Some(1);
-    let body = meizu::build_send_request(&p).unwrap().body;
+    let body = private_message_body();
     assert_eq!(post(&m, body.clone()).await.1["code"], "200");
     assert_eq!(post(&m, body).await.1["code"], "110019");
 }
@@ -621,12 +509,12 @@ async fn injected_faults_answer_in_meizu_shape() {
     let body = meizu::build_send_request(&push(ClickAction::OpenApp, None))
         .unwrap()
         .body;
-    m.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &m,
+        FaultKind::ErrorCode {
             code: "1003".into(),
         },
-    });
+    );
     let (_, v) = post(&m, body.clone()).await;
     assert_eq!(v["code"], "1003");
     m.faults().add(Fault {
@@ -644,18 +532,10 @@ async fn injected_faults_answer_in_meizu_shape() {
 
 // ---------------------------------------------------------------- round trip
 
-async fn serve(m: &Meizu) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = m.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
     let (s, m) = hub();
-    let base = serve(&m).await;
+    let base = serve(m.router()).await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let p = push(page(), Some(JSON_EXT));
     let outcome = m.send(&reqwest::Client::new(), &base, &p).await;
@@ -666,15 +546,7 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
         format!("{base}{}", meizu::PUSH_PATH)
     );
 
-    let instruction = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                return *instruction;
-            }
-        }
-    })
-    .await
-    .expect("instruction on the stream");
+    let instruction = next_display(&mut rx).await;
     assert_eq!(instruction.message_id, MessageId::from("msg-1"));
     assert_eq!(instruction.poster, Poster::SystemService);
     assert_eq!(instruction.notification.title, "Denny");
@@ -711,12 +583,12 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
 #[tokio::test]
 async fn round_trip_open_url_and_open_app() {
     let (s, m) = hub();
-    let base = serve(&m).await;
+    let base = serve(m.router()).await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let http = reqwest::Client::new();
     for (click, route, ext_extra) in [
         (
-            url(),
+            open_url(),
             ClickRoute::Url {
                 url: "https://cloud.tencent.com/document/product/269".into(),
             },
@@ -727,15 +599,7 @@ async fn round_trip_open_url_and_open_app() {
         let mut p = push(click, Some(JSON_EXT));
         p.android.meizu_notice_msg_type = Some(1);
         m.send(&http, &base, &p).await.result.expect("accepted");
-        let instruction = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                if let Some(StreamItem::Display { instruction }) = rx.recv().await {
-                    return *instruction;
-                }
-            }
-        })
-        .await
-        .unwrap();
+        let instruction = next_display(&mut rx).await;
         assert_eq!(instruction.click, route);
         let extras = pushlab::hub::gateway::protocol::string_extras(&instruction.extras);
         assert_eq!(extras.get("ext").map(String::as_str), ext_extra);
@@ -755,11 +619,8 @@ async fn client_maps_transport_failures_and_dropped_connections() {
         .await;
     assert_eq!(out.result.unwrap_err().vendor_code, "transport");
 
-    let base = serve(&m).await;
-    m.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    let base = serve(m.router()).await;
+    fault_next(&m, FaultKind::Drop);
     let out = m
         .send(&http, &base, &push(ClickAction::OpenApp, None))
         .await;
@@ -820,7 +681,7 @@ proptest! {
         rt.block_on(async {
             let (_, m) = hub();
             for mj in [raw.clone(), message_json(&title, "c", json!({"clickType": click, "parameters": raw.clone()}))] {
-                let (status, v) = post(&m, signed(&[("appId", APP_ID), ("pushIds", TOKEN), ("messageJson", &mj)], SECRET)).await;
+                let (status, v) = post(&m, signed_to_token(&mj)).await;
                 prop_assert_eq!(status, StatusCode::OK);
                 prop_assert!(v["code"].is_string());
             }
@@ -843,9 +704,8 @@ fn any_field_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| json!(n)),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()]
-            .prop_map(|n| json!(n.to_string())),
+        i64_with_extremes().prop_map(|n| json!(n)),
+        i64_with_extremes().prop_map(|n| json!(n.to_string())),
         any::<f64>().prop_map(|n| json!(n)),
         "\\PC{0,30}".prop_map(Value::String),
     ];
@@ -884,7 +744,7 @@ proptest! {
                     if k != field { mj[block][k] = json!(v); }
                 }
             }
-            let (status, v) = post(&m, signed(&[("appId", APP_ID), ("pushIds", TOKEN), ("messageJson", &mj.to_string())], SECRET)).await;
+            let (status, v) = post(&m, signed_to_token(&mj.to_string())).await;
             prop_assert_eq!(status, StatusCode::OK);
             prop_assert!(v["code"].is_string(), "{}", v);
             Ok(())
@@ -896,9 +756,7 @@ proptest! {
 async fn changing_limits_keeps_todays_counts() {
     let (_, m) = hub();
     m.set_limits(json!({"app_daily": 1})).unwrap();
-    let mut p = push(ClickAction::OpenApp, None);
-    p.android.meizu_notice_msg_type = Some(1);
-    let body = meizu::build_send_request(&p).unwrap().body;
+    let body = private_message_body();
     assert_eq!(post(&m, body.clone()).await.1["code"], "200");
     m.set_limits(json!({"app_requests_per_second": 1000}))
         .unwrap();
@@ -913,10 +771,7 @@ async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
     let body = meizu::build_send_request(&push(ClickAction::OpenApp, None))
         .unwrap()
         .body;
-    m.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 200 },
-    });
+    fault_next(&m, FaultKind::ServerError { status: 200 });
     let unsigned = serde_urlencoded::to_string([("appId", APP_ID), ("pushIds", TOKEN)]).unwrap();
     let (status, v) = post(&m, unsigned).await;
     assert_eq!(status, StatusCode::OK, "no fault before the signature: {v}");
@@ -924,17 +779,17 @@ async fn faults_hit_signed_sends_only_and_server_errors_are_5xx() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     let last = m.requests().pop().expect("logged");
     assert_eq!(last.vendor_code, "http_500");
-    assert!(services.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Meizu, vendor_code, code: pushlab::diagnosis::Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
-    )));
+    assert!(rejected_as(
+        &services,
+        VendorId::Meizu,
+        "http_500",
+        Diagnosis::DeliveryTimeout
+    ));
 }
 
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("meizu_send_default_title", snapshot_request(&p));
 }

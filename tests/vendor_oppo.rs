@@ -10,34 +10,28 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+mod vendor_support;
+use vendor_support::{
+    auth_calls_of_concurrent_sends, cn_device, ext_cases, fault_next, i64_with_extremes,
+    next_display, open_url, push_with, register_device, rejected_as, respond, runtime, serve,
+    services, with_default_title, START,
+};
+
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{ClickRoute, DeviceInfo, DisplayInstruction, StreamItem};
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::hub::clock::Timestamp;
+use pushlab::hub::gateway::protocol::{ClickRoute, DeviceInfo};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::oppo::{self, Oppo};
 use pushlab::vendor::{
     AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
     VendorId,
 };
 
-const START: Timestamp = Timestamp(1_795_314_600_000);
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_KEY: &str = "a1b2c3";
 const MASTER_SECRET: &str = "m4s7e8r";
 const DEVICE: &str = "sim-oppo-1";
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(START);
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn certificate(click: ClickAction, channel: Option<&str>) -> Certificate {
     Certificate {
@@ -57,15 +51,13 @@ fn certificate(click: ClickAction, channel: Option<&str>) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click, Some("tuikit")),
-        token: "CN_0123456789abcdef0123456789abcdef".into(),
-        title: "a new message".into(),
-        desc: "Hello from Denny".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(
+        certificate(click, Some("tuikit")),
+        "CN_0123456789abcdef0123456789abcdef",
+        "a new message",
+        "Hello from Denny",
+        ext,
+    )
 }
 
 /// A vendor with the app in its console and one registered device.
@@ -74,21 +66,7 @@ fn setup() -> (Services, Oppo, String) {
     s.apps
         .upsert(&certificate(ClickAction::OpenApp, Some("tuikit")));
     let oppo = Oppo::new(s.clone());
-    let info = DeviceInfo {
-        brand: "OPPO".into(),
-        api_level: 33,
-        region: "cn".into(),
-        vendor_push: true,
-        ..DeviceInfo::default()
-    };
-    let token = oppo.register(&info, PACKAGE).expect("registers");
-    s.gateway.add_registration(Registration {
-        device: DEVICE.into(),
-        vendor: VendorId::Oppo,
-        package: PACKAGE.into(),
-        token: token.clone(),
-        device_info: info,
-    });
+    let token = register_device(&oppo, &s, DEVICE, PACKAGE, cn_device("OPPO"));
     (s, oppo, token)
 }
 
@@ -113,12 +91,6 @@ const JSON_EXT: &str = r#"{"action":"jump to denny"}"#;
 
 fn page(target: PageTarget) -> ClickAction {
     ClickAction::OpenPage { page: target }
-}
-
-fn url() -> ClickAction {
-    ClickAction::OpenUrl {
-        url: "https://cloud.tencent.com/document/product/269".into(),
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -156,7 +128,7 @@ fn auth_request_is_a_signed_form() {
 fn send_requests_for_each_click_event_with_and_without_ext() {
     let clicks = [
         ("open_app", ClickAction::OpenApp),
-        ("open_url", url()),
+        ("open_url", open_url()),
         (
             "open_page_activity",
             page(PageTarget::Activity("com.tencent.qcloud.tim.demo.chat.ChatActivity".into())),
@@ -170,7 +142,7 @@ fn send_requests_for_each_click_event_with_and_without_ext() {
         ),
     ];
     for (name, click) in clicks {
-        for (ext_name, ext) in [("no_ext", None), ("json_ext", Some(JSON_EXT))] {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
             let req = oppo::build_send_request(&push(click.clone(), ext), "TOKEN");
             insta::assert_json_snapshot!(format!("oppo_send_{name}_{ext_name}"), view(&req));
         }
@@ -263,19 +235,7 @@ async fn call(
     for (k, v) in headers {
         rb = rb.header(*k, *v);
     }
-    let resp = router
-        .clone()
-        .oneshot(rb.body(Body::from(body)).expect("request"))
-        .await
-        .expect("infallible");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    respond(router, rb.body(Body::from(body)).expect("request")).await
 }
 
 fn form(fields: &[(&str, &str)]) -> Vec<u8> {
@@ -288,6 +248,15 @@ fn signed_auth(s: &Services, offset_ms: i64) -> Vec<u8> {
     let ts = (s.clock.now().millis() + offset_ms).to_string();
     let sign = oppo::auth_sign(APP_KEY, &ts, MASTER_SECRET);
     form(&[("app_key", APP_KEY), ("timestamp", &ts), ("sign", &sign)])
+}
+
+/// What [`setup`] gives, then the vendor's router and a valid auth token:
+/// where most endpoint tests start.
+async fn authed() -> (Services, Oppo, String, axum::Router, String) {
+    let (s, oppo, device) = setup();
+    let router = oppo.router();
+    let token = auth_token(&s, &router).await;
+    (s, oppo, device, router, token)
 }
 
 async fn auth_token(s: &Services, router: &axum::Router) -> String {
@@ -306,6 +275,16 @@ fn notification(extra: Value) -> Value {
         n.extend(extra);
     }
     n
+}
+
+/// Sends a unicast of notification `n` to `target` with `token`.
+async fn send_unicast(
+    router: &axum::Router,
+    token: &str,
+    target: &str,
+    n: Value,
+) -> (StatusCode, Value) {
+    call(router, oppo::UNICAST_PATH, &[], unicast(token, target, n)).await
 }
 
 fn unicast(token: &str, target: &str, n: Value) -> Vec<u8> {
@@ -412,16 +391,8 @@ async fn auth_rejections_carry_oppo_codes() {
 
 #[tokio::test]
 async fn unicast_accepts_the_token_as_form_field_or_header() {
-    let (s, oppo, device_token) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device_token, notification(json!({}))),
-    )
-    .await;
+    let (_, _, device_token, router, token) = authed().await;
+    let (_, v) = send_unicast(&router, &token, &device_token, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "{v}");
     assert!(
         v["data"]["messageId"].is_string(),
@@ -441,9 +412,7 @@ async fn unicast_accepts_the_token_as_form_field_or_header() {
 
 #[tokio::test]
 async fn unicast_rejections_carry_oppo_codes() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, device, router, token) = authed().await;
     let long = "x".repeat(51);
     let cases: Vec<(&str, Vec<u8>, i64)> = vec![
         ("no auth_token", form(&[("message", "{}")]), 29),
@@ -641,15 +610,11 @@ async fn unicast_rejections_carry_oppo_codes() {
     }
     // The ext rejection names action_parameters, which is how the client
     // tells it from other invalid arguments.
-    let (_, v) = call(
+    let (_, v) = send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({"action_parameters": "ext content"})),
-        ),
+        &token,
+        &device,
+        notification(json!({"action_parameters": "ext content"})),
     )
     .await;
     let message = v["message"].as_str().expect("message");
@@ -659,15 +624,11 @@ async fn unicast_rejections_carry_oppo_codes() {
     );
     assert_eq!(oppo::diagnosis_for(41, message), Diagnosis::OppoExtNotJson);
     // A long text fits in style 2.
-    let (_, v) = call(
+    let (_, v) = send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({"style": 2, "content": long})),
-        ),
+        &token,
+        &device,
+        notification(json!({"style": 2, "content": long})),
     )
     .await;
     assert_eq!(v["code"], 0, "{v}");
@@ -675,26 +636,12 @@ async fn unicast_rejections_carry_oppo_codes() {
 
 #[tokio::test]
 async fn tokens_expire_after_24_hours() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     s.clock.advance(Duration::from_secs(23 * 3600));
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "still valid after 23 h: {v}");
     s.clock.advance(Duration::from_secs(3601));
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 11, "expired: {v}");
 }
 
@@ -707,55 +654,37 @@ async fn daily_quota_caps_marketing_messages_but_not_im_ones() {
     let token = auth_token(&s, &router).await;
     let mut codes = Vec::new();
     for _ in 0..3 {
-        let (_, v) = call(
-            &router,
-            oppo::UNICAST_PATH,
-            &[],
-            unicast(&token, &device, notification(json!({}))),
-        )
-        .await;
+        let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
         codes.push(v["code"].as_i64().expect("code"));
     }
     assert_eq!(codes, [0, 0, 33]);
-    let (_, v) = call(
+    let (_, v) = send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({"category": "IM", "notify_level": 16})),
-        ),
+        &token,
+        &device,
+        notification(json!({"category": "IM", "notify_level": 16})),
     )
     .await;
     assert_eq!(v["code"], 0, "communication & service is not capped: {v}");
     // The next China day starts a new count.
     s.clock.advance(Duration::from_secs(24 * 3600));
     let token = auth_token(&s, &router).await;
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "{v}");
     assert_eq!(oppo::diagnosis_for(33, ""), Diagnosis::VendorQuotaExceeded);
 }
 
 #[tokio::test]
 async fn a_fast_burst_to_one_device_meets_frequency_control() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     let mut accepted = 0;
     let mut limited = 0;
     for _ in 0..100 {
-        let (_, v) = call(
+        let (_, v) = send_unicast(
             &router,
-            oppo::UNICAST_PATH,
-            &[],
-            unicast(&token, &device, notification(json!({"category": "IM"}))),
+            &token,
+            &device,
+            notification(json!({"category": "IM"})),
         )
         .await;
         match v["code"].as_i64() {
@@ -771,13 +700,7 @@ async fn a_fast_burst_to_one_device_meets_frequency_control() {
     assert_eq!(oppo::diagnosis_for(13, ""), Diagnosis::VendorRateLimited);
     // The next second lets sends through again.
     s.clock.advance(Duration::from_secs(1));
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0);
 }
 
@@ -811,20 +734,9 @@ async fn app_qps_and_service_flow_control() {
 
 #[tokio::test]
 async fn injected_faults_answer_in_oppo_shape() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode { code: "-2".into() },
-    });
-    let (status, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, oppo, device, router, token) = authed().await;
+    fault_next(&oppo, FaultKind::ErrorCode { code: "-2".into() });
+    let (status, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(-2)));
     oppo.faults().add(Fault {
         scope: FaultScope::Token {
@@ -832,84 +744,45 @@ async fn injected_faults_answer_in_oppo_shape() {
         },
         kind: FaultKind::ServerError { status: 503 },
     });
-    let (status, _) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (status, _) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     oppo.faults().clear();
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Latency { millis: 1 },
-    });
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    fault_next(&oppo, FaultKind::Latency { millis: 1 });
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 0, "latency only delays");
-}
-
-async fn next_display(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> DisplayInstruction {
-    loop {
-        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("an item before the deadline")
-            .expect("stream open");
-        if let StreamItem::Display { instruction } = item {
-            return *instruction;
-        }
-    }
 }
 
 #[tokio::test]
 async fn accepted_pushes_become_oppo_display_instructions() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let params = json!({"action": "jump to denny", "n": 1}).to_string();
 
     // Activity by class: pairs become string extras of the activity.
-    call(
+    send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({
-                "click_action_type": 4,
-                "click_action_activity": "com.tencent.qcloud.tim.demo.chat.ChatActivity",
-                "action_parameters": params,
-            })),
-        ),
+        &token,
+        &device,
+        notification(json!({
+            "click_action_type": 4,
+            "click_action_activity": "com.tencent.qcloud.tim.demo.chat.ChatActivity",
+            "action_parameters": params,
+        })),
     )
     .await;
     let i = next_display(&mut rx).await;
     insta::assert_json_snapshot!("oppo_instruction_activity_with_ext", i, {".message_id" => "[id]", ".token" => "[token]"});
 
     // Web page: pairs appended as query parameters.
-    call(
+    send_unicast(
         &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(
-            &token,
-            &device,
-            notification(json!({
-                "click_action_type": 2,
-                "click_action_url": "https://cloud.tencent.com/document/product/269?from=push",
-                "action_parameters": params,
-            })),
-        ),
+        &token,
+        &device,
+        notification(json!({
+            "click_action_type": 2,
+            "click_action_url": "https://cloud.tencent.com/document/product/269?from=push",
+            "action_parameters": params,
+        })),
     )
     .await;
     let i = next_display(&mut rx).await;
@@ -924,9 +797,9 @@ async fn accepted_pushes_become_oppo_display_instructions() {
     assert!(i.extras.is_empty());
 
     // Action, and no channel: the device decides (not displayed on API 26+).
-    call(&router, oppo::UNICAST_PATH, &[], unicast(&token, &device, json!({
+    send_unicast(&router, &token, &device, json!({
         "title": "t", "content": "c", "click_action_type": 1, "click_action_activity": "android.intent.action.VIEW",
-    }))).await;
+    })).await;
     let i = next_display(&mut rx).await;
     assert_eq!(
         i.click,
@@ -940,9 +813,7 @@ async fn accepted_pushes_become_oppo_display_instructions() {
 
 #[tokio::test]
 async fn broadcast_in_two_steps() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let (_, v) = call(
         &router,
@@ -1005,9 +876,7 @@ async fn broadcast_in_two_steps() {
 
 #[tokio::test]
 async fn unicast_batch_reports_each_message() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, device, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let messages = json!([
         {"target_type": 2, "target_value": device, "notification": notification(json!({}))},
@@ -1086,17 +955,6 @@ fn registration_gives_oppo_regids_or_refuses_on_devices_without_push() {
 // ---------------------------------------------------------------------------
 // Round trip over loopback
 // ---------------------------------------------------------------------------
-
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{addr}")
-}
 
 #[tokio::test]
 async fn client_send_reaches_the_device_and_the_journal() {
@@ -1206,19 +1064,13 @@ async fn client_maps_oppo_refusals_to_diagnoses() {
 
     // A revoked token (code 11) is refreshed once and the send succeeds.
     p.token = device.clone();
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode { code: "11".into() },
-    });
+    fault_next(&oppo, FaultKind::ErrorCode { code: "11".into() });
     oppo.send(&http, &base, &p)
         .await
         .result
         .expect("re-authenticated");
 
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    fault_next(&oppo, FaultKind::Drop);
     let r = oppo
         .send(&http, &base, &p)
         .await
@@ -1226,10 +1078,12 @@ async fn client_maps_oppo_refusals_to_diagnoses() {
         .expect_err("dropped");
     assert_eq!(r.vendor_code, "transport");
     // The endpoint journals the drop as the timeout the client reports.
-    assert!(s.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Oppo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "transport"
-    )));
+    assert!(rejected_as(
+        &s,
+        VendorId::Oppo,
+        "transport",
+        Diagnosis::DeliveryTimeout
+    ));
 
     let r = oppo
         .send(&http, "http://127.0.0.1:9", &p)
@@ -1241,9 +1095,7 @@ async fn client_maps_oppo_refusals_to_diagnoses() {
 
 #[tokio::test]
 async fn reset_forgets_tokens_logs_and_faults() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, oppo, device, router, token) = authed().await;
     oppo.faults().add(Fault {
         scope: FaultScope::Next { count: 5 },
         kind: FaultKind::Drop,
@@ -1251,26 +1103,13 @@ async fn reset_forgets_tokens_logs_and_faults() {
     oppo.reset();
     assert!(oppo.requests().is_empty());
     assert!(oppo.faults().list().is_empty());
-    let (_, v) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (_, v) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(v["code"], 11, "tokens were forgotten");
 }
 
 // ---------------------------------------------------------------------------
 // Robustness
 // ---------------------------------------------------------------------------
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
@@ -1296,13 +1135,11 @@ proptest! {
         url in proptest::option::of(".{0,40}"),
     ) {
         let rt = runtime();
-        let (s, oppo, device) = setup();
-        let router = oppo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, device, router, token) = rt.block_on(authed());
         let mut n = json!({"title": title, "content": content, "click_action_type": click, "style": style});
         if let Some(p) = params { n["action_parameters"] = json!(p); }
         if let Some(u) = url { n["click_action_url"] = json!(u); n["click_action_activity"] = json!(u); }
-        let (status, v) = rt.block_on(call(&router, oppo::UNICAST_PATH, &[], unicast(&token, &device, n)));
+        let (status, v) = rt.block_on(send_unicast(&router, &token, &device, n));
         prop_assert_eq!(status, StatusCode::OK);
         prop_assert!(v["code"].is_i64());
     }
@@ -1310,9 +1147,7 @@ proptest! {
     #[test]
     fn arbitrary_json_messages_never_crash_unicast(message in "[\\[\\]{}\":,a-z0-9 ]{0,80}") {
         let rt = runtime();
-        let (s, oppo, _) = setup();
-        let router = oppo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, _, router, token) = rt.block_on(authed());
         let (status, v) = rt.block_on(call(&router, oppo::UNICAST_PATH, &[], form(&[("auth_token", &token), ("message", &message)])));
         prop_assert_eq!(status, StatusCode::OK);
         prop_assert!(v["code"].is_i64());
@@ -1324,7 +1159,7 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(Value::from),
+        i64_with_extremes().prop_map(Value::from),
         any::<f64>().prop_map(Value::from),
         ".{0,30}".prop_map(Value::from),
     ];
@@ -1346,7 +1181,7 @@ proptest! {
     fn auth_with_one_field_mutated_answers_in_oppo_shape(
         field in prop_oneof![Just("app_key"), Just("timestamp"), Just("sign")],
         value in prop_oneof![
-            prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()].prop_map(|n| n.to_string()),
+            i64_with_extremes().prop_map(|n| n.to_string()),
             ".{0,40}",
         ],
     ) {
@@ -1377,9 +1212,7 @@ proptest! {
         value in arbitrary_json(),
     ) {
         let rt = runtime();
-        let (s, oppo, device) = setup();
-        let router = oppo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, device, router, token) = rt.block_on(authed());
         let mut message = json!({"target_type": 2, "target_value": device, "notification": notification(json!({}))});
         if in_notification { message["notification"][field] = value; } else { message[field] = value; }
         let body = form(&[("message", &message.to_string()), ("auth_token", &token)]);
@@ -1394,19 +1227,10 @@ proptest! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cold_sends_share_one_auth_call() {
     let (_, oppo, device) = setup();
-    let base = serve(oppo.router()).await;
-    let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
     p.token = device;
-    let outcomes = futures::future::join_all((0..40).map(|_| oppo.send(&http, &base, &p))).await;
-    for o in &outcomes {
-        assert!(o.result.is_ok(), "{:?}", o.result);
-    }
-    let auth_calls = oppo
-        .requests()
-        .iter()
-        .filter(|r| r.path == oppo::AUTH_PATH)
-        .count();
+    let auth_calls =
+        auth_calls_of_concurrent_sends(&oppo, &p, 40, |path| path == oppo::AUTH_PATH).await;
     assert_eq!(auth_calls, 1);
 }
 
@@ -1414,33 +1238,22 @@ async fn concurrent_cold_sends_share_one_auth_call() {
 /// journaled as the timeout the client reports.
 #[tokio::test]
 async fn injected_server_errors_are_always_5xx_and_journaled() {
-    let (s, oppo, device) = setup();
-    let router = oppo.router();
-    let token = auth_token(&s, &router).await;
-    oppo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 200 },
-    });
-    let (status, _) = call(
-        &router,
-        oppo::UNICAST_PATH,
-        &[],
-        unicast(&token, &device, notification(json!({}))),
-    )
-    .await;
+    let (s, oppo, device, router, token) = authed().await;
+    fault_next(&oppo, FaultKind::ServerError { status: 200 });
+    let (status, _) = send_unicast(&router, &token, &device, notification(json!({}))).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(s.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Oppo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
-    )));
+    assert!(rejected_as(
+        &s,
+        VendorId::Oppo,
+        "http_500",
+        Diagnosis::DeliveryTimeout
+    ));
 }
 
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!(
         "oppo_send_default_title",
         view(&oppo::build_send_request(&p, "TOKEN"))

@@ -10,38 +10,31 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{
-    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster, StreamItem,
+mod vendor_support;
+use vendor_support::{
+    auth_calls_of_concurrent_sends, cn_device, ext_cases, fault_next, next_display, open_url,
+    push_with, register_device, rejected_as, runtime, serve, services, with_default_title, START,
 };
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+
+use pushlab::diagnosis::Diagnosis;
+use pushlab::hub::clock::Timestamp;
+use pushlab::hub::gateway::protocol::{
+    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster,
+};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::vivo::{self, Vivo};
 use pushlab::vendor::{
     AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
     VendorId,
 };
 
-const START: Timestamp = Timestamp(1_795_314_600_000);
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_ID: &str = "10004";
 const APP_KEY: &str = "25509283-3767-4b9e-83fe-b6e55ac6243e";
 const APP_SECRET: &str = "vivo-secret";
 const DEVICE: &str = "sim-vivo-1";
 const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;S.from=push;end";
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(START);
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn creds() -> vivo::Credentials {
     vivo::Credentials {
@@ -64,36 +57,20 @@ fn certificate(click: ClickAction) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: "15985386600511011330053".into(),
-        title: "a new message".into(),
-        desc: "Hello from Denny".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
+    push_with(
+        certificate(click),
+        "15985386600511011330053",
+        "a new message",
+        "Hello from Denny",
+        ext,
+    )
 }
 
 fn setup() -> (Services, Vivo, String) {
     let s = services();
     s.apps.upsert(&certificate(ClickAction::OpenApp));
     let vivo = Vivo::new(s.clone());
-    let info = DeviceInfo {
-        brand: "vivo".into(),
-        api_level: 33,
-        region: "cn".into(),
-        vendor_push: true,
-        ..DeviceInfo::default()
-    };
-    let token = vivo.register(&info, PACKAGE).expect("registers");
-    s.gateway.add_registration(Registration {
-        device: DEVICE.into(),
-        vendor: VendorId::Vivo,
-        package: PACKAGE.into(),
-        token: token.clone(),
-        device_info: info,
-    });
+    let token = register_device(&vivo, &s, DEVICE, PACKAGE, cn_device("vivo"));
     (s, vivo, token)
 }
 
@@ -155,12 +132,7 @@ fn auth_request_is_signed_json() {
 fn send_requests_for_each_click_event_with_and_without_ext() {
     let clicks = [
         ("open_app", ClickAction::OpenApp),
-        (
-            "open_url",
-            ClickAction::OpenUrl {
-                url: "https://cloud.tencent.com/document/product/269".into(),
-            },
-        ),
+        ("open_url", open_url()),
         (
             "open_page",
             ClickAction::OpenPage {
@@ -169,7 +141,7 @@ fn send_requests_for_each_click_event_with_and_without_ext() {
         ),
     ];
     for (name, click) in clicks {
-        for (ext_name, ext) in [("no_ext", None), ("json_ext", Some(JSON_EXT))] {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
             let req = vivo::build_send_request(&push(click.clone(), ext), "TOKEN");
             insta::assert_json_snapshot!(format!("vivo_send_{name}_{ext_name}"), view(&req));
         }
@@ -279,6 +251,15 @@ async fn call(
 fn signed_auth(s: &Services, offset_ms: i64) -> Value {
     let ts = s.clock.now().millis() + offset_ms;
     json!({"appId": 10004, "appKey": APP_KEY, "timestamp": ts, "sign": vivo::auth_sign(APP_ID, APP_KEY, &ts.to_string(), APP_SECRET)})
+}
+
+/// What [`setup`] gives, then the vendor's router and a valid auth token:
+/// where most endpoint tests start.
+async fn authed() -> (Services, Vivo, String, axum::Router, String) {
+    let (s, vivo, reg) = setup();
+    let router = vivo.router();
+    let token = auth_token(&s, &router).await;
+    (s, vivo, reg, router, token)
 }
 
 async fn auth_token(s: &Services, router: &axum::Router) -> String {
@@ -420,9 +401,7 @@ async fn auth_is_limited_to_ten_calls_per_second() {
 
 #[tokio::test]
 async fn send_accepts_a_valid_message() {
-    let (s, vivo, reg_id) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, reg_id, router, token) = authed().await;
     let v = send(
         &router,
         &token,
@@ -438,9 +417,7 @@ async fn send_accepts_a_valid_message() {
 
 #[tokio::test]
 async fn send_rejections_carry_vivo_codes() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, reg, router, token) = authed().await;
     let long = |n: usize| json!("字".repeat(n));
     let cases: Vec<(&str, Value, i64)> = vec![
         (
@@ -613,9 +590,7 @@ async fn send_rejections_carry_vivo_codes() {
 
 #[tokio::test]
 async fn tokens_expire_after_24_hours() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, reg, router, token) = authed().await;
     s.clock.advance(Duration::from_secs(24 * 3600));
     assert_eq!(
         send(&router, &token, message(&reg, json!({}))).await["result"],
@@ -652,9 +627,7 @@ async fn daily_quota_per_classification() {
 
 #[tokio::test]
 async fn a_fast_burst_to_one_device_meets_frequency_control() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, _, reg, router, token) = authed().await;
     let mut outcomes = (0, 0);
     for _ in 0..100 {
         match send(&router, &token, message(&reg, json!({"classification": 1}))).await["result"]
@@ -671,15 +644,13 @@ async fn a_fast_burst_to_one_device_meets_frequency_control() {
 
 #[tokio::test]
 async fn injected_faults_answer_in_vivo_shape() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    let (_, vivo, reg, router, token) = authed().await;
+    fault_next(
+        &vivo,
+        FaultKind::ErrorCode {
             code: "10070".into(),
         },
-    });
+    );
     assert_eq!(
         send(&router, &token, message(&reg, json!({}))).await["result"],
         10070
@@ -699,25 +670,9 @@ async fn injected_faults_answer_in_vivo_shape() {
     assert_eq!(bytes, b"Internet server error!");
 }
 
-async fn next_display(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> DisplayInstruction {
-    loop {
-        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("an item before the deadline")
-            .expect("stream open");
-        if let StreamItem::Display { instruction } = item {
-            return *instruction;
-        }
-    }
-}
-
 #[tokio::test]
 async fn accepted_pushes_become_vivo_display_instructions() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, reg, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
 
     send(
@@ -778,9 +733,7 @@ async fn post(router: &axum::Router, path: &str, token: &str, body: Value) -> Va
 
 #[tokio::test]
 async fn group_push_saves_a_body_then_sends_it_to_a_list() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, vivo, reg, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let payload = json!({"appId": 10004, "notifyType": 4, "title": "Sale", "content": "Today only", "skipType": 1,
         "requestId": "p-1", "clientCustomMap": {"ext": JSON_EXT}});
@@ -855,9 +808,7 @@ async fn group_push_saves_a_body_then_sends_it_to_a_list() {
 
 #[tokio::test]
 async fn full_push_reaches_every_device_once_a_day() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (s, _, reg, router, token) = authed().await;
     let (mut rx, _guard) = s.gateway.open_stream(DEVICE);
     let body = json!({"appId": 10004, "notifyType": 1, "title": "Hi all", "content": "News", "skipType": 1, "requestId": "a-1"});
     assert_eq!(
@@ -905,17 +856,6 @@ fn registration_gives_23_digit_regids_or_state_101() {
 // ---------------------------------------------------------------------------
 // Round trip over loopback
 // ---------------------------------------------------------------------------
-
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{addr}")
-}
 
 #[tokio::test]
 async fn client_send_reaches_the_device_and_the_journal() {
@@ -1008,21 +948,18 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
     );
     p.android = AndroidInfo::default();
 
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &vivo,
+        FaultKind::ErrorCode {
             code: "10000".into(),
         },
-    });
+    );
     vivo.send(&http, &base, &p)
         .await
         .result
         .expect("re-authenticated after 10000");
 
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 500 },
-    });
+    fault_next(&vivo, FaultKind::ServerError { status: 500 });
     let r = vivo
         .send(&http, &base, &p)
         .await
@@ -1037,10 +974,7 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
         )
     );
 
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    fault_next(&vivo, FaultKind::Drop);
     assert_eq!(
         vivo.send(&http, &base, &p)
             .await
@@ -1050,17 +984,17 @@ async fn client_maps_vivo_refusals_to_diagnoses() {
         "transport"
     );
     // The endpoint journals the drop as the timeout the client reports.
-    assert!(s.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Vivo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "transport"
-    )));
+    assert!(rejected_as(
+        &s,
+        VendorId::Vivo,
+        "transport",
+        Diagnosis::DeliveryTimeout
+    ));
 }
 
 #[tokio::test]
 async fn reset_forgets_tokens_logs_and_faults() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
+    let (_, vivo, reg, router, token) = authed().await;
     vivo.faults().add(Fault {
         scope: FaultScope::Next { count: 3 },
         kind: FaultKind::Drop,
@@ -1076,13 +1010,6 @@ async fn reset_forgets_tokens_logs_and_faults() {
 // ---------------------------------------------------------------------------
 // Robustness
 // ---------------------------------------------------------------------------
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -1121,9 +1048,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_crash_any_endpoint(body in proptest::collection::vec(any::<u8>(), 0..300), which in 0usize..5) {
         let rt = runtime();
-        let (s, vivo, _) = setup();
-        let router = vivo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, _, router, token) = rt.block_on(authed());
         let path = [vivo::AUTH_PATH, vivo::SEND_PATH, vivo::SAVE_LIST_PAYLOAD_PATH, vivo::PUSH_TO_LIST_PATH, vivo::ALL_PATH][which];
         let (status, bytes) = rt.block_on(call_raw(&router, path, &[("authToken", &token)], body));
         prop_assert_eq!(status, StatusCode::OK);
@@ -1134,9 +1059,7 @@ proptest! {
     #[test]
     fn arbitrary_json_never_crashes_send(fields in arbitrary_json()) {
         let rt = runtime();
-        let (s, vivo, reg) = setup();
-        let router = vivo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, reg, router, token) = rt.block_on(authed());
         let body = match fields {
             Value::Object(extra) => {
                 let mut m = message(&reg, json!({}));
@@ -1195,9 +1118,7 @@ proptest! {
         value in mutated_field(),
     ) {
         let rt = runtime();
-        let (s, vivo, reg) = setup();
-        let router = vivo.router();
-        let token = rt.block_on(auth_token(&s, &router));
+        let (_, _, reg, router, token) = rt.block_on(authed());
         let mut body = message(&reg, json!({}));
         body[field] = value;
         let (status, v) = rt.block_on(call(&router, vivo::SEND_PATH, &[("authToken", &token)], body));
@@ -1211,19 +1132,10 @@ proptest! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cold_sends_share_one_auth_call() {
     let (_, vivo, reg) = setup();
-    let base = serve(vivo.router()).await;
-    let http = reqwest::Client::new();
     let mut p = push(ClickAction::OpenApp, None);
     p.token = reg;
-    let outcomes = futures::future::join_all((0..40).map(|_| vivo.send(&http, &base, &p))).await;
-    for o in &outcomes {
-        assert!(o.result.is_ok(), "{:?}", o.result);
-    }
-    let auth_calls = vivo
-        .requests()
-        .iter()
-        .filter(|r| r.path == vivo::AUTH_PATH)
-        .count();
+    let auth_calls =
+        auth_calls_of_concurrent_sends(&vivo, &p, 40, |path| path == vivo::AUTH_PATH).await;
     assert_eq!(auth_calls, 1);
 }
 
@@ -1231,13 +1143,8 @@ async fn concurrent_cold_sends_share_one_auth_call() {
 /// journaled as the timeout the client reports.
 #[tokio::test]
 async fn injected_server_errors_are_always_5xx_and_journaled() {
-    let (s, vivo, reg) = setup();
-    let router = vivo.router();
-    let token = auth_token(&s, &router).await;
-    vivo.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 302 },
-    });
+    let (s, vivo, reg, router, token) = authed().await;
+    fault_next(&vivo, FaultKind::ServerError { status: 302 });
     let (status, _) = call(
         &router,
         vivo::SEND_PATH,
@@ -1246,18 +1153,18 @@ async fn injected_server_errors_are_always_5xx_and_journaled() {
     )
     .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(s.journal.all().iter().any(|r| matches!(
-        &r.event,
-        Event::EndpointRejected { vendor: VendorId::Vivo, vendor_code, code: Diagnosis::DeliveryTimeout, .. } if vendor_code == "http_500"
-    )));
+    assert!(rejected_as(
+        &s,
+        VendorId::Vivo,
+        "http_500",
+        Diagnosis::DeliveryTimeout
+    ));
 }
 
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!(
         "vivo_send_default_title",
         view(&vivo::build_send_request(&p, "TOKEN"))

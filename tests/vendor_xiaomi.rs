@@ -9,36 +9,29 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
+use pushlab::hub::clock::Timestamp;
 use pushlab::hub::gateway::protocol::{
-    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster, StreamItem,
+    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster,
 };
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::hub::journal::{Event, MessageId};
+use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
 use pushlab::vendor::xiaomi::{self, build_send_request, Xiaomi};
 use pushlab::vendor::{
-    AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
-    VendorId, MESSAGE_ID_HEADER,
+    Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
+    MESSAGE_ID_HEADER,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+mod vendor_support;
+use vendor_support::{
+    add_device, click_events, ext_cases, fault_next, journaled, next_display, open_chat_intent_uri,
+    push_with, redact_header, respond, serve, services, with_default_title, CHAT_INTENT_URI,
+    JSON_EXT,
+};
+
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const SECRET: &str = "5CJ9kq1w2e3r4t5y6u7i8o==";
-const INTENT_URI: &str = "intent://com.tencent.qcloud.tim/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;component=com.tencent.qcloud.tim.tuikit/com.tencent.qcloud.tim.demo.chat.ChatActivity;end";
-const EXT: &str = r#"{"extKey":"ext content"}"#;
-
-fn services() -> Services {
-    let clock = Clock::virtual_at(Timestamp(1_795_314_600_000));
-    let journal = Journal::new(clock.clone());
-    Services::new(
-        clock,
-        journal.clone(),
-        Gateway::new(journal),
-        AppRegistry::default(),
-    )
-}
 
 fn certificate(click: ClickAction) -> Certificate {
     Certificate {
@@ -57,61 +50,30 @@ fn certificate(click: ClickAction) -> Certificate {
 }
 
 fn push(click: ClickAction, ext: Option<&str>) -> Push {
-    Push {
-        message_id: MessageId::from("msg-1"),
-        certificate: certificate(click),
-        token: "regid-1".into(),
-        title: "a new message".into(),
-        desc: "hello".into(),
-        ext: ext.map(str::to_string),
-        android: AndroidInfo::default(),
-    }
-}
-
-fn open_page() -> ClickAction {
-    ClickAction::OpenPage {
-        page: PageTarget::IntentUri(INTENT_URI.into()),
-    }
-}
-
-fn open_url() -> ClickAction {
-    ClickAction::OpenUrl {
-        url: "https://cloud.tencent.com/document/product/269".into(),
-    }
+    push_with(certificate(click), "regid-1", "a new message", "hello", ext)
 }
 
 /// The request as a snapshot: the secret is replaced.
 fn snapshot_of(p: &Push) -> Value {
-    let mut req = serde_json::to_value(build_send_request(p).expect("request")).unwrap();
-    for h in req["headers"].as_array_mut().unwrap() {
-        if h[0] == "Authorization" {
-            h[1] = json!("key=[app_secret]");
-        }
-    }
-    req
+    let req = serde_json::to_value(build_send_request(p).expect("request")).unwrap();
+    redact_header(req, "Authorization", "key=[app_secret]")
 }
 
 #[test]
 fn client_requests_for_each_click_event_with_and_without_ext() {
-    for (name, click) in [
-        ("open_app", ClickAction::OpenApp),
-        ("open_url", open_url()),
-        ("open_page", open_page()),
-    ] {
-        insta::assert_json_snapshot!(
-            format!("xiaomi_{name}_no_ext"),
-            snapshot_of(&push(click.clone(), None))
-        );
-        insta::assert_json_snapshot!(
-            format!("xiaomi_{name}_json_ext"),
-            snapshot_of(&push(click, Some(EXT)))
-        );
+    for (name, click) in click_events(open_chat_intent_uri()) {
+        for (ext_name, ext) in ext_cases(JSON_EXT) {
+            insta::assert_json_snapshot!(
+                format!("xiaomi_{name}_{ext_name}"),
+                snapshot_of(&push(click.clone(), ext))
+            );
+        }
     }
 }
 
 #[test]
 fn client_request_with_custom_desc_and_channel_override() {
-    let mut p = push(ClickAction::OpenApp, Some(EXT));
+    let mut p = push(ClickAction::OpenApp, Some(JSON_EXT));
     p.title = "Denny".into();
     p.desc = "[Custom message] jump to denny".into();
     p.android.xiaomi_channel_id = Some("high_system".into());
@@ -152,13 +114,14 @@ impl Lab {
 
     fn register(&self, device: &str) -> String {
         let token = self.mi.register(&DeviceInfo::default(), PACKAGE).unwrap();
-        self.services.gateway.add_registration(Registration {
-            device: device.into(),
-            vendor: VendorId::Xiaomi,
-            package: PACKAGE.into(),
-            token: token.clone(),
-            device_info: DeviceInfo::default(),
-        });
+        add_device(
+            &self.services,
+            VendorId::Xiaomi,
+            device,
+            PACKAGE,
+            &token,
+            DeviceInfo::default(),
+        );
         token
     }
 
@@ -184,18 +147,34 @@ impl Lab {
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
+        respond(&self.mi.router(), req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// The well-formed send of [`good_form`] to `token`, authenticated.
+    async fn send_good(&self, token: &str) -> (StatusCode, Value) {
+        let auth = format!("key={SECRET}");
+        self.post("/v3/message/regid", Some(&auth), &good_form(token))
+            .await
+    }
+
+    /// Whether the body of the answer to a good send to `token` fails to
+    /// complete (the connection is dropped).
+    async fn send_good_is_cut_off(&self, token: &str) -> bool {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(good_form(token))
+            .finish();
         let resp = self
             .mi
             .router()
-            .oneshot(req.body(Body::from(body)).unwrap())
+            .oneshot(
+                Request::post("/v3/message/regid")
+                    .header("authorization", format!("key={SECRET}"))
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
             .await
             .unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        resp.into_body().collect().await.is_err()
     }
 }
 
@@ -209,7 +188,7 @@ fn good_form(token: &str) -> Vec<(&str, &str)> {
         ("title", "a new message"),
         ("description", "hello"),
         ("extra.notify_effect", "1"),
-        ("extra.ext", EXT),
+        ("extra.ext", JSON_EXT),
     ]
 }
 
@@ -257,84 +236,55 @@ async fn every_rejection_class_answers_mi_code_in_mi_shape() {
     ] {
         many_extras.push((k, "x"));
     }
-    let cases: Vec<(&str, Option<String>, Form, i64)> = vec![
-        ("no auth", None, good.clone(), 21301),
-        (
-            "upper-case Key",
-            Some(format!("Key={SECRET}")),
-            good.clone(),
-            21301,
-        ),
-        ("wrong secret", Some("key=nope".into()), good.clone(), 21301),
+    let unauthenticated = [
+        ("no auth", None),
+        ("upper-case Key", Some(format!("Key={SECRET}"))),
+        ("wrong secret", Some("key=nope".into())),
+    ]
+    .map(|(name, auth)| (name, auth, good.clone(), 21301));
+    // Every other case is authenticated with the app secret.
+    let authenticated: Vec<(&str, Form, i64)> = vec![
         (
             "missing package",
-            Some(auth.clone()),
             without(&good, "restricted_package_name"),
             10016,
         ),
         (
             "other package",
-            Some(auth.clone()),
             with(&good, "restricted_package_name", "com.other"),
             22022,
         ),
-        (
-            "missing regid",
-            Some(auth.clone()),
-            without(&good, "registration_id"),
-            10016,
-        ),
+        ("missing regid", without(&good, "registration_id"), 10016),
         (
             "unknown regid",
-            Some(auth.clone()),
             with(&good, "registration_id", "bm90LWEtcmVnaWQ="),
             20301,
         ),
-        (
-            "missing title",
-            Some(auth.clone()),
-            without(&good, "title"),
-            10016,
-        ),
-        (
-            "blank title",
-            Some(auth.clone()),
-            with(&good, "title", "   "),
-            10016,
-        ),
-        (
-            "title of 50",
-            Some(auth.clone()),
-            with(&good, "title", long_title),
-            10017,
-        ),
+        ("missing title", without(&good, "title"), 10016),
+        ("blank title", with(&good, "title", "   "), 10016),
+        ("title of 50", with(&good, "title", long_title), 10017),
         (
             "blank description",
-            Some(auth.clone()),
             with(&good, "description", " \t"),
             10016,
         ),
         (
             "description of 128",
-            Some(auth.clone()),
             with(&good, "description", long_desc),
             10017,
         ),
         (
             "bad notify_effect",
-            Some(auth.clone()),
             with(&good, "extra.notify_effect", "4"),
             10017,
         ),
         (
             "effect 2 without intent_uri",
-            Some(auth.clone()),
             with(&good, "extra.notify_effect", "2"),
             10016,
         ),
         (
             "effect 2 with a class_name but no intent_uri",
-            Some(auth.clone()),
             with(
                 &with(&good, "extra.notify_effect", "2"),
                 "extra.class_name",
@@ -344,24 +294,26 @@ async fn every_rejection_class_answers_mi_code_in_mi_shape() {
         ),
         (
             "effect 3 without web_uri",
-            Some(auth.clone()),
             with(&good, "extra.notify_effect", "3"),
             10016,
         ),
         (
             "notify_id not a number",
-            Some(auth.clone()),
             with(&good, "notify_id", "x"),
             10017,
         ),
-        ("11 custom extras", Some(auth.clone()), many_extras, 65014),
+        ("11 custom extras", many_extras, 65014),
         (
             "custom value of 1025",
-            Some(auth.clone()),
             with(&good, "extra.k", long_value),
             65015,
         ),
     ];
+    let cases = unauthenticated.into_iter().chain(
+        authenticated
+            .into_iter()
+            .map(|(name, form, code)| (name, Some(auth.clone()), form, code)),
+    );
     for (name, auth, form, code) in cases {
         let (status, v) = lab.post("/v3/message/regid", auth.as_deref(), &form).await;
         assert_eq!(status, StatusCode::OK, "{name}");
@@ -372,10 +324,10 @@ async fn every_rejection_class_answers_mi_code_in_mi_shape() {
             "{name}"
         );
     }
-    let journal = lab.services.journal.all();
-    assert!(journal
-        .iter()
-        .any(|r| matches!(&r.event, Event::EndpointRejected { vendor_code, code: Diagnosis::VendorTokenInvalid, .. } if vendor_code == "20301")));
+    assert!(journaled(
+        &lab.services,
+        |e| matches!(e, Event::EndpointRejected { vendor_code, code: Diagnosis::VendorTokenInvalid, .. } if vendor_code == "20301")
+    ));
     assert!(lab.mi.requests().iter().all(|r| !r.accepted));
 }
 
@@ -397,12 +349,9 @@ async fn partially_unknown_regids_are_listed_as_bad() {
 async fn a_fast_burst_to_one_device_hits_frequency_control() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
     let mut codes = Vec::new();
     for _ in 0..100 {
-        let (_, v) = lab
-            .post("/v3/message/regid", Some(&auth), &good_form(&token))
-            .await;
+        let (_, v) = lab.send_good(&token).await;
         codes.push(v["code"].as_i64().unwrap());
     }
     assert_eq!(codes[0], 0);
@@ -412,9 +361,7 @@ async fn a_fast_burst_to_one_device_hits_frequency_control() {
     );
     // A second later the device may be reached again.
     lab.services.clock.advance(Duration::from_secs(1));
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 0);
 }
 
@@ -427,22 +374,15 @@ async fn daily_quota_answers_200001_until_the_next_china_day() {
     assert_eq!(lab.mi.limits()["daily_quota"], 2);
     assert!(lab.mi.set_limits(json!({"nope": 1})).is_err());
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
     for _ in 0..2 {
-        let (_, v) = lab
-            .post("/v3/message/regid", Some(&auth), &good_form(&token))
-            .await;
+        let (_, v) = lab.send_good(&token).await;
         assert_eq!(v["code"], 0);
     }
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 200001);
     assert_eq!(v["reason"], "exceed quota, quota: 2, have acked: 2");
     lab.services.clock.advance(Duration::from_secs(86_400));
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 0);
 }
 
@@ -450,24 +390,16 @@ async fn daily_quota_answers_200001_until_the_next_china_day() {
 async fn faults_answer_codes_server_errors_and_drops() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &lab.mi,
+        FaultKind::ErrorCode {
             code: "10027".into(),
         },
-    });
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    );
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 10027);
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 503 },
-    });
-    let (status, _) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    fault_next(&lab.mi, FaultKind::ServerError { status: 503 });
+    let (status, _) = lab.send_good(&token).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     lab.mi.faults().add(Fault {
         scope: FaultScope::Token {
@@ -475,42 +407,13 @@ async fn faults_answer_codes_server_errors_and_drops() {
         },
         kind: FaultKind::Drop,
     });
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(good_form(&token))
-        .finish();
-    let resp = lab
-        .mi
-        .router()
-        .oneshot(
-            Request::post("/v3/message/regid")
-                .header("authorization", &auth)
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
     assert!(
-        resp.into_body().collect().await.is_err(),
+        lab.send_good_is_cut_off(&token).await,
         "the body never completes"
     );
     lab.mi.reset();
     assert!(lab.mi.faults().list().is_empty());
     assert!(lab.mi.requests().is_empty());
-}
-
-/// The next display instruction on a device stream, within a deadline.
-async fn next_display(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<StreamItem>,
-) -> DisplayInstruction {
-    loop {
-        let item = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("an instruction before the deadline")
-            .expect("stream open");
-        if let StreamItem::Display { instruction } = item {
-            return *instruction;
-        }
-    }
 }
 
 #[tokio::test]
@@ -538,27 +441,27 @@ async fn accepted_push_becomes_mi_display_instructions() {
     assert!(cb.include_stopped_packages);
     let msg: Value = serde_json::from_str(cb.extras[0].value.as_str().unwrap()).unwrap();
     assert_eq!(cb.extras[0].key, "key_message");
-    assert_eq!(msg["extra"]["ext"], EXT);
+    assert_eq!(msg["extra"]["ext"], JSON_EXT);
     assert_eq!(msg["title"], "a new message");
 
     // Open in-app page: the intent URI with the MiPushMessage as key_message.
     let form = with(
         &with(&good_form(&token), "extra.notify_effect", "2"),
         "extra.intent_uri",
-        INTENT_URI,
+        CHAT_INTENT_URI,
     );
     lab.post("/v3/message/regid", Some(&auth), &form).await;
     let i = next_display(&mut rx).await;
     assert_eq!(
         i.click,
         ClickRoute::IntentUri {
-            uri: INTENT_URI.into()
+            uri: CHAT_INTENT_URI.into()
         }
     );
     assert!(i.callbacks.is_empty());
     let msg: Value = serde_json::from_str(i.extras[0].value.as_str().unwrap()).unwrap();
     assert_eq!(i.extras[0].key, "key_message");
-    assert_eq!(msg["extra"]["ext"], EXT);
+    assert_eq!(msg["extra"]["ext"], JSON_EXT);
 
     // Open URL.
     let form = with(
@@ -586,14 +489,10 @@ async fn client_send_round_trip_over_loopback() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
     let (mut rx, _guard) = lab.services.gateway.open_stream("dev-1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = lab.mi.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
+    let base = serve(lab.mi.router()).await;
     let http = reqwest::Client::new();
 
-    let mut p = push(open_page(), Some(EXT));
+    let mut p = push(open_chat_intent_uri(), Some(JSON_EXT));
     p.token = token.clone();
     let outcome = lab.mi.send(&http, &base, &p).await;
     let id = outcome.result.expect("accepted");
@@ -608,14 +507,14 @@ async fn client_send_round_trip_over_loopback() {
     assert_eq!(
         instruction.click,
         ClickRoute::IntentUri {
-            uri: INTENT_URI.into()
+            uri: CHAT_INTENT_URI.into()
         }
     );
     assert_eq!(
         instruction.notification.channel_id.as_deref(),
         Some("im_channel")
     );
-    assert_eq!(instruction.ext.as_deref(), Some(EXT));
+    assert_eq!(instruction.ext.as_deref(), Some(JSON_EXT));
     assert!(lab
         .services
         .journal
@@ -640,10 +539,7 @@ async fn client_send_round_trip_over_loopback() {
         (e.code, e.vendor_code.as_str()),
         (Diagnosis::VendorAuthFailed, "21301")
     );
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
+    fault_next(&lab.mi, FaultKind::Drop);
     let e = lab.mi.send(&http, &base, &p).await.result.unwrap_err();
     assert_eq!(e.vendor_code, "transport");
     let e = lab
@@ -778,12 +674,12 @@ async fn thousands_of_extras_are_refused_with_65014_and_repeats_keep_the_last_va
 async fn an_unauthenticated_send_is_refused_before_its_body_is_read() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ErrorCode {
+    fault_next(
+        &lab.mi,
+        FaultKind::ErrorCode {
             code: "10027".into(),
         },
-    });
+    );
     let (_, v) = lab
         .post("/v3/message/regid", Some("key=wrong"), &good_form(&token))
         .await;
@@ -808,28 +704,21 @@ async fn changing_limits_keeps_todays_counts() {
         .set_limits(json!({"daily_quota": 2, "device_per_second": 1000}))
         .unwrap();
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
     for _ in 0..2 {
-        let (_, v) = lab
-            .post("/v3/message/regid", Some(&auth), &good_form(&token))
-            .await;
+        let (_, v) = lab.send_good(&token).await;
         assert_eq!(v["code"], 0);
     }
     lab.mi
         .set_limits(json!({"device_per_second": 999}))
         .unwrap();
-    let (_, v) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    let (_, v) = lab.send_good(&token).await;
     assert_eq!(v["code"], 200001, "the two sent today still count: {v}");
 }
 
 /// A message sent without a title carries the IM server's default title.
 #[test]
 fn send_request_with_the_default_title() {
-    let mut p = push(ClickAction::OpenApp, None);
-    p.title = pushlab::im::decision::DEFAULT_TITLE.into();
-    p.desc = "Hello".into();
+    let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("xiaomi_send_default_title", snapshot_of(&p));
 }
 
@@ -840,34 +729,11 @@ fn send_request_with_the_default_title() {
 async fn injected_server_errors_and_drops_are_journaled() {
     let lab = Lab::new();
     let token = lab.register("dev-1");
-    let auth = format!("key={SECRET}");
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::ServerError { status: 200 },
-    });
-    let (status, _) = lab
-        .post("/v3/message/regid", Some(&auth), &good_form(&token))
-        .await;
+    fault_next(&lab.mi, FaultKind::ServerError { status: 200 });
+    let (status, _) = lab.send_good(&token).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    lab.mi.faults().add(Fault {
-        scope: FaultScope::Next { count: 1 },
-        kind: FaultKind::Drop,
-    });
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(good_form(&token))
-        .finish();
-    let resp = lab
-        .mi
-        .router()
-        .oneshot(
-            Request::post("/v3/message/regid")
-                .header("authorization", &auth)
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert!(resp.into_body().collect().await.is_err());
+    fault_next(&lab.mi, FaultKind::Drop);
+    assert!(lab.send_good_is_cut_off(&token).await);
     let logged: Vec<String> = lab
         .mi
         .requests()
