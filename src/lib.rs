@@ -26,6 +26,7 @@ pub mod device;
 pub mod diagnosis;
 pub mod hub;
 pub mod im;
+pub mod profile;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -14,7 +14,7 @@ use super::matching::{self, describe_device, Fit};
 use super::{DeviceProvider, ProvidedDevice, ProviderError};
 use crate::device::{Device, DeviceError, Target};
 use crate::hub::gateway::protocol::DeviceInfo;
-use crate::sim::profile::Profile;
+use crate::profile::Profile;
 
 /// One device of a pool.
 pub struct PoolDevice {

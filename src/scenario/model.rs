@@ -21,11 +21,11 @@ use crate::vendor::VendorId;
 pub const DEMO_PACKAGE: &str = "com.pushlab.demo";
 
 /// The device profile used when a file names none.
-pub const DEFAULT_PROFILE: &str = crate::sim::profile::DEFAULT_PROFILE;
+pub const DEFAULT_PROFILE: &str = crate::profile::DEFAULT_PROFILE;
 
 /// Device profiles a scenario may name: the simulator's built-in ones
 /// (listed so that `pushlab check` catches a misspelt one).
-pub const PROFILES: &[&str] = crate::sim::profile::KNOWN_PROFILES;
+pub const PROFILES: &[&str] = crate::profile::KNOWN_PROFILES;
 
 /// One scenario file.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]

@@ -47,7 +47,7 @@ pub mod auth;
 pub mod conn;
 pub mod device;
 pub mod fs;
-pub mod profile;
+pub use crate::profile;
 pub mod services;
 pub mod shell;
 pub mod sync;

@@ -1,4 +1,6 @@
-//! Device profiles: which phone the simulated device pretends to be.
+//! Device profiles: the kinds of phone scenarios are written for. The
+//! simulator boots a device from one ([`crate::sim`]); the runner matches
+//! real devices against them by their facts ([`crate::runner::matching`]).
 //!
 //! A profile combines a ROM, an API level and a region; its name reads
 //! `<rom>-android<version>[-cn|-global]` (e.g. `coloros-android10`,
