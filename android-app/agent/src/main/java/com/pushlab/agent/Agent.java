@@ -6,7 +6,7 @@ import android.util.Log;
 
 import com.pushlab.core.DeviceEvent;
 import com.pushlab.core.EventReporter;
-import com.pushlab.core.GatewayClient;
+import com.pushlab.core.HubReporter;
 
 /**
  * The agent's process-wide state: where the hub is, which device this is,
@@ -20,8 +20,12 @@ final class Agent {
 
     private final Context app;
     private final SharedPreferences prefs;
-    private EventReporter reporter;
-    private String reporterHub;
+    private final HubReporter reporter = new HubReporter(new EventReporter.Log() {
+        @Override
+        public void warn(String message) {
+            Log.w(TAG, message);
+        }
+    });
 
     private Agent(Context app) {
         this.app = app;
@@ -65,18 +69,6 @@ final class Agent {
             Log.w(TAG, "no hub configured; event not sent: " + e.kind.wire);
             return;
         }
-        if (reporter == null || !hub.equals(reporterHub)) {
-            if (reporter != null) {
-                reporter.stop();
-            }
-            reporter = new EventReporter(new GatewayClient(hub), new EventReporter.Log() {
-                @Override
-                public void warn(String message) {
-                    Log.w(TAG, message);
-                }
-            });
-            reporterHub = hub;
-        }
-        reporter.report(e);
+        reporter.report(hub, e);
     }
 }

@@ -11,8 +11,8 @@ import com.pushlab.core.Backoff;
 import com.pushlab.core.DeviceEvent;
 import com.pushlab.core.DisplayPlan;
 import com.pushlab.core.EventReporter;
+import com.pushlab.core.HubReporter;
 import com.pushlab.core.ExtExtractor;
-import com.pushlab.core.GatewayClient;
 import com.pushlab.core.Http;
 import com.pushlab.core.ImClient;
 
@@ -33,8 +33,12 @@ final class Demo {
 
     private final Context app;
     private final SharedPreferences prefs;
-    private EventReporter reporter;
-    private String reporterHub;
+    private final HubReporter reporter = new HubReporter(new EventReporter.Log() {
+        @Override
+        public void warn(String message) {
+            Log.w(TAG, message);
+        }
+    });
     private Thread connection;
     private volatile Http.Lines lines;
     private volatile String connectedSession;
@@ -96,19 +100,7 @@ final class Demo {
             Log.w(TAG, "no hub yet; not reporting " + e.kind.wire);
             return;
         }
-        if (reporter == null || !hub.equals(reporterHub)) {
-            if (reporter != null) {
-                reporter.stop();
-            }
-            reporter = new EventReporter(new GatewayClient(hub), new EventReporter.Log() {
-                @Override
-                public void warn(String message) {
-                    Log.w(TAG, message);
-                }
-            });
-            reporterHub = hub;
-        }
-        reporter.report(e);
+        reporter.report(hub, e);
     }
 
     /** Reports what an opened activity received: activity_started, then every ext found. */
