@@ -1,19 +1,23 @@
 //! pushlab proves Android offline push works end to end.
 //!
-//! The crate is laid out like the chain it reproduces (see `DESIGN.md` in the
-//! shared design notes):
+//! The crate is laid out like the chain it reproduces; `docs/architecture.md`
+//! is the map and says what each module may import.
 //!
-//! - [`android`]: Android value types shared by the driver, the simulator and
-//!   the vendors (intents, components, notification records).
+//! - [`wire`] and [`android`]: the bottom floor. The gateway protocol,
+//!   message and vendor ids, device facts; Android value types (intents,
+//!   components, notification records, log levels).
+//! - [`services`]: the clock, the journal and the device gateway's state.
+//! - [`push`]: one folder per push vendor: its certificate fields, the
+//!   request the IM server builds for it, its simulated HTTP endpoint and its
+//!   device-side delivery semantics. (Named `push`, not `vendor`, because
+//!   code hosts and analysis tools treat `vendor/` folders as third-party.)
 //! - [`im`]: the IM server simulator (accounts, login state, push tokens,
 //!   `sendmsg` and the offline-push decision).
-//! - [`vendor`]: one module per push vendor: its certificate fields, the
-//!   request the IM server builds for it, its simulated HTTP endpoint and its
-//!   device-side delivery semantics.
 //! - [`hub`]: the embedded server that composes the IM server, the vendor
-//!   endpoints and the device gateway, plus the journal and the clock.
+//!   endpoints and the device gateway on one HTTP listener.
 //! - [`diagnosis`]: the codes that name the first broken link of a chain.
-//! - [`sim`]: the simulated device, an adbd on loopback TCP with a shell.
+//! - [`device`]: the ADB driver that reads and drives any device.
+//! - [`sim`]: the simulated phone, an adbd on loopback TCP with a shell.
 //! - [`scenario`]: the scenario file format, its checks and its matrix.
 //! - [`runner`]: executes scenario runs against a hub and a device.
 //! - [`report`]: results as console lines, JSON and JUnit XML.
@@ -27,8 +31,10 @@ pub mod diagnosis;
 pub mod hub;
 pub mod im;
 pub mod profile;
+pub mod push;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod services;
 pub mod sim;
-pub mod vendor;
+pub mod wire;

@@ -434,8 +434,8 @@ impl Profile {
 
     /// The device's facts as the push service reports them to the gateway
     /// (`POST /gateway/v1/register`).
-    pub fn device_info(&self) -> crate::hub::gateway::protocol::DeviceInfo {
-        crate::hub::gateway::protocol::DeviceInfo {
+    pub fn device_info(&self) -> crate::wire::protocol::DeviceInfo {
+        crate::wire::protocol::DeviceInfo {
             brand: self.brand.clone(),
             manufacturer: self.manufacturer.clone(),
             model: self.model.clone(),

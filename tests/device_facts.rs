@@ -11,11 +11,11 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use pushlab::device::{Device, Target};
-use pushlab::hub::gateway::protocol::DeviceInfo;
 use pushlab::runner::matching::{describe_device, fit, Fit};
 use pushlab::scenario::model::PROFILES;
 use pushlab::sim::profile::Profile;
 use pushlab::sim::SimDevice;
+use pushlab::wire::protocol::DeviceInfo;
 
 const DEADLINE: Duration = Duration::from_secs(30);
 

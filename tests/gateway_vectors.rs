@@ -2,7 +2,7 @@
 //! reads as its Rust type and writes back to the same JSON. The Java
 //! companion app checks the same files.
 
-use pushlab::hub::gateway::protocol::{
+use pushlab::wire::protocol::{
     DeviceEvent, RegisterError, RegisterRequest, RegisterResponse, StreamItem,
 };
 use serde::de::DeserializeOwned;

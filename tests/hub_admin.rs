@@ -7,8 +7,8 @@
 
 mod support;
 
-use pushlab::hub::clock::Clock;
 use pushlab::hub::Hub;
+use pushlab::services::clock::Clock;
 use serde_json::{json, Value};
 use support::{get, post, Lines, T0};
 

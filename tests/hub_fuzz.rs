@@ -7,14 +7,14 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use proptest::prelude::*;
 use pushlab::android::ExtraValue;
-use pushlab::hub::clock::Clock;
-use pushlab::hub::gateway::protocol::{
+use pushlab::hub::Hub;
+use pushlab::push::VendorId;
+use pushlab::services::clock::Clock;
+use pushlab::services::journal::MessageId;
+use pushlab::wire::protocol::{
     CallbackBroadcast, CallbackTrigger, ClickRoute, DisplayInstruction, Extra, NotificationSpec,
     Poster, Requirement, StreamItem,
 };
-use pushlab::hub::journal::MessageId;
-use pushlab::hub::Hub;
-use pushlab::vendor::VendorId;
 use tower::ServiceExt;
 
 const ENDPOINTS: &[(&str, &str)] = &[

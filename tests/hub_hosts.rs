@@ -3,9 +3,9 @@
 //! vendor and every host it claims, an unauthenticated send at the hub's
 //! root answers with the vendor's own "not authenticated" error.
 
-use pushlab::hub::clock::{Clock, Timestamp};
 use pushlab::hub::Hub;
-use pushlab::vendor::{fcm, meizu, oppo, vivo, VendorId};
+use pushlab::push::{fcm, meizu, oppo, vivo, VendorId};
+use pushlab::services::clock::{Clock, Timestamp};
 use serde_json::Value;
 
 /// The vendor's main send path and a check that the answer is the

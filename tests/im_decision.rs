@@ -2,10 +2,10 @@
 //! yields a push or the right diagnosis code.
 
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::Timestamp;
 use pushlab::im::decision::{decide, Decision, RecipientState, DEFAULT_TITLE};
 use pushlab::im::model::SendMsg;
-use pushlab::vendor::{xiaomi, Certificate, ClickAction, Credentials};
+use pushlab::push::{xiaomi, Certificate, ClickAction, Credentials};
+use pushlab::services::clock::Timestamp;
 use serde_json::json;
 
 const SAVED: Timestamp = Timestamp(1_000_000);

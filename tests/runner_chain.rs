@@ -7,15 +7,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{DeviceEventKind, DeviceRecord, Reporter};
-use pushlab::hub::journal::{Event, Journal, MessageId, Record};
 use pushlab::im::model::{MsgElem, SendMsg};
+use pushlab::push::VendorId;
 use pushlab::report::Failure;
 use pushlab::runner::chain::{first_broken_link, render, summary, Stage};
 use pushlab::runner::{same_ext, sendmsg_body, with_retries, CaseError, DeviceSpec, RetryPolicy};
 use pushlab::scenario::{expand, parse_str};
-use pushlab::vendor::VendorId;
+use pushlab::services::clock::{Clock, Timestamp};
+use pushlab::services::journal::{Event, Journal, MessageId, Record};
+use pushlab::wire::protocol::{DeviceEventKind, DeviceRecord, Reporter};
 
 /// A journal that a message travels through, record by record.
 struct Story {

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
+use pushlab::push::{ClickAction, PageTarget, VendorId};
 use pushlab::scenario::model::{ClickSpec, Step};
 use pushlab::scenario::{
     collect_files, expand, json_schema, load_file, parse_str, RunId, Selection, Shard,
 };
-use pushlab::vendor::{ClickAction, PageTarget, VendorId};
 use serde_json::Value;
 
 fn root() -> PathBuf {

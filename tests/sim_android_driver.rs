@@ -8,7 +8,7 @@ use std::time::Duration;
 use pushlab::android::{ComponentName, Importance, Intent};
 use pushlab::device::parse::{parse_am_start, AmStartError};
 use pushlab::device::{Device, Target};
-use pushlab::sim::android::{AndroidModel, Channel, ContentIntent, NotificationPost};
+use pushlab::sim::framework::{AndroidModel, Channel, ContentIntent, NotificationPost};
 use pushlab::sim::{Profile, SimDevice, SimHandle};
 
 const DEMO: &str = "com.pushlab.demo";
@@ -361,9 +361,9 @@ async fn the_package_manager_lists_the_companions_and_the_rom() {
 #[tokio::test]
 async fn not_exported_activities_refuse_the_shell() {
     let (_sim, device, model) = boot("aosp-gms-android13").await;
-    let mut m = pushlab::sim::android::Manifest::new("com.example.hidden", "Hidden");
+    let mut m = pushlab::sim::framework::Manifest::new("com.example.hidden", "Hidden");
     m.activities.push(
-        pushlab::sim::android::packages::ComponentInfo::new("com.example.hidden.Secret", vec![])
+        pushlab::sim::framework::packages::ComponentInfo::new("com.example.hidden.Secret", vec![])
             .exported(false),
     );
     model.install_package(m, false).expect("install");
@@ -405,11 +405,11 @@ async fn activities_dump_follows_the_api_level() {
 #[derive(Default)]
 struct Recorder(std::sync::Mutex<Vec<String>>);
 
-impl pushlab::sim::android::AppHooks for Recorder {
+impl pushlab::sim::framework::AppHooks for Recorder {
     fn activity_started(
         &self,
         _m: &Arc<AndroidModel>,
-        start: &pushlab::sim::android::ActivityStart,
+        start: &pushlab::sim::framework::ActivityStart,
     ) {
         let cmd = start
             .intent
@@ -443,7 +443,7 @@ impl pushlab::sim::android::AppHooks for Recorder {
         &self,
         _m: &Arc<AndroidModel>,
         pkg: &str,
-        why: pushlab::sim::android::ProcessDeath,
+        why: pushlab::sim::framework::ProcessDeath,
     ) {
         self.0
             .lock()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use pushlab::android::{ComponentName, Importance, Intent};
 use pushlab::device::{Device, Target};
-use pushlab::sim::android::{AndroidModel, Channel, ContentIntent, NotificationPost};
+use pushlab::sim::framework::{AndroidModel, Channel, ContentIntent, NotificationPost};
 use pushlab::sim::{Profile, SimDevice};
 use regex::Regex;
 

@@ -5,7 +5,7 @@
 //! intents, in which case the task is only brought to front.
 
 use pushlab::android::{ComponentName, Intent};
-use pushlab::sim::android::{AndroidModel, Caller, LaunchState, StartWarning};
+use pushlab::sim::framework::{AndroidModel, Caller, LaunchState, StartWarning};
 use pushlab::sim::profile::Profile;
 
 const SPLASH: &str = "com.pushlab.demo.SplashActivity";

@@ -72,7 +72,7 @@ async fn streaming_logcat_shows_a_force_stop_as_it_happens() {
     .expect("stream ended early");
     assert_eq!(
         found.pid,
-        Some(pushlab::sim::android::model::SYSTEM_SERVER_PID)
+        Some(pushlab::sim::framework::model::SYSTEM_SERVER_PID)
     );
     child.kill().await.expect("hang up");
 

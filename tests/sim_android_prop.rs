@@ -9,7 +9,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use pushlab::android::{ComponentName, Importance, Intent};
 use pushlab::device::{Device, Target};
-use pushlab::sim::android::{AndroidModel, Channel, ContentIntent, NotificationPost};
+use pushlab::sim::framework::{AndroidModel, Channel, ContentIntent, NotificationPost};
 use pushlab::sim::{Profile, SimDevice};
 
 const DEMO: &str = "com.pushlab.demo";

@@ -5,8 +5,8 @@
 mod sim_apps_support;
 
 use pushlab::android::{ComponentName, ExtraValue};
-use pushlab::hub::gateway::protocol::DeviceInfo;
 use pushlab::sim::apps::{ACTION_TOKEN, DEMO_PACKAGE};
+use pushlab::wire::protocol::DeviceInfo;
 use serde_json::json;
 use sim_apps_support::Lab;
 

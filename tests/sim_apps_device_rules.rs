@@ -6,8 +6,8 @@
 mod sim_apps_support;
 
 use pushlab::android::ExtraValue;
-use pushlab::hub::gateway::protocol::DeviceInfo;
 use pushlab::sim::apps::{HubUrl, PendingKind};
+use pushlab::wire::protocol::DeviceInfo;
 use serde_json::json;
 use sim_apps_support::{assert_in_order, fcm_credentials, Lab, BROWSER, SERIAL};
 

@@ -11,9 +11,9 @@
 mod sim_apps_support;
 
 use pushlab::android::{ComponentName, ExtraValue};
-use pushlab::hub::gateway::protocol::DeviceInfo;
-use pushlab::hub::journal::MessageId;
+use pushlab::services::journal::MessageId;
 use pushlab::sim::apps::{ACTION_TOKEN, DEMO_CHAT_ACTIVITY, DEMO_PACKAGE, DEMO_SPLASH_ACTIVITY};
+use pushlab::wire::protocol::DeviceInfo;
 use serde_json::{json, Value};
 use sim_apps_support::{assert_in_order, fcm_credentials, Lab};
 

@@ -5,7 +5,7 @@
 //! says so, FCM's 429) is `vendor.rate_limited`.
 
 use pushlab::diagnosis::Diagnosis;
-use pushlab::vendor::{fcm, huawei, meizu, xiaomi, Rejection};
+use pushlab::push::{fcm, huawei, meizu, xiaomi, Rejection};
 
 mod vendor_support;
 
@@ -64,11 +64,11 @@ fn only_real_flow_control_is_rate_limited() {
 mod transport {
     use super::vendor_support::services;
     use super::*;
-    use pushlab::hub::clock::Timestamp;
-    use pushlab::hub::journal::MessageId;
-    use pushlab::vendor::{
+    use pushlab::push::{
         oppo, vivo, AndroidInfo, Certificate, ClickAction, Credentials, Push, VendorId,
     };
+    use pushlab::services::clock::Timestamp;
+    use pushlab::services::journal::MessageId;
 
     fn push(credentials: Credentials) -> Push {
         Push {
@@ -131,7 +131,7 @@ mod transport {
         ];
         let base = closed_base().await;
         let http = reqwest::Client::new();
-        for (vendor, p) in pushlab::vendor::all(&services).iter().zip(pushes) {
+        for (vendor, p) in pushlab::push::all(&services).iter().zip(pushes) {
             assert_eq!(vendor.id(), p.certificate.vendor());
             assert_ne!(vendor.id(), VendorId::Fcm);
             let e = vendor

@@ -10,17 +10,15 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{
-    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster,
-};
-use pushlab::hub::gateway::Registration;
-use pushlab::hub::journal::{Event, MessageId};
-use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
-use pushlab::vendor::fcm::{self, Claims, Fcm, ServiceAccount};
-use pushlab::vendor::{
+use pushlab::push::common::{Fault, FaultKind, FaultScope};
+use pushlab::push::fcm::{self, Claims, Fcm, ServiceAccount};
+use pushlab::push::{
     Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
 };
+use pushlab::services::clock::{Clock, Timestamp};
+use pushlab::services::gateway::Registration;
+use pushlab::services::journal::{Event, MessageId};
+use pushlab::wire::protocol::{string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster};
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};

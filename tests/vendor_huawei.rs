@@ -10,17 +10,17 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::Timestamp;
-use pushlab::hub::gateway::protocol::{ClickRoute, DeviceInfo, Poster, Requirement, StreamItem};
-use pushlab::hub::journal::{Event, MessageId};
-use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
-use pushlab::vendor::huawei::{
+use pushlab::push::common::{Fault, FaultKind, FaultScope};
+use pushlab::push::huawei::{
     self, add_intent_extras, build_send_request, build_token_request, Huawei,
 };
-use pushlab::vendor::{
+use pushlab::push::{
     Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
     MESSAGE_ID_HEADER,
 };
+use pushlab::services::clock::Timestamp;
+use pushlab::services::journal::{Event, MessageId};
+use pushlab::wire::protocol::{ClickRoute, DeviceInfo, Poster, Requirement, StreamItem};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 

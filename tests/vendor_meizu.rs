@@ -8,14 +8,14 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::Timestamp;
-use pushlab::hub::gateway::protocol::{CallbackTrigger, ClickRoute, DeviceInfo, Poster};
-use pushlab::hub::journal::{Event, MessageId};
-use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
-use pushlab::vendor::meizu::{self, Meizu};
-use pushlab::vendor::{
+use pushlab::push::common::{Fault, FaultKind, FaultScope};
+use pushlab::push::meizu::{self, Meizu};
+use pushlab::push::{
     Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
 };
+use pushlab::services::clock::Timestamp;
+use pushlab::services::journal::{Event, MessageId};
+use pushlab::wire::protocol::{CallbackTrigger, ClickRoute, DeviceInfo, Poster};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -557,13 +557,13 @@ async fn round_trip_open_page_with_ext_reaches_the_device_stream() {
             component: format!("{PACKAGE}/com.tencent.qcloud.tim.demo.chat.ChatActivity")
         }
     );
-    let extras = pushlab::hub::gateway::protocol::string_extras(&instruction.extras);
+    let extras = pushlab::wire::protocol::string_extras(&instruction.extras);
     assert_eq!(extras.get("ext").map(String::as_str), Some(JSON_EXT));
     let cb = &instruction.callbacks[0];
     assert_eq!(cb.action, "com.meizu.flyme.push.intent.MESSAGE");
     assert_eq!(cb.on, CallbackTrigger::Clicked);
     assert!(cb.include_stopped_packages);
-    let cb_extras = pushlab::hub::gateway::protocol::string_extras(&cb.extras);
+    let cb_extras = pushlab::wire::protocol::string_extras(&cb.extras);
     assert_eq!(cb_extras["method"], "private");
     let self_define: Value = serde_json::from_str(&cb_extras["selfDefineContentString"]).unwrap();
     assert_eq!(self_define, json!({"ext": JSON_EXT}));
@@ -601,7 +601,7 @@ async fn round_trip_open_url_and_open_app() {
         m.send(&http, &base, &p).await.result.expect("accepted");
         let instruction = next_display(&mut rx).await;
         assert_eq!(instruction.click, route);
-        let extras = pushlab::hub::gateway::protocol::string_extras(&instruction.extras);
+        let extras = pushlab::wire::protocol::string_extras(&instruction.extras);
         assert_eq!(extras.get("ext").map(String::as_str), ext_extra);
     }
 }

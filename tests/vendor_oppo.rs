@@ -18,15 +18,15 @@ use vendor_support::{
 };
 
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::Timestamp;
-use pushlab::hub::gateway::protocol::{ClickRoute, DeviceInfo};
-use pushlab::hub::journal::{Event, MessageId};
-use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
-use pushlab::vendor::oppo::{self, Oppo};
-use pushlab::vendor::{
+use pushlab::push::common::{Fault, FaultKind, FaultScope};
+use pushlab::push::oppo::{self, Oppo};
+use pushlab::push::{
     AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
     VendorId,
 };
+use pushlab::services::clock::Timestamp;
+use pushlab::services::journal::{Event, MessageId};
+use pushlab::wire::protocol::{ClickRoute, DeviceInfo};
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_KEY: &str = "a1b2c3";
@@ -987,7 +987,7 @@ async fn client_send_reaches_the_device_and_the_journal() {
     );
     assert_eq!(i.notification.channel_id.as_deref(), Some("tuikit"));
     assert_eq!(
-        pushlab::hub::gateway::protocol::string_extras(&i.extras)
+        pushlab::wire::protocol::string_extras(&i.extras)
             .get("action")
             .map(String::as_str),
         Some("jump to denny")

@@ -17,17 +17,15 @@ use vendor_support::{
 };
 
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::Timestamp;
-use pushlab::hub::gateway::protocol::{
-    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster,
-};
-use pushlab::hub::journal::{Event, MessageId};
-use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
-use pushlab::vendor::vivo::{self, Vivo};
-use pushlab::vendor::{
+use pushlab::push::common::{Fault, FaultKind, FaultScope};
+use pushlab::push::vivo::{self, Vivo};
+use pushlab::push::{
     AndroidInfo, Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor,
     VendorId,
 };
+use pushlab::services::clock::Timestamp;
+use pushlab::services::journal::{Event, MessageId};
+use pushlab::wire::protocol::{string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster};
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_ID: &str = "10004";

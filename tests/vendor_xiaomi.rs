@@ -9,16 +9,16 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::Timestamp;
-use pushlab::hub::gateway::protocol::{
-    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster,
-};
-use pushlab::hub::journal::{Event, MessageId};
-use pushlab::vendor::common::{Fault, FaultKind, FaultScope};
-use pushlab::vendor::xiaomi::{self, build_send_request, Xiaomi};
-use pushlab::vendor::{
+use pushlab::push::common::{Fault, FaultKind, FaultScope};
+use pushlab::push::xiaomi::{self, build_send_request, Xiaomi};
+use pushlab::push::{
     Certificate, ClickAction, Credentials, PageTarget, Push, Services, Vendor, VendorId,
     MESSAGE_ID_HEADER,
+};
+use pushlab::services::clock::Timestamp;
+use pushlab::services::journal::{Event, MessageId};
+use pushlab::wire::protocol::{
+    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;

@@ -6,12 +6,14 @@ pub mod api_level;
 pub mod apk;
 pub mod intent;
 pub mod intent_uri;
+pub mod log;
 pub mod notification;
 pub mod uri;
 
 pub use api_level::ApiLevel;
 pub use intent::{ComponentName, ExtraValue, Extras, Intent, LaunchFlags, Rect};
 pub use intent_uri::{IntentUriError, UriFlags};
+pub use log::LogLevel;
 pub use notification::{
     AppNotificationSettings, Importance, NotificationChannel, NotificationRecord, NotificationText,
     PendingIntentSummary,

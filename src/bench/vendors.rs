@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
-use crate::hub::clock::Clock;
-use crate::hub::gateway::protocol::DeviceInfo;
-use crate::hub::gateway::Registration;
-use crate::hub::journal::MessageId;
 use crate::hub::Hub;
 use crate::im::CertificateInput;
-use crate::vendor::{
+use crate::push::{
     fcm, huawei, meizu, oppo, vivo, xiaomi, AndroidInfo, ClickAction, Credentials, Push, VendorId,
 };
+use crate::services::clock::Clock;
+use crate::services::gateway::Registration;
+use crate::services::journal::MessageId;
+use crate::wire::protocol::DeviceInfo;
 
 /// How hard to drive each vendor.
 #[derive(Debug, Clone)]

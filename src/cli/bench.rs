@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use pushlab::bench::vendors;
-use pushlab::vendor::VendorId;
+use pushlab::push::VendorId;
 
 /// Run a benchmark and print its figures.
 #[derive(Debug, clap::Args)]

@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use pushlab::hub::clock::Clock;
 use pushlab::hub::Hub;
+use pushlab::services::clock::Clock;
 
 /// Serve the IM server, the six vendor endpoints and the device gateway.
 #[derive(Debug, clap::Args)]

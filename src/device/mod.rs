@@ -36,9 +36,9 @@ pub mod driver;
 pub mod facts;
 pub mod parse;
 
+pub use crate::wire::facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
 pub use driver::{
     attached_devices, shell_quote, AttachedDevice, Deadlines, Device, DeviceError, DeviceErrorKind,
     ShellOutput, Target, TargetParseError, DEFAULT_ADB_SERVER_PORT,
 };
-pub use facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
 pub use parse::PackageVersion;

@@ -12,10 +12,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::journal::{MessageId, Query as JournalQuery};
 use super::Hub;
-use crate::vendor::common::Fault;
-use crate::vendor::{Vendor, VendorId};
+use crate::push::common::Fault;
+use crate::push::{Vendor, VendorId};
+use crate::services::journal::{MessageId, Query as JournalQuery};
 
 pub fn router(hub: Hub) -> Router {
     Router::new()
@@ -113,9 +113,9 @@ impl IntoResponse for ApiError {
 }
 
 fn vendor(hub: &Hub, name: &str) -> Result<std::sync::Arc<dyn Vendor>, ApiError> {
-    let id: VendorId = name.parse().map_err(|e: crate::vendor::UnknownVendor| {
-        ApiError(StatusCode::NOT_FOUND, e.to_string())
-    })?;
+    let id: VendorId = name
+        .parse()
+        .map_err(|e: crate::push::UnknownVendor| ApiError(StatusCode::NOT_FOUND, e.to_string()))?;
     hub.vendors
         .get(&id)
         .cloned()

@@ -2,10 +2,7 @@
 //! device gateway on one HTTP server, with one journal and one clock.
 
 pub mod admin;
-pub mod clock;
-pub mod gateway;
-pub mod journal;
-pub mod lines;
+pub mod gateway_api;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -16,12 +13,12 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use self::clock::Clock;
-use self::gateway::Gateway;
-use self::journal::Journal;
 use crate::im::ImServer;
-use crate::vendor::common::AppRegistry;
-use crate::vendor::{Services, Vendor, VendorId};
+use crate::push::common::AppRegistry;
+use crate::push::{Services, Vendor, VendorId};
+use crate::services::clock::Clock;
+use crate::services::gateway::Gateway;
+use crate::services::journal::Journal;
 
 /// The hub's parts; cheap to clone.
 #[derive(Clone)]
@@ -34,7 +31,7 @@ pub struct Hub {
 impl Hub {
     /// A hub with the six vendors on `clock`.
     pub fn new(clock: Clock) -> Hub {
-        Hub::with_vendors(clock, crate::vendor::all)
+        Hub::with_vendors(clock, crate::push::all)
     }
 
     /// A hub whose vendors are built by `vendors` (tests swap in their own).
@@ -82,7 +79,7 @@ impl Hub {
     pub fn router(&self) -> Router {
         let mut router = Router::new()
             .merge(crate::im::api::router(self.im.clone()))
-            .merge(gateway::api::router(
+            .merge(crate::hub::gateway_api::router(
                 self.gateway().clone(),
                 self.vendors.clone(),
             ))

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::model::{codes, SendMsg, TimError, TimResponse};
 use super::{CertificateInput, ImServer, PushToken};
-use crate::hub::lines::json_lines;
+use crate::services::lines::json_lines;
 
 /// Query string of TIM REST calls (`sdkappid`, `identifier`, `usersig`,
 /// `random`, `contenttype`). The simulator accepts any credentials; the

@@ -5,8 +5,8 @@
 
 use super::model::{MsgElem, SendMsg};
 use crate::diagnosis::Diagnosis;
-use crate::hub::clock::Timestamp;
-use crate::vendor::Certificate;
+use crate::push::Certificate;
+use crate::services::clock::Timestamp;
 
 /// The title a notification gets when `OfflinePushInfo.Title` is empty.
 pub const DEFAULT_TITLE: &str = "a new message";

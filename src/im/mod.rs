@@ -17,10 +17,10 @@ use tokio::sync::mpsc;
 use self::decision::{Decision, RecipientState};
 use self::model::{codes, SendMsg, TimError};
 use crate::diagnosis::Diagnosis;
-use crate::hub::clock::Timestamp;
-use crate::hub::journal::{Event, MessageId};
-use crate::hub::lines::OnDrop;
-use crate::vendor::{Certificate, ClickAction, Credentials, Push, Services, Vendor, VendorId};
+use crate::push::{Certificate, ClickAction, Credentials, Push, Services, Vendor, VendorId};
+use crate::services::clock::Timestamp;
+use crate::services::journal::{Event, MessageId};
+use crate::services::lines::OnDrop;
 
 /// Identical messages (sender, MsgSeq, MsgRandom, content) within this window
 /// are delivered once.
@@ -55,21 +55,7 @@ pub struct AccountView {
     pub push_token: Option<PushToken>,
 }
 
-/// A line on a device's IM connection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ConnectionItem {
-    /// The connection is up; the user is online.
-    Hello { user: String },
-    /// A message delivered online.
-    Message {
-        message_id: MessageId,
-        from: String,
-        text: String,
-    },
-    /// A login elsewhere kicked this device; the connection closes.
-    Kicked { by_device: String },
-}
+pub use crate::wire::ConnectionItem;
 
 struct Session {
     user: String,

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::vendor::AndroidInfo;
+use crate::push::AndroidInfo;
 
 /// TIM error codes used by the simulator (TIM's REST error table).
 pub mod codes {

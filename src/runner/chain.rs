@@ -12,8 +12,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::diagnosis::Diagnosis;
-use crate::hub::gateway::protocol::DeviceEventKind;
-use crate::hub::journal::{Event, Record};
+use crate::services::journal::{Event, Record};
+use crate::wire::protocol::DeviceEventKind;
 
 /// The stages of a message's life, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

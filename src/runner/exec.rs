@@ -15,16 +15,16 @@ use crate::android::{ComponentName, NotificationRecord};
 use crate::companion::AGENT_PACKAGE;
 use crate::device::{shell_quote, Device, DeviceError, DeviceErrorKind};
 use crate::diagnosis::Diagnosis;
-use crate::hub::clock::Clock;
-use crate::hub::gateway::protocol::DeviceEventKind;
-use crate::hub::journal::{Event, MessageId, Record};
 use crate::hub::Hub;
 use crate::im::model::SendMsg;
 use crate::im::LoginState;
+use crate::push::{Credentials, CERTIFICATE_DELAY_SECS};
 use crate::report::Failure;
 use crate::scenario::model::*;
 use crate::scenario::CaseRun;
-use crate::vendor::{Credentials, CERTIFICATE_DELAY_SECS};
+use crate::services::clock::Clock;
+use crate::services::journal::{Event, MessageId, Record};
+use crate::wire::protocol::DeviceEventKind;
 
 /// How long the push service may take to open its gateway stream.
 const CONNECT_WITHIN: Duration = Duration::from_secs(20);

@@ -22,8 +22,8 @@
 
 use std::fmt;
 
-use crate::hub::gateway::protocol::DeviceInfo;
 use crate::profile::{Profile, Region, Rom, HMS_CORE_MIN_PUSH};
+use crate::wire::protocol::DeviceInfo;
 
 /// API levels at which the simulated framework (`src/sim/android`,
 /// `src/sim/apps`) behaves differently, so a case's outcome may change

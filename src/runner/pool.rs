@@ -13,8 +13,8 @@ use super::companions::{self, CompanionError, PrepareOptions, Setup};
 use super::matching::{self, describe_device, Fit};
 use super::{DeviceProvider, ProvidedDevice, ProviderError};
 use crate::device::{Device, DeviceError, Target};
-use crate::hub::gateway::protocol::DeviceInfo;
 use crate::profile::Profile;
+use crate::wire::protocol::DeviceInfo;
 
 /// One device of a pool.
 pub struct PoolDevice {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::locate::{locate, render, Seg};
 use super::model::*;
-use crate::vendor::{Credentials, VendorId};
+use crate::push::{Credentials, VendorId};
 
 /// One thing wrong with a file, placed in it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Diagnosis;
-use crate::vendor::VendorId;
+use crate::push::VendorId;
 
 /// The demo app every built-in scenario drives.
 pub const DEMO_PACKAGE: &str = "com.pushlab.demo";

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::load::{credentials, Scenario};
 use super::model::*;
 use crate::im::CertificateInput;
-use crate::vendor::{ClickAction, PageTarget, VendorId};
+use crate::push::{ClickAction, PageTarget, VendorId};
 
 /// How long an `expect_*` waits when neither the step nor the file says.
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(10);

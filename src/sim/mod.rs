@@ -41,11 +41,11 @@
 //! # Ok(()) }
 //! ```
 
-pub mod android;
 pub mod apps;
 pub mod auth;
 pub mod conn;
 pub mod device;
+pub mod framework;
 pub mod fs;
 pub use crate::profile;
 pub mod services;
@@ -164,7 +164,7 @@ impl SimBuilder {
             source,
         })?;
         let device = Arc::new(DeviceState::new(self.profile));
-        android::install(&device, self.companions);
+        framework::install(&device, self.companions);
         apps::framework_os::install(&device);
         let cfg = Arc::new(conn::ConnConfig {
             banner: banner(device.profile()),

@@ -14,15 +14,15 @@ use futures::FutureExt;
 use parking_lot::Mutex;
 use pushlab::android::{ComponentName, ExtraValue, Intent};
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::DeviceInfo;
-use pushlab::hub::journal::{MessageId, Record};
 use pushlab::hub::{Hub, RunningHub};
+use pushlab::services::clock::{Clock, Timestamp};
+use pushlab::services::journal::{MessageId, Record};
 use pushlab::sim::apps::{
     agent_manifest, demo_manifest, AppManifest, ChannelSpec, DeviceApps, DeviceOs, DeviceSocket,
     LogPriority, OsError, PendingKind, PostSpec, AGENT_PACKAGE, AGENT_SERVICE, DEMO_PACKAGE,
     DEMO_SPLASH_ACTIVITY,
 };
+use pushlab::wire::protocol::DeviceInfo;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;

@@ -6,8 +6,8 @@ pub mod test_vendor;
 
 use std::time::Duration;
 
-use pushlab::hub::clock::{Clock, Timestamp};
 use pushlab::hub::{Hub, RunningHub};
+use pushlab::services::clock::{Clock, Timestamp};
 use serde_json::Value;
 
 /// 2026-01-01T00:00:00Z: tests run on a virtual clock from here.

@@ -14,14 +14,14 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::gateway::protocol::{
-    ClickRoute, DeviceInfo, DisplayInstruction, Extra, NotificationSpec, Poster, RegisterError,
-};
-use pushlab::hub::journal::Event;
-use pushlab::vendor::common::RequestLogs;
-use pushlab::vendor::{
+use pushlab::push::common::RequestLogs;
+use pushlab::push::{
     Credentials, Faults, Push, Rejection, RequestLog, SendOutcome, Services, Vendor, VendorId,
     MESSAGE_ID_HEADER,
+};
+use pushlab::services::journal::Event;
+use pushlab::wire::protocol::{
+    ClickRoute, DeviceInfo, DisplayInstruction, Extra, NotificationSpec, Poster, RegisterError,
 };
 use serde_json::{json, Value};
 

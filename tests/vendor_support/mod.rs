@@ -12,14 +12,14 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use proptest::prelude::*;
 use pushlab::diagnosis::Diagnosis;
-use pushlab::hub::clock::{Clock, Timestamp};
-use pushlab::hub::gateway::protocol::{DeviceInfo, DisplayInstruction, StreamItem};
-use pushlab::hub::gateway::{Gateway, Registration};
-use pushlab::hub::journal::{Event, Journal, MessageId};
-use pushlab::vendor::common::{AppRegistry, Fault, FaultKind, FaultScope};
-use pushlab::vendor::{
+use pushlab::push::common::{AppRegistry, Fault, FaultKind, FaultScope};
+use pushlab::push::{
     AndroidInfo, Certificate, ClickAction, PageTarget, Push, Services, Vendor, VendorId,
 };
+use pushlab::services::clock::{Clock, Timestamp};
+use pushlab::services::gateway::{Gateway, Registration};
+use pushlab::services::journal::{Event, Journal, MessageId};
+use pushlab::wire::protocol::{DeviceInfo, DisplayInstruction, StreamItem};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 

@@ -7,48 +7,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-/// Log priority letter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogLevel {
-    Verbose,
-    Debug,
-    Info,
-    Warn,
-    Error,
-    Fatal,
-    Assert,
-    Silent,
-}
-
-impl LogLevel {
-    pub fn from_letter(c: char) -> Option<LogLevel> {
-        Some(match c {
-            'V' => LogLevel::Verbose,
-            'D' => LogLevel::Debug,
-            'I' => LogLevel::Info,
-            'W' => LogLevel::Warn,
-            'E' => LogLevel::Error,
-            'F' => LogLevel::Fatal,
-            'A' => LogLevel::Assert,
-            'S' => LogLevel::Silent,
-            _ => return None,
-        })
-    }
-
-    pub fn letter(self) -> char {
-        match self {
-            LogLevel::Verbose => 'V',
-            LogLevel::Debug => 'D',
-            LogLevel::Info => 'I',
-            LogLevel::Warn => 'W',
-            LogLevel::Error => 'E',
-            LogLevel::Fatal => 'F',
-            LogLevel::Assert => 'A',
-            LogLevel::Silent => 'S',
-        }
-    }
-}
+pub use crate::android::LogLevel;
 
 /// One log line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,10 +24,10 @@ use super::{
     DEMO_CHANNEL_ID, DEMO_CHANNEL_NAME, DEMO_PACKAGE, DEMO_SPLASH_ACTIVITY, EXTRA_MESSAGE_ID,
 };
 use crate::android::{ComponentName, ExtraValue, Importance, Intent};
-use crate::hub::gateway::protocol::{DeviceEvent, DeviceEventKind, Reporter};
-use crate::hub::journal::MessageId;
-use crate::im::ConnectionItem;
-use crate::vendor::VendorId;
+use crate::wire::protocol::{DeviceEvent, DeviceEventKind, Reporter};
+use crate::wire::ConnectionItem;
+use crate::wire::MessageId;
+use crate::wire::VendorId;
 
 pub(crate) const TAG: &str = "PushLabDemo";
 
@@ -117,14 +117,14 @@ pub fn callback_ext(intent: &Intent) -> Option<(ExtVia, String)> {
     match intent.action.as_deref()? {
         // onNotificationMessageClicked(context, miPushMessage): the ext is
         // in the MiPushMessage's extra map.
-        crate::vendor::xiaomi::ACTION_RECEIVE_MESSAGE => string("key_message")
+        crate::wire::sdk::xiaomi::ACTION_RECEIVE_MESSAGE => string("key_message")
             .and_then(mi_message_ext)
             .map(|e| (ExtVia::MiPushMessage, e))
             .or_else(|| string("ext").map(|e| (ExtVia::CallbackParams, e.to_string()))),
-        crate::vendor::vivo::RECEIVE_ACTION => {
+        crate::wire::sdk::vivo::RECEIVE_ACTION => {
             string("ext").map(|e| (ExtVia::CallbackParams, e.to_string()))
         }
-        crate::vendor::meizu::MESSAGE_ACTION => string("selfDefineContentString")
+        crate::wire::sdk::meizu::MESSAGE_ACTION => string("selfDefineContentString")
             .filter(|s| !s.is_empty())
             .map(|e| (ExtVia::SelfDefineContent, meizu_ext(e))),
         _ => None,

@@ -16,16 +16,16 @@ use futures::FutureExt;
 
 use super::os::{ChannelSpec, DeviceOs, DeviceSocket, LogPriority, OsError, PendingKind, PostSpec};
 use super::{DeviceApps, AGENT_LISTENER_SERVICE, AGENT_PACKAGE, DEMO_PACKAGE};
+use crate::android::LogLevel;
 use crate::android::{ComponentName, Intent, LaunchFlags};
-use crate::device::facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
-use crate::device::parse::LogLevel;
 use crate::diagnosis::Diagnosis;
-use crate::hub::gateway::protocol::DeviceInfo;
-use crate::sim::android::{
+use crate::sim::device::{DeviceState, SocketSpec};
+use crate::sim::framework::{
     packages, ActivityStart, AndroidModel, AppHooks, Caller, Channel, ContentIntent,
     NotificationPost, PostedNotification, ProcessDeath, RemoveReason, StartError,
 };
-use crate::sim::device::{DeviceState, SocketSpec};
+use crate::wire::facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
+use crate::wire::protocol::DeviceInfo;
 
 /// The framework model as the app models see it.
 pub struct FrameworkOs {
@@ -175,7 +175,7 @@ impl DeviceOs for FrameworkOs {
                     .diagnosis()
                     .unwrap_or(Diagnosis::DeviceNotificationsDisabled);
                 let detail = match &e {
-                    crate::sim::android::PostDropped::NoChannel { .. } => format!(
+                    crate::sim::framework::PostDropped::NoChannel { .. } => format!(
                         "No Channel found for pkg={package}, channelId={}",
                         channel.as_deref().unwrap_or("null")
                     ),
@@ -360,7 +360,7 @@ mod tests {
 
     fn os_of(profile: &Profile) -> (Arc<DeviceState>, Arc<FrameworkOs>) {
         let device = Arc::new(DeviceState::new(profile.clone()));
-        let model = crate::sim::android::install(&device, true);
+        let model = crate::sim::framework::install(&device, true);
         let os = FrameworkOs::new(model, &device);
         (device, os)
     }

@@ -170,11 +170,11 @@ pub fn agent_manifest() -> AppManifest {
 /// The vendor SDK callback actions the demo app's `.PushReceiver` declares,
 /// plus pushlab's TOKEN answer.
 pub const DEMO_RECEIVER_ACTIONS: &[&str] = &[
-    crate::vendor::xiaomi::ACTION_RECEIVE_MESSAGE,
-    crate::vendor::vivo::RECEIVE_ACTION,
-    crate::vendor::meizu::MESSAGE_ACTION,
+    crate::wire::sdk::xiaomi::ACTION_RECEIVE_MESSAGE,
+    crate::wire::sdk::vivo::RECEIVE_ACTION,
+    crate::wire::sdk::meizu::MESSAGE_ACTION,
     "com.huawei.push.action.MESSAGING_EVENT",
-    crate::vendor::fcm::RECEIVE_ACTION,
+    crate::wire::sdk::fcm::RECEIVE_ACTION,
     ACTION_TOKEN,
 ];
 

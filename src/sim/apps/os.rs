@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::android::{Extras, Importance, Intent};
 use crate::diagnosis::Diagnosis;
-use crate::hub::gateway::protocol::DeviceInfo;
+use crate::wire::protocol::DeviceInfo;
 
 /// A byte stream from device-side code to a host service (through an
 /// `adb reverse` forward, or directly when the device runs on the host).

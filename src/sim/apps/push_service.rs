@@ -27,12 +27,12 @@ use super::{AbortOnDrop, ACTION_COMMAND, ACTION_TOKEN, EXTRA_MESSAGE_ID};
 use crate::android::intent::{ACTION_MAIN, CATEGORY_LAUNCHER};
 use crate::android::{ComponentName, ExtraValue, Extras, Importance, Intent};
 use crate::diagnosis::Diagnosis;
-use crate::hub::gateway::protocol::{
+use crate::wire::protocol::{
     CallbackTrigger, ClickRoute, DeviceEvent, DeviceEventKind, DeviceInfo, DisplayInstruction,
     Extra, Poster, RegisterError, RegisterRequest, Reporter, Requirement, StreamItem,
 };
-use crate::hub::journal::MessageId;
-use crate::vendor::VendorId;
+use crate::wire::MessageId;
+use crate::wire::VendorId;
 
 const TAG: &str = "PushService";
 /// `Intent.FLAG_ACTIVITY_NEW_TASK`: activities started from a service.
@@ -77,11 +77,11 @@ impl PushServiceConfig {
 /// service's default channel (its id here is pushlab's, UNCONFIRMED).
 fn rom_channel(vendor: VendorId, channel_id: Option<&str>) -> Option<ChannelSpec> {
     let (id, name) = match (vendor, channel_id) {
-        (VendorId::Vivo, Some(crate::vendor::vivo::SYSTEM_CHANNEL)) => {
-            (crate::vendor::vivo::SYSTEM_CHANNEL, "Push notifications")
+        (VendorId::Vivo, Some(crate::wire::sdk::vivo::SYSTEM_CHANNEL)) => {
+            (crate::wire::sdk::vivo::SYSTEM_CHANNEL, "Push notifications")
         }
-        (VendorId::Meizu, Some(crate::vendor::meizu::NOTIFICATION_CHANNEL)) => (
-            crate::vendor::meizu::NOTIFICATION_CHANNEL,
+        (VendorId::Meizu, Some(crate::wire::sdk::meizu::NOTIFICATION_CHANNEL)) => (
+            crate::wire::sdk::meizu::NOTIFICATION_CHANNEL,
             "Push notifications",
         ),
         (VendorId::Xiaomi, None) => ("mipush_default_channel", "Push notifications"),
@@ -557,7 +557,7 @@ impl Worker {
                 if let Some(c) = named.filter(|c| os.channel_exists(pkg, c)) {
                     return Ok(c.to_string());
                 }
-                let fallback = crate::vendor::fcm::FALLBACK_CHANNEL;
+                let fallback = crate::wire::sdk::fcm::FALLBACK_CHANNEL;
                 if !os.channel_exists(pkg, fallback) {
                     os.create_channel(
                         pkg,

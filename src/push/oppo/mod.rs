@@ -50,11 +50,11 @@ use super::{
 };
 use crate::android::ComponentName;
 use crate::diagnosis::Diagnosis;
-use crate::hub::clock::Timestamp;
-use crate::hub::gateway::protocol::{
+use crate::services::clock::Timestamp;
+use crate::services::journal::{Event, MessageId};
+use crate::wire::protocol::{
     ClickRoute, DeviceInfo, DisplayInstruction, Extra, NotificationSpec, Poster, RegisterError,
 };
-use crate::hub::journal::{Event, MessageId};
 
 /// What the OPPO Push console gives the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,6 @@
 //! case prints them as the message's chain.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,38 +12,10 @@ use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::clock::{Clock, Timestamp};
 use crate::diagnosis::Diagnosis;
-use crate::vendor::VendorId;
-
-/// The id every message gets at `sendmsg` (or at a vendor endpoint for a push
-/// that did not come through the IM server).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct MessageId(pub String);
-
-impl fmt::Display for MessageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for MessageId {
-    fn from(s: &str) -> Self {
-        MessageId(s.to_string())
-    }
-}
-
-/// The box of the chain a record comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Link {
-    Im,
-    Vendor,
-    Gateway,
-    Device,
-    App,
-}
+use crate::services::clock::{Clock, Timestamp};
+use crate::wire::VendorId;
+pub use crate::wire::{Link, MessageId};
 
 /// What happened. Serialized as `{"kind": "...", "detail": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,7 +108,7 @@ pub enum Event {
     /// The device side reported something about this message; recorded
     /// under the device event's own kind (`posted`, `clicked`...).
     #[serde(untagged)]
-    Device(crate::hub::gateway::protocol::DeviceRecord),
+    Device(crate::wire::protocol::DeviceRecord),
 }
 
 impl Event {
@@ -416,7 +387,7 @@ mod tests {
 #[cfg(test)]
 mod serde_tests {
     use super::*;
-    use crate::hub::gateway::protocol::{DeviceEventKind, DeviceRecord, Reporter};
+    use crate::wire::protocol::{DeviceEventKind, DeviceRecord, Reporter};
 
     #[test]
     fn device_events_are_recorded_under_their_own_kind() {

@@ -21,6 +21,7 @@
 //! receiver for `com.vivo.pushclient.action.RECEIVE` — carries the
 //! `clientCustomMap` (`getParams().get("ext")`).
 
+pub use crate::wire::sdk::vivo::{RECEIVE_ACTION, SYSTEM_CHANNEL};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,12 +47,12 @@ use super::{
     VendorId, MESSAGE_ID_HEADER,
 };
 use crate::diagnosis::Diagnosis;
-use crate::hub::clock::Timestamp;
-use crate::hub::gateway::protocol::{
+use crate::services::clock::Timestamp;
+use crate::services::journal::{Event, MessageId};
+use crate::wire::protocol::{
     CallbackBroadcast, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Extra,
     NotificationSpec, Poster, RegisterError,
 };
-use crate::hub::journal::{Event, MessageId};
 
 /// What the vivo Push console gives the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,11 +79,6 @@ pub const CLIENT_TOKEN_TTL: Duration = Duration::from_secs(3600);
 pub const TIMESTAMP_WINDOW_MS: i64 = 10 * 60 * 1000;
 /// The body of vivo's internal-error answer (HTTP 500, plain text).
 pub const INTERNAL_ERROR_TEXT: &str = "Internet server error!";
-/// The broadcast action of the vivo SDK's receiver (seed 002's manifest).
-pub const RECEIVE_ACTION: &str = "com.vivo.pushclient.action.RECEIVE";
-/// The channel vivo's system service posts on. The service creates it in
-/// the app's name itself; apps do not (and cannot) choose it.
-pub const SYSTEM_CHANNEL: &str = "vivo_push_channel";
 
 /// vivo's `result` codes. The documents name 10070, 10094, 10097, 10200,
 /// 10201 and 10302; the others are UNCONFIRMED and chosen to sit next to

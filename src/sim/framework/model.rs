@@ -13,8 +13,8 @@ use super::packages::{
     LAUNCHER_ACTIVITY, LAUNCHER_PACKAGE, POST_NOTIFICATIONS, SHELL_PACKAGE,
 };
 use crate::android::intent::{ACTION_VIEW, CATEGORY_LAUNCHER};
+use crate::android::LogLevel;
 use crate::android::{ComponentName, ExtraValue, Extras, Importance, Intent, LaunchFlags};
-use crate::device::parse::LogLevel;
 use crate::sim::profile::Profile;
 
 /// `system_server`'s pid (log lines of the framework carry it).

@@ -9,87 +9,17 @@
 
 pub mod common;
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Diagnosis;
-use crate::hub::clock::Timestamp;
-use crate::hub::gateway::protocol::{DeviceInfo, RegisterError};
-use crate::hub::journal::MessageId;
+use crate::services::clock::Timestamp;
+use crate::wire::protocol::{DeviceInfo, RegisterError};
+pub use crate::wire::{MessageId, UnknownVendor, VendorId};
 
 pub use common::{Faults, RequestLog, Services};
-
-/// The vendors pushlab simulates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VendorId {
-    Xiaomi,
-    Huawei,
-    Oppo,
-    Vivo,
-    Meizu,
-    Fcm,
-}
-
-impl VendorId {
-    pub const ALL: [VendorId; 6] = [
-        VendorId::Xiaomi,
-        VendorId::Huawei,
-        VendorId::Oppo,
-        VendorId::Vivo,
-        VendorId::Meizu,
-        VendorId::Fcm,
-    ];
-
-    /// The lower-case name used in paths and files (`xiaomi`, `fcm`...).
-    pub fn name(self) -> &'static str {
-        match self {
-            VendorId::Xiaomi => "xiaomi",
-            VendorId::Huawei => "huawei",
-            VendorId::Oppo => "oppo",
-            VendorId::Vivo => "vivo",
-            VendorId::Meizu => "meizu",
-            VendorId::Fcm => "fcm",
-        }
-    }
-
-    /// The product name a person knows.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            VendorId::Xiaomi => "Xiaomi Mi Push",
-            VendorId::Huawei => "Huawei HMS Push",
-            VendorId::Oppo => "OPPO Push",
-            VendorId::Vivo => "vivo Push",
-            VendorId::Meizu => "Meizu Flyme Push",
-            VendorId::Fcm => "Google FCM",
-        }
-    }
-}
-
-impl fmt::Display for VendorId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A string that names no vendor.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown vendor `{0}` (allowed: xiaomi, huawei, oppo, vivo, meizu, fcm)")]
-pub struct UnknownVendor(pub String);
-
-impl FromStr for VendorId {
-    type Err = UnknownVendor;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        VendorId::ALL
-            .into_iter()
-            .find(|v| v.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| UnknownVendor(s.to_string()))
-    }
-}
 
 /// "Open specified in-app page", as each vendor lets you name the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

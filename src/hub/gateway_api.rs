@@ -12,11 +12,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::protocol::{DeviceEvent, RegisterRequest, RegisterResponse, StreamItem};
-use super::{Gateway, Registration};
-use crate::hub::journal::Event;
-use crate::hub::lines::json_lines;
-use crate::vendor::{Vendor, VendorId};
+use crate::push::{Vendor, VendorId};
+use crate::services::gateway::{Gateway, Registration};
+use crate::services::journal::Event;
+use crate::services::lines::json_lines;
+use crate::wire::protocol::{DeviceEvent, RegisterRequest, RegisterResponse, StreamItem};
 
 #[derive(Clone)]
 struct GatewayState {

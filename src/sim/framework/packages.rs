@@ -391,7 +391,7 @@ impl Package {
             installer: None,
             granted,
             stopped: false,
-            installed_at_ms: crate::sim::android::logcat::now_ms(),
+            installed_at_ms: crate::sim::framework::logcat::now_ms(),
         }
     }
 

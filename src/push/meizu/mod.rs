@@ -20,6 +20,7 @@
 //! activity gets `clickTypeInfo.parameters` as string extras (the seed reads
 //! `getString("ext")`).
 
+pub use crate::wire::sdk::meizu::{MESSAGE_ACTION, NOTIFICATION_CHANNEL};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -44,11 +45,11 @@ use super::{
     SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
 };
 use crate::diagnosis::Diagnosis;
-use crate::hub::gateway::protocol::{
+use crate::services::journal::{Event, MessageId};
+use crate::wire::protocol::{
     CallbackBroadcast, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Extra,
     NotificationSpec, Poster, RegisterError,
 };
-use crate::hub::journal::{Event, MessageId};
 
 /// What the Meizu Flyme Push console gives the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,15 +66,6 @@ pub const PUSH_PATH: &str = "/garcia/api/server/push/varnished/pushByPushId";
 
 /// At most this many pushIds per request (MZ-API, 2025 README).
 pub const MAX_PUSH_IDS: usize = 100;
-
-/// The SDK receiver action the Flyme push service broadcasts a tap on.
-pub const MESSAGE_ACTION: &str = "com.meizu.flyme.push.intent.MESSAGE";
-
-/// The channel the Flyme push service posts on: the push SDK and the system
-/// service create it for the app themselves (`mz_push_notification_channel`,
-/// name "MEIZUPUSH", default importance), since Meizu's API has no channel
-/// field.
-pub const NOTIFICATION_CHANNEL: &str = "mz_push_notification_channel";
 
 /// The Meizu signature base string: every parameter except `sign`, sorted by
 /// name, concatenated as `k=v` with raw (not URL-encoded) values, followed

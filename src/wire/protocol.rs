@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::VendorId;
+use super::{Link, MessageId};
 use crate::android::ExtraValue;
 use crate::diagnosis::Diagnosis;
-use crate::hub::journal::{Link, MessageId};
-use crate::vendor::VendorId;
 
 /// What the device tells about itself when its push service registers, so
 /// the vendor can decide as its real service would (vivo models without

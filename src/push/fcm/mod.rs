@@ -26,6 +26,7 @@
 //! activity, or the activity whose intent filter has the `click_action`
 //! action, with the `data` pairs as string extras (`ext`).
 
+pub use crate::wire::sdk::fcm::{FALLBACK_CHANNEL, RECEIVE_ACTION};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,12 +60,12 @@ use super::{
     SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
 };
 use crate::diagnosis::Diagnosis;
-use crate::hub::clock::Timestamp;
-use crate::hub::gateway::protocol::{
+use crate::services::clock::Timestamp;
+use crate::services::journal::{Event, MessageId};
+use crate::wire::protocol::{
     CallbackBroadcast, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Extra,
     NotificationSpec, Poster, RegisterError,
 };
-use crate::hub::journal::{Event, MessageId};
 
 /// What the Google FCM console gives the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,11 +121,6 @@ pub const TOKEN_LIFETIME_SECS: u64 = 3599;
 pub const MAX_MESSAGE_BYTES: usize = 4096;
 /// Message size limit for topic messages, in bytes.
 pub const MAX_TOPIC_MESSAGE_BYTES: usize = 2048;
-/// The broadcast with which Google Play services wakes the app.
-pub const RECEIVE_ACTION: &str = "com.google.android.c2dm.intent.RECEIVE";
-/// The channel the FCM SDK creates and uses when the message names none
-/// (and no default is declared in the manifest).
-pub const FALLBACK_CHANNEL: &str = "fcm_fallback_notification_channel";
 
 /// The path of the send API for a project.
 pub fn send_path(project: &str) -> String {

@@ -14,6 +14,7 @@
 //! opens the web page. The IM server's `ext` travels as `extra.ext`, read by
 //! the app as `miPushMessage.getExtra().get("ext")`.
 
+pub use crate::wire::sdk::xiaomi::ACTION_RECEIVE_MESSAGE;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,11 +39,11 @@ use super::{
     VendorId, MESSAGE_ID_HEADER,
 };
 use crate::diagnosis::Diagnosis;
-use crate::hub::gateway::protocol::{
+use crate::services::journal::{Event, MessageId};
+use crate::wire::protocol::{
     CallbackBroadcast, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Extra,
     NotificationSpec, Poster, RegisterError,
 };
-use crate::hub::journal::{Event, MessageId};
 
 /// What the Xiaomi Mi Push console gives the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -846,9 +847,6 @@ fn mi_push_message(msg_id: &str, m: &Message, form: &Form) -> String {
 /// `PushMessageHelper.KEY_MESSAGE`: the extra that carries the
 /// `MiPushMessage` to the opened activity and the SDK receiver.
 pub const KEY_MESSAGE: &str = "key_message";
-/// The action the Mi SDK's `PushMessageReceiver` listens on for messages and
-/// clicks (seed 003's manifest).
-pub const ACTION_RECEIVE_MESSAGE: &str = "com.xiaomi.mipush.RECEIVE_MESSAGE";
 
 /// The device-side instruction for one accepted notification to one regId.
 fn instruction(

@@ -39,12 +39,12 @@ use super::{
 };
 use crate::android::ExtraValue;
 use crate::diagnosis::Diagnosis;
-use crate::hub::clock::{Clock, Timestamp};
-use crate::hub::gateway::protocol::{
+use crate::services::clock::{Clock, Timestamp};
+use crate::services::journal::{Event, MessageId};
+use crate::wire::protocol::{
     ClickRoute, DeviceInfo, DisplayInstruction, Extra, NotificationSpec, Poster, RegisterError,
     Requirement,
 };
-use crate::hub::journal::{Event, MessageId};
 
 /// What the Huawei HMS Push console gives the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,9 +10,9 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::{Certificate, VendorId, MESSAGE_ID_HEADER};
-use crate::hub::clock::{Clock, Timestamp};
-use crate::hub::gateway::Gateway;
-use crate::hub::journal::{Journal, MessageId};
+use crate::services::clock::{Clock, Timestamp};
+use crate::services::gateway::Gateway;
+use crate::services::journal::{Journal, MessageId};
 
 /// What a vendor module may use of the hub: its clock, journal, gateway and
 /// the vendor consoles' app registry.
@@ -181,7 +181,7 @@ pub fn journal_fault(
     services.journal.append(
         Some(message_id),
         None,
-        crate::hub::journal::Event::EndpointRejected {
+        crate::services::journal::Event::EndpointRejected {
             vendor,
             vendor_code: vendor_code.to_string(),
             message: message.to_string(),

@@ -2,20 +2,17 @@
 //! the ROM model in the simulator) register here, hold a stream of
 //! [`protocol::StreamItem`]s and report events.
 
-pub mod api;
-pub mod protocol;
-
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
-use self::protocol::{DeviceInfo, DisplayInstruction, StreamItem};
 use super::journal::{Event, Journal, MessageId};
 use super::lines::OnDrop;
 use crate::diagnosis::Diagnosis;
-use crate::vendor::VendorId;
+use crate::wire::protocol::{self, DeviceInfo, DisplayInstruction, StreamItem};
+use crate::wire::VendorId;
 
 pub use protocol::{DeviceEvent, DeviceEventKind};
 
