@@ -8,6 +8,7 @@
 //! injection, rate windows on the hub clock).
 
 pub mod common;
+pub mod endpoint;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::wire::protocol::{DeviceInfo, RegisterError};
 pub use crate::wire::{MessageId, UnknownVendor, VendorId};
 
 pub use common::{Faults, RequestLog, Services};
+pub use endpoint::{EndpointControl, EndpointState};
 
 /// "Open specified in-app page", as each vendor lets you name the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,21 +215,34 @@ pub trait Vendor: Send + Sync + 'static {
     /// simulator by default, the real vendor when configured).
     async fn send(&self, http: &reqwest::Client, base_url: &str, push: &Push) -> SendOutcome;
 
+    /// The simulated endpoint's shared state: request log, faults, limits.
+    fn endpoint(&self) -> &dyn EndpointControl;
+
     /// Accepted and rejected requests the simulated endpoint has seen.
-    fn requests(&self) -> Vec<RequestLog>;
+    fn requests(&self) -> Vec<RequestLog> {
+        self.endpoint().requests()
+    }
 
     /// Fault injection for the simulated endpoint.
-    fn faults(&self) -> &Faults;
+    fn faults(&self) -> &Faults {
+        self.endpoint().faults()
+    }
 
     /// The endpoint's quota and frequency-control settings, as JSON (each
     /// vendor has its own shape; defaults come from the vendor's docs).
-    fn limits(&self) -> serde_json::Value;
+    fn limits(&self) -> serde_json::Value {
+        self.endpoint().limits()
+    }
 
     /// Replaces some or all of the limits; unknown keys are an error.
-    fn set_limits(&self, limits: serde_json::Value) -> Result<(), String>;
+    fn set_limits(&self, limits: serde_json::Value) -> Result<(), String> {
+        self.endpoint().set_limits(limits)
+    }
 
     /// Forgets requests, tokens issued, quota counters and faults.
-    fn reset(&self);
+    fn reset(&self) {
+        self.endpoint().reset()
+    }
 }
 
 /// The six vendors, built on the hub's services.

@@ -16,8 +16,8 @@ use axum::{Json, Router};
 use pushlab::diagnosis::Diagnosis;
 use pushlab::push::common::RequestLogs;
 use pushlab::push::{
-    Credentials, Faults, Push, Rejection, RequestLog, SendOutcome, Services, Vendor, VendorId,
-    MESSAGE_ID_HEADER,
+    Credentials, EndpointControl, Faults, Push, Rejection, RequestLog, SendOutcome, Services,
+    Vendor, VendorId, MESSAGE_ID_HEADER,
 };
 use pushlab::services::journal::Event;
 use pushlab::wire::protocol::{
@@ -215,12 +215,19 @@ impl Vendor for TestVendor {
         }
     }
 
+    fn endpoint(&self) -> &dyn EndpointControl {
+        &*self.inner
+    }
+}
+
+/// The test vendor has a log and faults but no limits.
+impl EndpointControl for Inner {
     fn requests(&self) -> Vec<RequestLog> {
-        self.inner.logs.list()
+        self.logs.list()
     }
 
     fn faults(&self) -> &Faults {
-        &self.inner.faults
+        &self.faults
     }
 
     fn limits(&self) -> Value {
@@ -232,7 +239,7 @@ impl Vendor for TestVendor {
     }
 
     fn reset(&self) {
-        self.inner.logs.clear();
-        self.inner.faults.clear();
+        self.logs.clear();
+        self.faults.clear();
     }
 }

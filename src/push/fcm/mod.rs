@@ -56,8 +56,8 @@ use super::common::{
     RequestLogs, ALNUM, HEX,
 };
 use super::{
-    ClickAction, Credentials as AnyCredentials, Faults, PageTarget, Push, Rejection, RequestLog,
-    SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
+    ClickAction, Credentials as AnyCredentials, EndpointControl, EndpointState, Faults, PageTarget,
+    Push, Rejection, RequestLog, SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
 };
 use crate::diagnosis::Diagnosis;
 use crate::services::clock::Timestamp;
@@ -801,47 +801,40 @@ impl Vendor for Fcm {
         }
     }
 
-    fn requests(&self) -> Vec<RequestLog> {
-        self.inner.logs.list()
+    fn endpoint(&self) -> &dyn EndpointControl {
+        &*self.inner
+    }
+}
+
+impl EndpointState for Inner {
+    type Limits = Limits;
+
+    fn logs(&self) -> &RequestLogs {
+        &self.logs
     }
 
     fn faults(&self) -> &Faults {
-        &self.inner.faults
+        &self.faults
     }
 
-    fn limits(&self) -> Value {
-        serde_json::to_value(&self.inner.counters.lock().limits).unwrap_or(Value::Null)
+    fn current_limits(&self) -> Limits {
+        self.counters.lock().limits.clone()
     }
 
-    fn set_limits(&self, limits: Value) -> Result<(), String> {
-        let Value::Object(patch) = limits else {
-            return Err("FCM limits must be a JSON object".into());
-        };
-        let mut counters = self.inner.counters.lock();
-        let mut merged = match serde_json::to_value(&counters.limits) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        };
-        for (k, v) in patch {
-            merged.insert(k, v);
-        }
-        let limits: Limits =
-            serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
+    fn install_limits(&self, merged: Limits) {
         // New limits apply to what was already counted.
-        let next = Counters::new(limits);
+        let mut counters = self.counters.lock();
+        let next = Counters::new(merged);
         next.project.keep_counts_of(&counters.project);
         next.device_minute.keep_counts_of(&counters.device_minute);
         next.device_second.keep_counts_of(&counters.device_second);
         *counters = next;
-        Ok(())
     }
 
-    fn reset(&self) {
-        self.inner.logs.clear();
-        self.inner.faults.clear();
-        self.inner.issued.lock().clear();
-        self.inner.client_tokens.lock().clear();
-        let mut counters = self.inner.counters.lock();
+    fn reset_state(&self) {
+        self.issued.lock().clear();
+        self.client_tokens.lock().clear();
+        let mut counters = self.counters.lock();
         let limits = counters.limits.clone();
         *counters = Counters::new(limits);
     }

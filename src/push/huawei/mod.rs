@@ -34,8 +34,8 @@ use super::common::{
 };
 use super::common::{fault_status, journal_fault};
 use super::{
-    ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
-    VendorId, MESSAGE_ID_HEADER,
+    ClickAction, EndpointControl, EndpointState, Faults, PageTarget, Push, Rejection, RequestLog,
+    SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
 };
 use crate::android::ExtraValue;
 use crate::diagnosis::Diagnosis;
@@ -303,30 +303,29 @@ impl Vendor for Huawei {
         send(&self.inner, http, base_url, push).await
     }
 
-    fn requests(&self) -> Vec<RequestLog> {
-        self.inner.logs.list()
+    fn endpoint(&self) -> &dyn EndpointControl {
+        &*self.inner
+    }
+}
+
+impl EndpointState for Inner {
+    type Limits = Limits;
+
+    fn logs(&self) -> &RequestLogs {
+        &self.logs
     }
 
     fn faults(&self) -> &Faults {
-        &self.inner.faults
+        &self.faults
     }
 
-    fn limits(&self) -> Value {
-        serde_json::to_value(&*self.inner.limits.read()).unwrap_or(Value::Null)
+    fn current_limits(&self) -> Limits {
+        self.limits.read().clone()
     }
 
-    fn set_limits(&self, limits: Value) -> Result<(), String> {
-        let Value::Object(patch) = limits else {
-            return Err("limits must be a JSON object".into());
-        };
-        let mut cur =
-            serde_json::to_value(&*self.inner.limits.read()).map_err(|e| e.to_string())?;
-        if let Value::Object(cur) = &mut cur {
-            cur.extend(patch);
-        }
-        let merged: Limits = serde_json::from_value(cur).map_err(|e| e.to_string())?;
+    fn install_limits(&self, merged: Limits) {
         // New limits apply to what was already counted today.
-        let mut counters = self.inner.counters.write();
+        let mut counters = self.counters.write();
         let next = Counters::new(&merged);
         next.tokens.keep_counts_of(&counters.tokens);
         next.device.keep_counts_of(&counters.device);
@@ -336,17 +335,14 @@ impl Vendor for Huawei {
         *next.marketing.lock() = std::mem::take(&mut *counters.marketing.lock());
         *counters = next;
         drop(counters);
-        *self.inner.limits.write() = merged;
-        Ok(())
+        *self.limits.write() = merged;
     }
 
-    fn reset(&self) {
-        self.inner.logs.clear();
-        self.inner.faults.clear();
-        self.inner.issued.lock().clear();
-        self.inner.cache.lock().clear();
-        let limits = self.inner.limits.read().clone();
-        *self.inner.counters.write() = Counters::new(&limits);
+    fn reset_state(&self) {
+        self.issued.lock().clear();
+        self.cache.lock().clear();
+        let limits = self.limits.read().clone();
+        *self.counters.write() = Counters::new(&limits);
     }
 }
 

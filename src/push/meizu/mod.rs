@@ -41,8 +41,8 @@ use super::common::{
 };
 use super::common::{fault_status, journal_fault};
 use super::{
-    ClickAction, Credentials as AnyCredentials, Faults, PageTarget, Push, Rejection, RequestLog,
-    SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
+    ClickAction, Credentials as AnyCredentials, EndpointControl, EndpointState, Faults, PageTarget,
+    Push, Rejection, RequestLog, SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
 };
 use crate::diagnosis::Diagnosis;
 use crate::services::journal::{Event, MessageId};
@@ -426,46 +426,39 @@ impl Vendor for Meizu {
         }
     }
 
-    fn requests(&self) -> Vec<RequestLog> {
-        self.inner.logs.list()
+    fn endpoint(&self) -> &dyn EndpointControl {
+        &*self.inner
+    }
+}
+
+impl EndpointState for Inner {
+    type Limits = Limits;
+
+    fn logs(&self) -> &RequestLogs {
+        &self.logs
     }
 
     fn faults(&self) -> &Faults {
-        &self.inner.faults
+        &self.faults
     }
 
-    fn limits(&self) -> Value {
-        serde_json::to_value(&self.inner.counters.lock().limits).unwrap_or(Value::Null)
+    fn current_limits(&self) -> Limits {
+        self.counters.lock().limits.clone()
     }
 
-    fn set_limits(&self, limits: Value) -> Result<(), String> {
-        let Value::Object(patch) = limits else {
-            return Err("Meizu limits must be a JSON object".into());
-        };
-        let mut counters = self.inner.counters.lock();
-        let mut merged = match serde_json::to_value(&counters.limits) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        };
-        for (k, v) in patch {
-            merged.insert(k, v);
-        }
-        let limits: Limits =
-            serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
+    fn install_limits(&self, merged: Limits) {
         // New limits apply to what was already counted today.
-        let mut next = Counters::new(limits);
+        let mut counters = self.counters.lock();
+        let mut next = Counters::new(merged);
         next.app_rate.keep_counts_of(&counters.app_rate);
         next.collapse.keep_counts_of(&counters.collapse);
         next.public_daily = std::mem::take(&mut counters.public_daily);
         next.app_daily = std::mem::take(&mut counters.app_daily);
         *counters = next;
-        Ok(())
     }
 
-    fn reset(&self) {
-        self.inner.logs.clear();
-        self.inner.faults.clear();
-        let mut counters = self.inner.counters.lock();
+    fn reset_state(&self) {
+        let mut counters = self.counters.lock();
         let limits = counters.limits.clone();
         *counters = Counters::new(limits);
     }

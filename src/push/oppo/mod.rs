@@ -45,8 +45,8 @@ use super::common::{
 };
 use super::common::{fault_status, journal_fault};
 use super::{
-    ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
-    VendorId, MESSAGE_ID_HEADER,
+    ClickAction, EndpointControl, EndpointState, Faults, PageTarget, Push, Rejection, RequestLog,
+    SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
 };
 use crate::android::ComponentName;
 use crate::diagnosis::Diagnosis;
@@ -1103,45 +1103,39 @@ impl Vendor for Oppo {
         }
     }
 
-    fn requests(&self) -> Vec<RequestLog> {
-        self.inner.logs.list()
+    fn endpoint(&self) -> &dyn EndpointControl {
+        &*self.inner
+    }
+}
+
+impl EndpointState for Inner {
+    type Limits = Limits;
+
+    fn logs(&self) -> &RequestLogs {
+        &self.logs
     }
 
     fn faults(&self) -> &Faults {
-        &self.inner.faults
+        &self.faults
     }
 
-    fn limits(&self) -> Value {
-        serde_json::to_value(&self.inner.quotas.read().limits).unwrap_or_default()
+    fn current_limits(&self) -> Limits {
+        self.quotas.read().limits.clone()
     }
 
-    fn set_limits(&self, limits: Value) -> Result<(), String> {
-        let Value::Object(update) = limits else {
-            return Err("limits must be a JSON object".into());
-        };
-        let mut merged = match self.limits() {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        merged.extend(update);
-        let limits: Limits =
-            serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())?;
-        let mut quotas = self.inner.quotas.write();
-        let mut next = Quotas::new(limits);
+    fn install_limits(&self, merged: Limits) {
+        let mut quotas = self.quotas.write();
+        let mut next = Quotas::new(merged);
         next.daily = quotas.daily.clone();
         *quotas = Arc::new(next);
-        Ok(())
     }
 
-    fn reset(&self) {
-        let i = &self.inner;
-        i.logs.clear();
-        i.faults.clear();
-        i.tokens.lock().clear();
-        i.saved.lock().clear();
-        i.client_tokens.lock().clear();
-        let limits = i.quotas.read().limits.clone();
-        *i.quotas.write() = Arc::new(Quotas::new(limits));
+    fn reset_state(&self) {
+        self.tokens.lock().clear();
+        self.saved.lock().clear();
+        self.client_tokens.lock().clear();
+        let limits = self.quotas.read().limits.clone();
+        *self.quotas.write() = Arc::new(Quotas::new(limits));
     }
 }
 

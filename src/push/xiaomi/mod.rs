@@ -35,8 +35,8 @@ use super::common::{
 };
 use super::common::{fault_status, journal_fault};
 use super::{
-    ClickAction, Faults, PageTarget, Push, Rejection, RequestLog, SendOutcome, Services, Vendor,
-    VendorId, MESSAGE_ID_HEADER,
+    ClickAction, EndpointControl, EndpointState, Faults, PageTarget, Push, Rejection, RequestLog,
+    SendOutcome, Services, Vendor, VendorId, MESSAGE_ID_HEADER,
 };
 use crate::diagnosis::Diagnosis;
 use crate::services::journal::{Event, MessageId};
@@ -241,22 +241,29 @@ impl Vendor for Xiaomi {
         send(http, base_url, push).await
     }
 
-    fn requests(&self) -> Vec<RequestLog> {
-        self.inner.logs.list()
+    fn endpoint(&self) -> &dyn EndpointControl {
+        &*self.inner
+    }
+}
+
+impl EndpointState for Inner {
+    type Limits = Limits;
+
+    fn logs(&self) -> &RequestLogs {
+        &self.logs
     }
 
     fn faults(&self) -> &Faults {
-        &self.inner.faults
+        &self.faults
     }
 
-    fn limits(&self) -> Value {
-        serde_json::to_value(&*self.inner.limits.read()).unwrap_or(Value::Null)
+    fn current_limits(&self) -> Limits {
+        self.limits.read().clone()
     }
 
-    fn set_limits(&self, limits: Value) -> Result<(), String> {
-        let merged = merge_limits(&*self.inner.limits.read(), limits)?;
+    fn install_limits(&self, merged: Limits) {
         // New limits apply to what was already counted today.
-        let mut counters = self.inner.counters.write();
+        let mut counters = self.counters.write();
         let next = Counters::new(&merged);
         next.device.keep_counts_of(&counters.device);
         if let (Some(n), Some(o)) = (&next.app, &counters.app) {
@@ -265,31 +272,13 @@ impl Vendor for Xiaomi {
         *next.daily.lock() = std::mem::take(&mut *counters.daily.lock());
         *counters = next;
         drop(counters);
-        *self.inner.limits.write() = merged;
-        Ok(())
+        *self.limits.write() = merged;
     }
 
-    fn reset(&self) {
-        self.inner.logs.clear();
-        self.inner.faults.clear();
-        let limits = self.inner.limits.read().clone();
-        *self.inner.counters.write() = Counters::new(&limits);
+    fn reset_state(&self) {
+        let limits = self.limits.read().clone();
+        *self.counters.write() = Counters::new(&limits);
     }
-}
-
-/// Overlays the keys of `patch` on `current`; unknown keys are an error.
-fn merge_limits<L: Serialize + for<'de> Deserialize<'de>>(
-    current: &L,
-    patch: Value,
-) -> Result<L, String> {
-    let Value::Object(patch) = patch else {
-        return Err("limits must be a JSON object".into());
-    };
-    let mut cur = serde_json::to_value(current).map_err(|e| e.to_string())?;
-    if let Value::Object(cur) = &mut cur {
-        cur.extend(patch);
-    }
-    serde_json::from_value(cur).map_err(|e| e.to_string())
 }
 
 // ---------------------------------------------------------------------------
