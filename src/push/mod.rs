@@ -61,6 +61,16 @@ pub enum Credentials {
 }
 
 impl Credentials {
+    /// Fills in what a scenario may leave out because the simulated vendor
+    /// never checks it against a real account: today the private key of an
+    /// FCM service account (see [`fcm::Credentials::complete_for_simulation`]).
+    pub fn complete_for_simulation(&mut self) -> Result<(), String> {
+        match self {
+            Credentials::Fcm(c) => c.complete_for_simulation(),
+            _ => Ok(()),
+        }
+    }
+
     pub fn vendor(&self) -> VendorId {
         match self {
             Credentials::Xiaomi(_) => VendorId::Xiaomi,

@@ -18,7 +18,7 @@ use crate::diagnosis::Diagnosis;
 use crate::hub::Hub;
 use crate::im::model::SendMsg;
 use crate::im::LoginState;
-use crate::push::{Credentials, CERTIFICATE_DELAY_SECS};
+use crate::push::CERTIFICATE_DELAY_SECS;
 use crate::report::Failure;
 use crate::scenario::model::*;
 use crate::scenario::CaseRun;
@@ -72,21 +72,6 @@ where
     })
     .await
     .ok()
-}
-
-/// A test-only RSA key for FCM service accounts that omit one (generated
-/// once per process; never a real account's key).
-fn throwaway_fcm_key() -> Result<String, String> {
-    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-    static KEY: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| {
-        let mut rng = rand::thread_rng();
-        let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| e.to_string())?;
-        key.to_pkcs8_pem(LineEnding::LF)
-            .map(|p| p.to_string())
-            .map_err(|e| e.to_string())
-    })
-    .clone()
 }
 
 /// The state of one executing run.
@@ -247,14 +232,7 @@ impl Exec<'_> {
             }
         }
         let mut input = run.certificate.clone();
-        if let Credentials::Fcm(c) = &mut input.credentials {
-            if let Value::Object(sa) = &mut c.service_account {
-                if !sa.contains_key("private_key") {
-                    let key = throwaway_fcm_key().map_err(infra)?;
-                    sa.insert("private_key".into(), Value::String(key));
-                }
-            }
-        }
+        input.credentials.complete_for_simulation().map_err(infra)?;
         let cert = self.hub.im.save_certificate(input);
         self.certificate_id = cert.id;
         if run.certificate_effective {

@@ -74,6 +74,34 @@ pub struct Credentials {
     pub service_account: Value,
 }
 
+impl Credentials {
+    /// A scenario may give a service account without `private_key`: the
+    /// simulated FCM only needs the client to sign with some key whose
+    /// public half it can learn. Such an account gets a throwaway RSA key,
+    /// generated once per process and never a real account's key.
+    pub fn complete_for_simulation(&mut self) -> Result<(), String> {
+        if let Value::Object(sa) = &mut self.service_account {
+            if !sa.contains_key("private_key") {
+                sa.insert("private_key".into(), Value::String(throwaway_key()?));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn throwaway_key() -> Result<String, String> {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    static KEY: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut rng = rand::thread_rng();
+        let key = RsaPrivateKey::new(&mut rng, 2048).map_err(|e| e.to_string())?;
+        key.to_pkcs8_pem(LineEnding::LF)
+            .map(|p| p.to_string())
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+}
+
 /// The fields of a service-account key file that FCM needs.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ServiceAccount {
