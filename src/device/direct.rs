@@ -23,7 +23,7 @@ use crate::adb::wire::{
     MAX_PAYLOAD,
 };
 
-use super::ShellOutput;
+use super::output::ShellOutput;
 
 /// What the host announces in its `CNXN`.
 const HOST_BANNER: &[u8] = b"host::features=shell_v2,cmd,stat_v2";

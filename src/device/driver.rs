@@ -23,6 +23,7 @@ use crate::android::notification::AppNotificationSettings;
 use crate::android::{ApiLevel, ComponentName, Intent, NotificationRecord};
 
 use super::direct::DirectConn;
+pub use super::output::ShellOutput;
 use super::parse::{
     parse_activities, parse_am_start, parse_logcat, parse_notification_preferences,
     parse_notification_records, parse_pidof, parse_pm_list_packages, parse_ps, parse_ui_dump,
@@ -313,34 +314,6 @@ impl DeviceError {
                 message,
             },
         }
-    }
-}
-
-/// What a shell command printed and how it exited.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ShellOutput {
-    pub stdout: String,
-    pub stderr: String,
-    /// The exit status (shell protocol v2); `None` over the legacy protocol.
-    pub exit: Option<u8>,
-}
-
-impl ShellOutput {
-    /// Exit 0, or unknown (legacy shell protocol).
-    pub fn success(&self) -> bool {
-        self.exit.is_none_or(|e| e == 0)
-    }
-
-    /// stdout then stderr, for parsers that read both.
-    pub fn combined(&self) -> String {
-        let mut s = self.stdout.clone();
-        if !self.stderr.is_empty() {
-            if !s.is_empty() && !s.ends_with('\n') {
-                s.push('\n');
-            }
-            s.push_str(&self.stderr);
-        }
-        s
     }
 }
 

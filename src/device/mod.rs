@@ -34,6 +34,7 @@
 mod direct;
 pub mod driver;
 pub mod facts;
+mod output;
 pub mod parse;
 
 pub use crate::wire::facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
