@@ -9,22 +9,32 @@
 #   android-app/build.sh core     compile the plain-Java core (and its JVM probe) to build/core/classes
 #   android-app/build.sh test     run the core's JUnit tests against fixtures/
 #
-# Maven Central pieces are cached in $PUSHLAB_ANDROID_CACHE (default
+# The four Maven Central jars are resolved by Maven itself (the pinned
+# maven-dependency-plugin's `copy` goal), so the user's settings.xml (mirrors,
+# proxies, local repository) applies; each is checked against the SHA-256
+# pinned below. They are cached in $PUSHLAB_ANDROID_CACHE (default
 # ~/.cache/pushlab-android) and never committed; build/ is git-ignored.
+# Extra Maven options (e.g. `-s my-settings.xml`) go in $PUSHLAB_MVN_ARGS.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 BUILD="$HERE/build"
 CACHE="${PUSHLAB_ANDROID_CACHE:-$HOME/.cache/pushlab-android}"
-MAVEN="${MAVEN_REPO:-https://repo1.maven.org/maven2}"
 FRAMEWORK_RES="${FRAMEWORK_RES:-/usr/share/android-framework-res/framework-res.apk}"
 MIN_SDK=26
 TARGET_SDK=33
 
-ANDROID_ALL="org/robolectric/android-all/13-robolectric-9030017/android-all-13-robolectric-9030017.jar"
-DX="com/jakewharton/android/repackaged/dalvik-dx/16.0.1/dalvik-dx-16.0.1.jar"
-JUNIT="junit/junit/4.13.2/junit-4.13.2.jar"
-HAMCREST="org/hamcrest/hamcrest-core/1.3/hamcrest-core-1.3.jar"
+# group:artifact:version and the SHA-256 of each jar.
+ANDROID_ALL="org.robolectric:android-all:13-robolectric-9030017"
+ANDROID_ALL_SHA256=6e67dca81d30295e31ee6a28cfb601b6b66aaeaee51a92386ed099a64cea5996
+DX="com.jakewharton.android.repackaged:dalvik-dx:16.0.1"
+DX_SHA256=1e4b645628e3bdb097b5331d669e177ef235a551582a8c646dbe36865e541907
+JUNIT="junit:junit:4.13.2"
+JUNIT_SHA256=8e495b634469d64fb8acfa3495a065cbacc8a0fff55ce1e31007be4c16dc57d3
+HAMCREST="org.hamcrest:hamcrest-core:1.3"
+HAMCREST_SHA256=66fdef91e9739348df7a096aa384a5685f4e875584cce89386a7a47251c4d8e9
+# Pinned so that the copy behaves the same on every machine.
+COPY_GOAL="org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy"
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 
@@ -34,20 +44,38 @@ need() {
   done
 }
 
-# Downloads a Maven Central artifact once, checked against its published SHA-1.
+# Resolves a Maven Central jar (group:artifact:version) once through Maven,
+# from the local repository if it is there (offline), else from the
+# repositories settings.xml names; prints the cached jar's path. A jar whose
+# SHA-256 is not the pinned one is refused and removed.
 fetch() {
-  local rel="$1" dest="$CACHE/$(basename "$1")"
-  if [ ! -s "$dest" ]; then
-    need curl sha1sum
+  local coords="$1" want="$2"
+  local artifact version dest
+  artifact="$(cut -d: -f2 <<<"$coords")"
+  version="$(cut -d: -f3 <<<"$coords")"
+  dest="$CACHE/$artifact-$version.jar"
+  if [ ! -s "$dest" ] || [ "$(sha256sum "$dest" | cut -d' ' -f1)" != "$want" ]; then
+    need mvn sha256sum
     mkdir -p "$CACHE"
-    echo "build.sh: downloading $(basename "$rel")" >&2
-    curl -fsSL --retry 3 -o "$dest.part" "$MAVEN/$rel" || die "cannot download $MAVEN/$rel"
-    local want
-    want="$(curl -fsSL --retry 3 "$MAVEN/$rel.sha1" | cut -c1-40)" || die "cannot download $rel.sha1"
-    local got
-    got="$(sha1sum "$dest.part" | cut -d' ' -f1)"
-    [ "$want" = "$got" ] || die "checksum mismatch for $rel: want $want, got $got"
-    mv "$dest.part" "$dest"
+    rm -f "$dest"
+    echo "build.sh: resolving $coords with Maven" >&2
+    # shellcheck disable=SC2086
+    local mvn_copy=(mvn -q -B ${PUSHLAB_MVN_ARGS:-} "$COPY_GOAL" "-Dartifact=$coords:jar"
+      "-DoutputDirectory=$CACHE" -Dmdep.overWriteReleases=true)
+    # Maven's own output is shown only when both attempts fail.
+    local log="$CACHE/mvn-$artifact.log"
+    if ! "${mvn_copy[@]}" -o >"$log" 2>&1 && ! "${mvn_copy[@]}" >"$log" 2>&1; then
+      cat "$log" >&2
+      die "Maven cannot resolve $coords"
+    fi
+    rm -f "$log"
+    [ -s "$dest" ] || die "Maven left no $dest"
+  fi
+  local got
+  got="$(sha256sum "$dest" | cut -d' ' -f1)"
+  if [ "$got" != "$want" ]; then
+    rm -f "$dest"
+    die "checksum mismatch for $coords: want sha256 $want, got $got"
   fi
   echo "$dest"
 }
@@ -90,8 +118,8 @@ keystore() {
 build_apk() {
   local app="$1" src="$HERE/$1/src/main" out="$BUILD/$1"
   local android_all dx ks
-  android_all="$(fetch "$ANDROID_ALL")"
-  dx="$(fetch "$DX")"
+  android_all="$(fetch "$ANDROID_ALL" "$ANDROID_ALL_SHA256")"
+  dx="$(fetch "$DX" "$DX_SHA256")"
   ks="$(keystore)"
   [ -f "$FRAMEWORK_RES" ] || die "missing $FRAMEWORK_RES (Debian package android-framework-res)"
   rm -rf "$out"
@@ -187,8 +215,8 @@ check_apks() {
 run_tests() {
   need javac java
   local junit hamcrest
-  junit="$(fetch "$JUNIT")"
-  hamcrest="$(fetch "$HAMCREST")"
+  junit="$(fetch "$JUNIT" "$JUNIT_SHA256")"
+  hamcrest="$(fetch "$HAMCREST" "$HAMCREST_SHA256")"
   build_core
   rm -rf "$BUILD/core/test-classes"
   mkdir -p "$BUILD/core/test-classes"

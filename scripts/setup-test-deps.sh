@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # Debian packages. Keep this list in one place.
 # The companion APK pipeline (android-app/build.sh) needs aapt, the
 # framework resources, zipalign, apksigner and dexdump, plus a JDK (javac,
-# keytool), curl for its Maven Central pieces and unzip for its checks.
-APT_PACKAGES=(adb python3-venv aapt android-framework-res zipalign apksigner dexdump openjdk-17-jdk-headless curl unzip)
+# keytool), Maven to resolve its Maven Central jars (honouring the user's
+# settings.xml) and unzip for its checks.
+APT_PACKAGES=(adb python3-venv aapt android-framework-res zipalign apksigner dexdump openjdk-17-jdk-headless maven unzip)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
