@@ -1,4 +1,4 @@
-//! The offline-push decision table: every combination the seeds describe
+//! The offline-push decision table: every combination docs/vendors/tim.md#when-an-offline-push-is-sent describes
 //! yields a push or the right diagnosis code.
 
 use pushlab::diagnosis::Diagnosis;

@@ -1,4 +1,4 @@
-//! The gateway's HTTP surface (DESIGN.md "Gateway protocol").
+//! The gateway's HTTP surface (docs/architecture.md, section "Gateway protocol").
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
-//! The offline-push decision, as Tencent IM makes it (vendors.md §7 and the
-//! seeds): push only when the recipient is logged in but not online, has
-//! reported a token whose certificate exists and is in effect, the sender did
+//! The offline-push decision, as Tencent IM makes it (see
+//! `docs/vendors/tim.md#when-an-offline-push-is-sent`): push only when the
+//! recipient is logged in but not online, has reported a token whose certificate exists and is in effect, the sender did
 //! not turn push off, and the message has something to show.
 
 use super::model::{MsgElem, SendMsg};

@@ -6,13 +6,13 @@
 /// Xiaomi Mi Push.
 pub mod xiaomi {
     /// The action the Mi SDK's `PushMessageReceiver` listens on for messages and
-    /// clicks (seed 003's manifest).
+    /// clicks (docs/vendors/xiaomi.md#device-side).
     pub const ACTION_RECEIVE_MESSAGE: &str = "com.xiaomi.mipush.RECEIVE_MESSAGE";
 }
 
 /// vivo Push.
 pub mod vivo {
-    /// The broadcast action of the vivo SDK's receiver (seed 002's manifest).
+    /// The broadcast action of the vivo SDK's receiver (docs/vendors/vivo.md#ext-pass-through).
     pub const RECEIVE_ACTION: &str = "com.vivo.pushclient.action.RECEIVE";
     /// The channel vivo's system service posts on. The service creates it in
     /// the app's name itself; apps do not (and cannot) choose it.
