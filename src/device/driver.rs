@@ -10,104 +10,18 @@
 
 use std::fmt;
 use std::io::{Cursor, Write};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use adb_client::server_device::ADBServerDevice;
 use adb_client::RustADBError;
-use serde::{Deserialize, Serialize};
-
-use crate::android::notification::AppNotificationSettings;
-use crate::android::{ApiLevel, ComponentName, Intent, NotificationRecord};
 
 use super::direct::DirectConn;
-pub use super::output::ShellOutput;
-use super::parse::{
-    parse_activities, parse_am_start, parse_logcat, parse_notification_preferences,
-    parse_notification_records, parse_pidof, parse_pm_list_packages, parse_ps, parse_ui_dump,
-    ActivityState, AmStartResult, LogLine, PackageEntry, ProcessInfo, UiDumpError, UiHierarchy,
-};
-
-/// The adb server's default port (`ANDROID_ADB_SERVER_PORT` overrides it).
-pub const DEFAULT_ADB_SERVER_PORT: u16 = 5037;
-
-/// Where a device is reached.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Target {
-    /// Through an adb server (smart-socket protocol), selecting the device
-    /// by serial (`None`: the only device attached).
-    AdbServer {
-        serial: Option<String>,
-        host: Ipv4Addr,
-        port: u16,
-    },
-    /// Straight to an adbd listening on TCP (a phone in `adb tcpip` mode, an
-    /// emulator's console port + 1, or pushlab's simulated device).
-    Tcp { addr: SocketAddr },
-}
-
-impl Target {
-    /// An adb-server target as the `adb` client picks it: `serial`, else
-    /// `ANDROID_SERIAL`; the server on 127.0.0.1 at `ANDROID_ADB_SERVER_PORT`
-    /// or 5037.
-    pub fn adb_server_from_env(serial: Option<String>) -> Target {
-        let serial = serial.or_else(|| {
-            std::env::var("ANDROID_SERIAL")
-                .ok()
-                .filter(|s| !s.is_empty())
-        });
-        let port = std::env::var("ANDROID_ADB_SERVER_PORT")
-            .ok()
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or(DEFAULT_ADB_SERVER_PORT);
-        Target::AdbServer {
-            serial,
-            host: Ipv4Addr::LOCALHOST,
-            port,
-        }
-    }
-
-    /// Direct TCP to an adbd.
-    pub fn tcp(addr: SocketAddr) -> Target {
-        Target::Tcp { addr }
-    }
-}
-
-/// Why a `--device` string could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("device `{0}` is not `adb`, `adb:<serial>` or `tcp:<host>:<port>`")]
-pub struct TargetParseError(pub String);
-
-impl std::str::FromStr for Target {
-    type Err = TargetParseError;
-
-    /// `adb` (the only device, or `ANDROID_SERIAL`), `adb:<serial>`, or
-    /// `tcp:<ip>:<port>` for a direct adbd connection.
-    fn from_str(s: &str) -> Result<Target, TargetParseError> {
-        match s.split_once(':') {
-            None if s == "adb" => Ok(Target::adb_server_from_env(None)),
-            Some(("adb", serial)) if !serial.is_empty() => {
-                Ok(Target::adb_server_from_env(Some(serial.to_string())))
-            }
-            Some(("tcp", addr)) => addr
-                .parse()
-                .map(Target::tcp)
-                .map_err(|_| TargetParseError(s.to_string())),
-            _ => Err(TargetParseError(s.to_string())),
-        }
-    }
-}
-
-/// One line of `adb devices`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AttachedDevice {
-    pub serial: String,
-    /// `device`, `offline`, `unauthorized`, `recovery`...
-    pub state: String,
-}
+use super::error::DeviceError;
+use super::output::ShellOutput;
+use super::target::{AttachedDevice, Target};
 
 /// `adb devices` against the server at `host:port` (`host:devices`).
 pub async fn attached_devices(
@@ -140,24 +54,6 @@ pub async fn attached_devices(
     }
 }
 
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::AdbServer {
-                serial: Some(s),
-                host,
-                port,
-            } => write!(f, "adb:{s} (server {host}:{port})"),
-            Target::AdbServer {
-                serial: None,
-                host,
-                port,
-            } => write!(f, "adb (server {host}:{port})"),
-            Target::Tcp { addr } => write!(f, "tcp:{addr}"),
-        }
-    }
-}
-
 /// How long each kind of call may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadlines {
@@ -172,147 +68,6 @@ impl Default for Deadlines {
         Deadlines {
             command: Duration::from_secs(30),
             transfer: Duration::from_secs(180),
-        }
-    }
-}
-
-/// The broad class of a [`DeviceError`]: infrastructure (the link to the
-/// device) versus the command's own failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceErrorKind {
-    Timeout,
-    DeviceLost,
-    Protocol,
-    Rejected,
-    CommandFailed,
-    Unsupported,
-    LocalIo,
-}
-
-/// Why a device call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DeviceError {
-    /// The call did not finish within its deadline.
-    #[error("`{op}` on {target} timed out after {after:?}")]
-    Timeout {
-        op: String,
-        target: String,
-        after: Duration,
-    },
-    /// The connection broke or the device is not attached / offline /
-    /// unauthorized.
-    #[error("device {target} lost during `{op}`: {message}")]
-    DeviceLost {
-        op: String,
-        target: String,
-        message: String,
-    },
-    /// The peer spoke something that is not the ADB protocol.
-    #[error("ADB protocol error during `{op}` on {target}: {message}")]
-    Protocol {
-        op: String,
-        target: String,
-        message: String,
-    },
-    /// The adb server or adbd refused the request (`FAIL` + message).
-    #[error("`{op}` refused by {target}: {message}")]
-    Rejected {
-        op: String,
-        target: String,
-        message: String,
-    },
-    /// The command ran and failed.
-    #[error("`{command}` failed (exit {exit:?}): {output}")]
-    CommandFailed {
-        command: String,
-        exit: Option<u8>,
-        output: String,
-    },
-    /// The operation needs the adb server (e.g. `reverse` over direct TCP).
-    #[error("`{op}` is not supported over {target}")]
-    Unsupported { op: String, target: String },
-    /// A local file could not be read or written.
-    #[error("local file {path}: {source}")]
-    LocalIo {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-impl DeviceError {
-    pub fn kind(&self) -> DeviceErrorKind {
-        match self {
-            DeviceError::Timeout { .. } => DeviceErrorKind::Timeout,
-            DeviceError::DeviceLost { .. } => DeviceErrorKind::DeviceLost,
-            DeviceError::Protocol { .. } => DeviceErrorKind::Protocol,
-            DeviceError::Rejected { .. } => DeviceErrorKind::Rejected,
-            DeviceError::CommandFailed { .. } => DeviceErrorKind::CommandFailed,
-            DeviceError::Unsupported { .. } => DeviceErrorKind::Unsupported,
-            DeviceError::LocalIo { .. } => DeviceErrorKind::LocalIo,
-        }
-    }
-
-    /// True when the link to the device failed rather than the command.
-    pub fn is_infrastructure(&self) -> bool {
-        matches!(
-            self.kind(),
-            DeviceErrorKind::Timeout | DeviceErrorKind::DeviceLost | DeviceErrorKind::Protocol
-        )
-    }
-
-    fn from_adb(op: &str, target: &Target, e: RustADBError) -> DeviceError {
-        use std::io::ErrorKind as K;
-        let (op, target) = (op.to_string(), target.to_string());
-        let message = e.to_string();
-        match e {
-            RustADBError::IOError(io) => match io.kind() {
-                K::TimedOut | K::WouldBlock => DeviceError::Timeout {
-                    op,
-                    target,
-                    after: Duration::ZERO,
-                },
-                _ => DeviceError::DeviceLost {
-                    op,
-                    target,
-                    message,
-                },
-            },
-            RustADBError::DeviceNotFound(_) => DeviceError::DeviceLost {
-                op,
-                target,
-                message,
-            },
-            RustADBError::ADBRequestFailed(m) => {
-                let lower = m.to_ascii_lowercase();
-                if [
-                    "not found",
-                    "offline",
-                    "unauthorized",
-                    "no devices",
-                    "closed",
-                ]
-                .iter()
-                .any(|k| lower.contains(k))
-                {
-                    DeviceError::DeviceLost {
-                        op,
-                        target,
-                        message: m,
-                    }
-                } else {
-                    DeviceError::Rejected {
-                        op,
-                        target,
-                        message: m,
-                    }
-                }
-            }
-            _ => DeviceError::Protocol {
-                op,
-                target,
-                message,
-            },
         }
     }
 }
@@ -621,125 +376,6 @@ impl Device {
         )
         .await
     }
-
-    /// `getprop <name>`; `None` when empty.
-    pub async fn getprop(&self, name: &str) -> Result<Option<String>, DeviceError> {
-        let out = self
-            .shell(&format!("getprop {}", shell_quote(name)))
-            .await?;
-        let v = out.stdout.trim();
-        Ok((!v.is_empty()).then(|| v.to_string()))
-    }
-
-    /// `ro.build.version.sdk`.
-    pub async fn api_level(&self) -> Result<Option<ApiLevel>, DeviceError> {
-        Ok(self
-            .getprop("ro.build.version.sdk")
-            .await?
-            .as_deref()
-            .and_then(ApiLevel::parse))
-    }
-
-    /// The posted notifications (`dumpsys notification --noredact`).
-    pub async fn notifications(&self) -> Result<Vec<NotificationRecord>, DeviceError> {
-        let out = self.shell_ok("dumpsys notification --noredact").await?;
-        Ok(parse_notification_records(&out.stdout))
-    }
-
-    /// Every app's notification settings and channels.
-    pub async fn channels(&self) -> Result<Vec<AppNotificationSettings>, DeviceError> {
-        let out = self.shell_ok("dumpsys notification --noredact").await?;
-        Ok(parse_notification_preferences(&out.stdout))
-    }
-
-    /// `dumpsys activity activities`, parsed.
-    pub async fn activities(&self) -> Result<ActivityState, DeviceError> {
-        let out = self.shell_ok("dumpsys activity activities").await?;
-        Ok(parse_activities(&out.stdout))
-    }
-
-    /// The activity in front, if any.
-    pub async fn resumed_activity(&self) -> Result<Option<ComponentName>, DeviceError> {
-        Ok(self.activities().await?.resumed_component().cloned())
-    }
-
-    /// `am start -W '<intent URI>'`: `am` reads the URI with
-    /// `URI_INTENT_SCHEME | URI_ANDROID_APP_SCHEME | URI_ALLOW_UNSAFE`, so
-    /// every field the URI grammar carries reaches the device unchanged.
-    /// `am` exits 0 on errors: look at [`AmStartResult::error`].
-    pub async fn am_start(&self, intent: &Intent) -> Result<AmStartResult, DeviceError> {
-        let cmd = format!("am start -W {}", shell_quote(&intent.to_uri()));
-        let out = self.shell(&cmd).await?;
-        Ok(parse_am_start(&out.combined()))
-    }
-
-    /// `pidof <name>`: empty when no process has that exact name.
-    pub async fn pidof(&self, name: &str) -> Result<Vec<u32>, DeviceError> {
-        let out = self.shell(&format!("pidof {}", shell_quote(name))).await?;
-        Ok(parse_pidof(&out.stdout))
-    }
-
-    /// `ps -A`.
-    pub async fn processes(&self) -> Result<Vec<ProcessInfo>, DeviceError> {
-        let out = self.shell_ok("ps -A").await?;
-        Ok(parse_ps(&out.stdout))
-    }
-
-    /// `pm list packages` (installed packages).
-    pub async fn packages(&self) -> Result<Vec<PackageEntry>, DeviceError> {
-        let out = self.shell_ok("pm list packages").await?;
-        Ok(parse_pm_list_packages(&out.stdout))
-    }
-
-    /// `logcat -d -v threadtime`: the buffered log, parsed.
-    pub async fn logcat_dump(&self) -> Result<Vec<LogLine>, DeviceError> {
-        let out = self.shell_ok("logcat -d -v threadtime").await?;
-        Ok(parse_logcat(&out.stdout))
-    }
-
-    /// `logcat -c`.
-    pub async fn logcat_clear(&self) -> Result<(), DeviceError> {
-        self.shell_ok("logcat -c").await.map(|_| ())
-    }
-
-    /// `uiautomator dump /dev/tty`: the window hierarchy. `Ok(Err(_))` when
-    /// uiautomator itself reported a failure (retry later).
-    pub async fn ui_dump(&self) -> Result<Result<UiHierarchy, UiDumpError>, DeviceError> {
-        let out = self.shell("uiautomator dump /dev/tty").await?;
-        Ok(parse_ui_dump(&out.combined()))
-    }
-
-    /// `am force-stop <pkg>`.
-    pub async fn force_stop(&self, package: &str) -> Result<(), DeviceError> {
-        self.shell_ok(&format!("am force-stop {}", shell_quote(package)))
-            .await
-            .map(|_| ())
-    }
-
-    /// `am kill <pkg>`: kills the package's processes if they are in the
-    /// background (what the system does under memory pressure).
-    pub async fn kill(&self, package: &str) -> Result<(), DeviceError> {
-        self.shell_ok(&format!("am kill {}", shell_quote(package)))
-            .await
-            .map(|_| ())
-    }
-
-    /// `input tap <x> <y>`.
-    pub async fn tap(&self, x: i32, y: i32) -> Result<(), DeviceError> {
-        self.shell_ok(&format!("input tap {x} {y}"))
-            .await
-            .map(|_| ())
-    }
-
-    /// `cmd statusbar expand-notifications` / `collapse`.
-    pub async fn notification_shade(&self, open: bool) -> Result<(), DeviceError> {
-        let cmd = if open {
-            "cmd statusbar expand-notifications"
-        } else {
-            "cmd statusbar collapse"
-        };
-        self.shell_ok(cmd).await.map(|_| ())
-    }
 }
 
 /// The adb private key used for direct TCP connections.
@@ -813,6 +449,8 @@ mod smart_socket {
 
     use adb_client::RustADBError;
 
+    use super::AttachedDevice;
+
     use super::ShellOutput;
 
     fn request(s: &mut TcpStream, req: &str) -> Result<(), RustADBError> {
@@ -858,17 +496,14 @@ mod smart_socket {
     }
 
     /// `host:devices`: `<serial>\t<state>\n` lines.
-    pub(super) fn devices(
-        host: Ipv4Addr,
-        port: u16,
-    ) -> Result<Vec<super::AttachedDevice>, RustADBError> {
+    pub(super) fn devices(host: Ipv4Addr, port: u16) -> Result<Vec<AttachedDevice>, RustADBError> {
         let mut s = connect(host, port)?;
         request(&mut s, "host:devices")?;
         let body = read_hex_string(&mut s)?;
         Ok(body
             .lines()
             .filter_map(|l| l.split_once('\t'))
-            .map(|(serial, state)| super::AttachedDevice {
+            .map(|(serial, state)| AttachedDevice {
                 serial: serial.to_string(),
                 state: state.trim().to_string(),
             })

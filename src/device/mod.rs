@@ -31,15 +31,18 @@
 //!
 //! Arguments are quoted with [`shell_quote`] (single quotes only when needed).
 
+mod commands;
 mod direct;
 pub mod driver;
+mod error;
 pub mod facts;
 mod output;
 pub mod parse;
+mod target;
 
 pub use crate::wire::facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
-pub use driver::{
-    attached_devices, shell_quote, AttachedDevice, Deadlines, Device, DeviceError, DeviceErrorKind,
-    ShellOutput, Target, TargetParseError, DEFAULT_ADB_SERVER_PORT,
-};
+pub use driver::{attached_devices, shell_quote, Deadlines, Device};
+pub use error::{DeviceError, DeviceErrorKind};
+pub use output::ShellOutput;
 pub use parse::PackageVersion;
+pub use target::{AttachedDevice, Target, TargetParseError, DEFAULT_ADB_SERVER_PORT};
