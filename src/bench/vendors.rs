@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use crate::hub::Hub;
 use crate::im::CertificateInput;
 use crate::push::{
-    fcm, huawei, meizu, oppo, vivo, xiaomi, AndroidInfo, ClickAction, Credentials, Push, VendorId,
+    fcm, huawei, meizu, oppo, vivo, xiaomi, AndroidInfo, Certificate, ClickAction, Credentials,
+    Push, Vendor, VendorId,
 };
 use crate::services::clock::Clock;
 use crate::services::gateway::Registration;
@@ -138,9 +139,10 @@ fn device_info(vendor: VendorId) -> DeviceInfo {
     }
 }
 
+const PKG: &str = "com.pushlab.demo";
+
 /// Drives one vendor for `cfg.duration` and returns its figures.
 pub async fn run_one(vendor: VendorId, cfg: &Config) -> anyhow::Result<Figures> {
-    const PKG: &str = "com.pushlab.demo";
     let hub = Hub::new(Clock::real());
     let running = hub.start("127.0.0.1:0".parse()?).await?;
     let base = format!("{}/{}", running.base_url(), vendor.name());
@@ -159,12 +161,39 @@ pub async fn run_one(vendor: VendorId, cfg: &Config) -> anyhow::Result<Figures> 
         channel_id: Some("im".into()),
         badge_class: None,
     });
+    let (tokens, drains) = open_devices(&hub, &*v, vendor, cfg.devices)?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(cfg.concurrency)
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let load = Load {
+        vendor: v,
+        http,
+        base,
+        cert,
+        tokens: Arc::new(tokens),
+    };
+    load.warm_up(vendor).await?;
+    let figures = load.drive(vendor, cfg).await?;
+    for d in drains {
+        d.abort();
+    }
+    running.stop().await?;
+    Ok(figures)
+}
 
-    // Devices with open streams, drained so nothing piles up.
+/// Registers `n` devices and opens their streams, each drained by a task so
+/// nothing piles up. Returns their tokens and the drain tasks.
+fn open_devices(
+    hub: &Hub,
+    v: &dyn Vendor,
+    vendor: VendorId,
+    n: usize,
+) -> anyhow::Result<(Vec<String>, Vec<tokio::task::JoinHandle<()>>)> {
     let info = device_info(vendor);
-    let mut tokens = Vec::with_capacity(cfg.devices);
+    let mut tokens = Vec::with_capacity(n);
     let mut drains = Vec::new();
-    for i in 0..cfg.devices {
+    for i in 0..n {
         let device = format!("bench-{i}");
         let token = v
             .register(&info, PKG)
@@ -183,109 +212,140 @@ pub async fn run_one(vendor: VendorId, cfg: &Config) -> anyhow::Result<Figures> 
         }));
         tokens.push(token);
     }
-    let tokens = Arc::new(tokens);
+    Ok((tokens, drains))
+}
 
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(cfg.concurrency)
-        .timeout(Duration::from_secs(10))
-        .build()?;
-    // One warm-up send fetches and caches the client's auth token.
-    let warm = Push {
-        message_id: MessageId("bench-warmup".into()),
-        certificate: cert.clone(),
-        token: tokens[0].clone(),
-        title: "pushlab".into(),
-        desc: "warm-up".into(),
-        ext: None,
-        android: AndroidInfo::default(),
-    };
-    if let Err(r) = v.send(&http, &base, &warm).await.result {
-        anyhow::bail!(
-            "{vendor} warm-up send was refused: {} {}",
-            r.vendor_code,
-            r.message
-        );
+/// What every sending worker shares.
+#[derive(Clone)]
+struct Load {
+    vendor: Arc<dyn Vendor>,
+    http: reqwest::Client,
+    base: String,
+    cert: Certificate,
+    tokens: Arc<Vec<String>>,
+}
+
+/// What one worker counted.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    accepted: u64,
+    rejected: u64,
+}
+
+impl Load {
+    fn push(&self, id: String, n: u64, desc: String, ext: Option<String>) -> Push {
+        Push {
+            message_id: MessageId(id),
+            certificate: self.cert.clone(),
+            token: self.tokens[n as usize % self.tokens.len()].clone(),
+            title: "pushlab".into(),
+            desc,
+            ext,
+            android: AndroidInfo::default(),
+        }
     }
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let counter = Arc::new(AtomicU64::new(0));
-    let first_rejection = Arc::new(Mutex::new(None::<String>));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for w in 0..cfg.concurrency {
-        let (v, http, base, cert, tokens, stop, counter, first_rejection) = (
-            v.clone(),
-            http.clone(),
-            base.clone(),
-            cert.clone(),
-            tokens.clone(),
-            stop.clone(),
-            counter.clone(),
-            first_rejection.clone(),
-        );
-        workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let (mut accepted, mut rejected) = (0u64, 0u64);
-            while !stop.load(Ordering::Relaxed) {
-                let n = counter.fetch_add(1, Ordering::Relaxed);
-                let push = Push {
-                    message_id: MessageId(format!("bench-{w}-{n}")),
-                    certificate: cert.clone(),
-                    token: tokens[n as usize % tokens.len()].clone(),
-                    title: "pushlab".into(),
-                    desc: format!("message {n}"),
-                    ext: Some("{\"k\":\"v\"}".into()),
-                    android: AndroidInfo::default(),
-                };
-                let t = Instant::now();
-                let outcome = v.send(&http, &base, &push).await;
-                latencies.push(t.elapsed());
-                match outcome.result {
-                    Ok(_) => accepted += 1,
-                    Err(r) => {
-                        rejected += 1;
-                        first_rejection
-                            .lock()
-                            .get_or_insert_with(|| format!("{} {}", r.vendor_code, r.message));
-                    }
+    /// One send that fetches and caches the client's auth token.
+    async fn warm_up(&self, vendor: VendorId) -> anyhow::Result<()> {
+        let warm = self.push("bench-warmup".into(), 0, "warm-up".into(), None);
+        if let Err(r) = self.vendor.send(&self.http, &self.base, &warm).await.result {
+            anyhow::bail!(
+                "{vendor} warm-up send was refused: {} {}",
+                r.vendor_code,
+                r.message
+            );
+        }
+        Ok(())
+    }
+
+    /// `cfg.concurrency` workers sending back to back for `cfg.duration`.
+    async fn drive(&self, vendor: VendorId, cfg: &Config) -> anyhow::Result<Figures> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let counter = Arc::new(AtomicU64::new(0));
+        let first_rejection = Arc::new(Mutex::new(None::<String>));
+        let started = Instant::now();
+        let workers: Vec<_> = (0..cfg.concurrency)
+            .map(|w| {
+                let (load, stop, counter, first) = (
+                    self.clone(),
+                    stop.clone(),
+                    counter.clone(),
+                    first_rejection.clone(),
+                );
+                tokio::spawn(async move { load.work(w, &stop, &counter, &first).await })
+            })
+            .collect();
+        tokio::time::sleep(cfg.duration).await;
+        stop.store(true, Ordering::Relaxed);
+        let mut all = Tally::default();
+        for w in workers {
+            let t = w.await?;
+            all.latencies.extend(t.latencies);
+            all.accepted += t.accepted;
+            all.rejected += t.rejected;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let first_rejection = first_rejection.lock().clone();
+        Ok(figures(vendor, all, seconds, first_rejection))
+    }
+
+    async fn work(
+        &self,
+        w: usize,
+        stop: &AtomicBool,
+        counter: &AtomicU64,
+        first_rejection: &Mutex<Option<String>>,
+    ) -> Tally {
+        let mut tally = Tally::default();
+        while !stop.load(Ordering::Relaxed) {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let push = self.push(
+                format!("bench-{w}-{n}"),
+                n,
+                format!("message {n}"),
+                Some("{\"k\":\"v\"}".into()),
+            );
+            let t = Instant::now();
+            let outcome = self.vendor.send(&self.http, &self.base, &push).await;
+            tally.latencies.push(t.elapsed());
+            match outcome.result {
+                Ok(_) => tally.accepted += 1,
+                Err(r) => {
+                    tally.rejected += 1;
+                    first_rejection
+                        .lock()
+                        .get_or_insert_with(|| format!("{} {}", r.vendor_code, r.message));
                 }
             }
-            (latencies, accepted, rejected)
-        }));
+        }
+        tally
     }
-    tokio::time::sleep(cfg.duration).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut latencies = Vec::new();
-    let (mut accepted, mut rejected) = (0, 0);
-    for w in workers {
-        let (l, a, r) = w.await?;
-        latencies.extend(l);
-        accepted += a;
-        rejected += r;
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    latencies.sort();
+}
+
+fn figures(
+    vendor: VendorId,
+    mut all: Tally,
+    seconds: f64,
+    first_rejection: Option<String>,
+) -> Figures {
+    all.latencies.sort();
     let pct = |p: f64| -> f64 {
-        if latencies.is_empty() {
+        if all.latencies.is_empty() {
             return 0.0;
         }
-        let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
-        latencies[i].as_secs_f64() * 1000.0
+        let i = ((all.latencies.len() as f64 - 1.0) * p).round() as usize;
+        all.latencies[i].as_secs_f64() * 1000.0
     };
-    let figures = Figures {
+    Figures {
         vendor,
-        sent: accepted + rejected,
-        accepted,
-        rejected,
+        sent: all.accepted + all.rejected,
+        accepted: all.accepted,
+        rejected: all.rejected,
         seconds,
-        accepted_per_sec: accepted as f64 / seconds,
+        accepted_per_sec: all.accepted as f64 / seconds,
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
-        first_rejection: first_rejection.lock().clone(),
-    };
-    for d in drains {
-        d.abort();
+        first_rejection,
     }
-    running.stop().await?;
-    Ok(figures)
 }

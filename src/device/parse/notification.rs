@@ -62,70 +62,12 @@ pub fn parse_notification_records(dump: &str) -> Vec<NotificationRecord> {
 }
 
 fn parse_record(header: &str, body: &[&str]) -> Option<NotificationRecord> {
-    let pkg = token_value(header, "pkg")?.to_string();
-    let user = header
-        .find("user=UserHandle{")
-        .and_then(|p| {
-            let rest = &header[p + "user=UserHandle{".len()..];
-            rest.split('}').next()?.parse().ok()
-        })
-        .unwrap_or(0);
-    let id = token_value(header, "id")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let tag = token_value(header, "tag")
-        .filter(|t| *t != "null")
-        .map(str::to_string);
-    let importance = token_value(header, "importance")
-        .and_then(|v| v.parse::<i32>().ok())
-        .and_then(Importance::from_int);
-    let header_key = header.find(" key=").map(|p| {
-        let rest = &header[p + " key=".len()..];
-        let end = rest
-            .find(": Notification(")
-            .into_iter()
-            .chain(rest.find(' '))
-            .min()
-            .unwrap_or(rest.len());
-        rest[..end].trim_end_matches(':').to_string()
-    });
-    let notif = header
-        .find("Notification(")
-        .map(|p| &header[p..])
-        .unwrap_or("");
-    let channel = token_value(notif, "channel")
-        .filter(|c| *c != "null")
-        .map(str::to_string);
-    let visibility = token_value(notif, "vis").map(|v| v.trim_end_matches(')').to_string());
-    let category = token_value(notif, "category").map(str::to_string);
-    let mut rec = NotificationRecord {
-        pkg,
-        user,
-        id,
-        tag,
-        key: header_key.unwrap_or_default(),
-        channel,
-        title: None,
-        text: None,
-        flags: token_value(notif, "flags").and_then(parse_flags),
-        content_intent: None,
-        importance,
-        uid: None,
-        op_pkg: None,
-        group_key: None,
-        when: None,
-        seen: None,
-        visibility,
-        category,
-        effective_channel: None,
-        extras: BTreeMap::new(),
-    };
+    let mut rec = parse_header(header)?;
     let mut j = 0;
     while j < body.len() {
         let line = body[j];
-        let t = line.trim();
         j += 1;
-        let Some((k, v)) = t.split_once('=') else {
+        let Some((k, v)) = line.trim().split_once('=') else {
             continue;
         };
         match k {
@@ -143,41 +85,106 @@ fn parse_record(header: &str, body: &[&str]) -> Option<NotificationRecord> {
             "contentIntent" if v != "null" => rec.content_intent = Some(parse_pending_intent(v)),
             "mImportance" if rec.importance.is_none() => rec.importance = Importance::parse(v),
             "effectiveNotificationChannel" => rec.effective_channel = parse_channel(v),
-            "extras" if v.starts_with('{') => {
-                let extras_indent = indent(line);
-                while j < body.len() {
-                    let l = body[j];
-                    let lt = l.trim();
-                    if lt == "}" && indent(l) <= extras_indent + 4 {
-                        j += 1;
-                        break;
-                    }
-                    j += 1;
-                    let Some((ek, ev)) = lt.split_once('=') else {
-                        continue;
-                    };
-                    let mut value = ev.to_string();
-                    // `--noredact` prints text with newlines as is: keep
-                    // reading until the parenthesis closes.
-                    if opens_paren(ev) {
-                        while !value.ends_with(')') && j < body.len() && body[j].trim() != "}" {
-                            value.push('\n');
-                            value.push_str(body[j]);
-                            j += 1;
-                        }
-                    }
-                    match ek {
-                        "android.title" => rec.title = Some(parse_text(&value)),
-                        "android.text" => rec.text = Some(parse_text(&value)),
-                        _ => {}
-                    }
-                    rec.extras.insert(ek.to_string(), value);
-                }
-            }
+            "extras" if v.starts_with('{') => j = parse_extras(&mut rec, body, j, indent(line)),
             _ => {}
         }
     }
     Some(rec)
+}
+
+/// The record's header line: `NotificationRecord(0x… : pkg=… user=… id=…
+/// tag=… importance=… key=…: Notification(channel=… flags=… vis=…))`.
+fn parse_header(header: &str) -> Option<NotificationRecord> {
+    let pkg = token_value(header, "pkg")?.to_string();
+    let user = header
+        .find("user=UserHandle{")
+        .and_then(|p| {
+            let rest = &header[p + "user=UserHandle{".len()..];
+            rest.split('}').next()?.parse().ok()
+        })
+        .unwrap_or(0);
+    let header_key = header.find(" key=").map(|p| {
+        let rest = &header[p + " key=".len()..];
+        let end = rest
+            .find(": Notification(")
+            .into_iter()
+            .chain(rest.find(' '))
+            .min()
+            .unwrap_or(rest.len());
+        rest[..end].trim_end_matches(':').to_string()
+    });
+    let notif = header
+        .find("Notification(")
+        .map(|p| &header[p..])
+        .unwrap_or("");
+    Some(NotificationRecord {
+        pkg,
+        user,
+        id: token_value(header, "id")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        tag: token_value(header, "tag")
+            .filter(|t| *t != "null")
+            .map(str::to_string),
+        key: header_key.unwrap_or_default(),
+        channel: token_value(notif, "channel")
+            .filter(|c| *c != "null")
+            .map(str::to_string),
+        title: None,
+        text: None,
+        flags: token_value(notif, "flags").and_then(parse_flags),
+        content_intent: None,
+        importance: token_value(header, "importance")
+            .and_then(|v| v.parse::<i32>().ok())
+            .and_then(Importance::from_int),
+        uid: None,
+        op_pkg: None,
+        group_key: None,
+        when: None,
+        seen: None,
+        visibility: token_value(notif, "vis").map(|v| v.trim_end_matches(')').to_string()),
+        category: token_value(notif, "category").map(str::to_string),
+        effective_channel: None,
+        extras: BTreeMap::new(),
+    })
+}
+
+/// The `extras={ … }` block starting at `body[j]`: every key into
+/// `rec.extras`, title and text parsed. Returns the line after the block.
+fn parse_extras(
+    rec: &mut NotificationRecord,
+    body: &[&str],
+    mut j: usize,
+    extras_indent: usize,
+) -> usize {
+    while j < body.len() {
+        let l = body[j];
+        let lt = l.trim();
+        if lt == "}" && indent(l) <= extras_indent + 4 {
+            return j + 1;
+        }
+        j += 1;
+        let Some((ek, ev)) = lt.split_once('=') else {
+            continue;
+        };
+        let mut value = ev.to_string();
+        // `--noredact` prints text with newlines as is: keep reading until
+        // the parenthesis closes.
+        if opens_paren(ev) {
+            while !value.ends_with(')') && j < body.len() && body[j].trim() != "}" {
+                value.push('\n');
+                value.push_str(body[j]);
+                j += 1;
+            }
+        }
+        match ek {
+            "android.title" => rec.title = Some(parse_text(&value)),
+            "android.text" => rec.text = Some(parse_text(&value)),
+            _ => {}
+        }
+        rec.extras.insert(ek.to_string(), value);
+    }
+    j
 }
 
 fn opens_paren(v: &str) -> bool {
