@@ -353,113 +353,124 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
                 format!("duplicate case name `{}`", case.name),
             ));
         }
-        if let Some(d) = &case.device {
-            check_profile(d, path_with(&cp, "device"), &mut out);
+        check_case(file, case, &cp, &mut out);
+        check_steps(case, &cp, &mut out);
+    }
+    out
+}
+
+/// A case's own device, vendor and certificate overrides.
+fn check_case(file: &ScenarioFile, case: &Case, cp: &[Seg], out: &mut Vec<Problem>) {
+    if let Some(d) = &case.device {
+        check_profile(d, path_with(cp, "device"), out);
+    }
+    let vendor = case.vendor.unwrap_or(file.vendor);
+    let own_credentials = case
+        .certificate
+        .as_ref()
+        .is_some_and(|o| o.credentials.is_some());
+    if vendor != file.vendor && !own_credentials {
+        out.push(problem(
+            path_with(cp, "vendor"),
+            format!(
+                "a case that goes through {} needs its own `certificate.credentials`",
+                vendor.display_name()
+            ),
+        ));
+    }
+    let click_overridden = case.certificate.as_ref().is_some_and(|o| o.click.is_some());
+    if vendor != file.vendor && !click_overridden {
+        check_click(
+            vendor,
+            &file.certificate.click,
+            path_with(cp, "vendor"),
+            out,
+        );
+    }
+    if let Some(o) = &case.certificate {
+        let op = path_with(cp, "certificate");
+        if let Some(c) = &o.credentials {
+            if let Err(e) = credentials(vendor, c) {
+                out.push(problem(
+                    path_with(&op, "credentials"),
+                    format!("not {} credentials: {e}", vendor.display_name()),
+                ));
+            }
         }
-        let vendor = case.vendor.unwrap_or(file.vendor);
-        let own_credentials = case
-            .certificate
-            .as_ref()
-            .is_some_and(|o| o.credentials.is_some());
-        if vendor != file.vendor && !own_credentials {
+        if let Some(click) = &o.click {
+            check_click(vendor, click, path_with(&op, "click"), out);
+        }
+    }
+}
+
+/// Step order and counts: a message before it is checked, a tap before
+/// what the tap opens.
+fn check_steps(case: &Case, cp: &[Seg], out: &mut Vec<Problem>) {
+    if case.steps.is_empty() {
+        out.push(problem(
+            path_with(cp, "steps"),
+            "a case needs at least one step",
+        ));
+    }
+    let mut sent = false;
+    let mut tapped = false;
+    for (si, StepEntry(step)) in case.steps.iter().enumerate() {
+        let mut sp = path_with(cp, "steps");
+        sp.push(Seg::Index(si));
+        let here = path_with(&sp, step.name());
+        if step.needs_message() && !sent {
             out.push(problem(
-                path_with(&cp, "vendor"),
+                here.clone(),
                 format!(
-                    "a case that goes through {} needs its own `certificate.credentials`",
-                    vendor.display_name()
+                    "`{}` before any `send`: there is no message to check",
+                    step.name()
                 ),
             ));
         }
-        let click_overridden = case.certificate.as_ref().is_some_and(|o| o.click.is_some());
-        if vendor != file.vendor && !click_overridden {
-            check_click(
-                vendor,
-                &file.certificate.click,
-                path_with(&cp, "vendor"),
-                &mut out,
-            );
-        }
-        if let Some(o) = &case.certificate {
-            let op = path_with(&cp, "certificate");
-            if let Some(c) = &o.credentials {
-                if let Err(e) = credentials(vendor, c) {
+        match step {
+            Step::Send(s) => {
+                check_send(s, here, out);
+                sent = true;
+                tapped = false;
+            }
+            Step::Burst(b) => {
+                if b.count == 0 {
                     out.push(problem(
-                        path_with(&op, "credentials"),
-                        format!("not {} credentials: {e}", vendor.display_name()),
+                        path_with(&here, "count"),
+                        "count must be at least 1",
                     ));
                 }
+                check_send(&b.send, path_with(&here, "send"), out);
+                sent = true;
+                tapped = false;
             }
-            if let Some(click) = &o.click {
-                check_click(vendor, click, path_with(&op, "click"), &mut out);
-            }
-        }
-        if case.steps.is_empty() {
-            out.push(problem(
-                path_with(&cp, "steps"),
-                "a case needs at least one step",
-            ));
-        }
-        let mut sent = false;
-        let mut tapped = false;
-        for (si, StepEntry(step)) in case.steps.iter().enumerate() {
-            let mut sp = path_with(&cp, "steps");
-            sp.push(Seg::Index(si));
-            let here = path_with(&sp, step.name());
-            if step.needs_message() && !sent {
-                out.push(problem(
-                    here.clone(),
-                    format!(
-                        "`{}` before any `send`: there is no message to check",
-                        step.name()
-                    ),
-                ));
-            }
-            match step {
-                Step::Send(s) => {
-                    check_send(s, here, &mut out);
-                    sent = true;
-                    tapped = false;
-                }
-                Step::Burst(b) => {
-                    if b.count == 0 {
-                        out.push(problem(
-                            path_with(&here, "count"),
-                            "count must be at least 1",
-                        ));
-                    }
-                    check_send(&b.send, path_with(&here, "send"), &mut out);
-                    sent = true;
-                    tapped = false;
-                }
-                Step::TapNotification(_) => tapped = true,
-                Step::ExpectActivity(a) => {
-                    if !tapped {
-                        out.push(problem(
-                            here.clone(),
-                            "`expect_activity` before `tap_notification`",
-                        ));
-                    }
-                    if a.component
-                        .parse::<crate::android::ComponentName>()
-                        .is_err()
-                    {
-                        out.push(problem(
-                            path_with(&here, "component"),
-                            format!("`{}` is not a component (pkg/.Class)", a.component),
-                        ));
-                    }
-                }
-                Step::ExpectUrl(_) if !tapped => {
+            Step::TapNotification(_) => tapped = true,
+            Step::ExpectActivity(a) => {
+                if !tapped {
                     out.push(problem(
                         here.clone(),
-                        "`expect_url` before `tap_notification`",
+                        "`expect_activity` before `tap_notification`",
                     ));
                 }
-                _ => {}
+                if a.component
+                    .parse::<crate::android::ComponentName>()
+                    .is_err()
+                {
+                    out.push(problem(
+                        path_with(&here, "component"),
+                        format!("`{}` is not a component (pkg/.Class)", a.component),
+                    ));
+                }
             }
+            Step::ExpectUrl(_) if !tapped => {
+                out.push(problem(
+                    here.clone(),
+                    "`expect_url` before `tap_notification`",
+                ));
+            }
+            _ => {}
         }
     }
-    out
 }
 
 fn check_send(s: &SendArgs, path: Vec<Seg>, out: &mut Vec<Problem>) {
