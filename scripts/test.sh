@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-test-deps.sh
 android-app/build.sh all
-cargo test --all-targets --locked "$@"
+# --no-fail-fast: one failing test target never hides the others.
+cargo test --all-targets --locked --no-fail-fast "$@"

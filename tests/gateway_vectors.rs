@@ -48,22 +48,62 @@ fn stream_items() {
     }
 }
 
+/// Every kind of device event the protocol has, as the JSON names it.
+const EVENT_KINDS: [&str; 10] = [
+    "received",
+    "posted",
+    "dropped",
+    "removed",
+    "clicked",
+    "activity_started",
+    "url_opened",
+    "click_failed",
+    "callback_received",
+    "ext_received",
+];
+
 #[test]
 fn device_events() {
-    for (name, v) in vectors("events.json") {
+    let events = vectors("events.json");
+    let mut kinds: Vec<&str> = events
+        .iter()
+        .filter_map(|(_, v)| v["kind"].as_str())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut all = EVENT_KINDS.to_vec();
+    all.sort_unstable();
+    assert_eq!(kinds, all, "events.json covers every event kind");
+    for (name, v) in events {
         round_trip::<DeviceEvent>(&name, &v);
     }
 }
 
 #[test]
 fn registration() {
+    let (mut requests, mut responses, mut errors) = (0, 0, 0);
     for (name, v) in vectors("register.json") {
         match name.as_str() {
-            "response" => round_trip::<RegisterResponse>(&name, &v),
-            "error" => round_trip::<RegisterError>(&name, &v["error"]),
-            _ => round_trip::<RegisterRequest>(&name, &v),
+            "response" => {
+                responses += 1;
+                round_trip::<RegisterResponse>(&name, &v)
+            }
+            "error" => {
+                errors += 1;
+                round_trip::<RegisterError>(&name, &v["error"])
+            }
+            _ => {
+                requests += 1;
+                round_trip::<RegisterRequest>(&name, &v)
+            }
         }
     }
+    assert!(requests >= 1, "register.json has a request");
+    assert_eq!(
+        (responses, errors),
+        (1, 1),
+        "register.json has a response and an error"
+    );
 }
 
 #[test]

@@ -135,92 +135,25 @@ fn the_faq_suite_names_every_answer() {
 
 // ---- the JSON Schema ----
 
-/// A small JSON Schema checker for the keywords the generated schema uses
-/// (`$ref` into `$defs`, type, enum, const, properties, required,
-/// additionalProperties, items, anyOf/oneOf, minimum, minItems, pattern
-/// is not checked).
-fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
-    let Some(obj) = schema.as_object() else {
-        return;
-    };
-    if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
-        let name = r.trim_start_matches("#/$defs/");
-        validate(&root["$defs"][name], root, v, path, errors);
-    }
-    if let Some(t) = obj.get("type") {
-        let types: Vec<&str> = match t {
-            Value::String(s) => vec![s.as_str()],
-            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        let ok = types.iter().any(|t| match *t {
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "string" => v.is_string(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            "boolean" => v.is_boolean(),
-            "null" => v.is_null(),
-            _ => true,
-        });
-        if !ok {
-            errors.push(format!("{path}: {v} is not {types:?}"));
-            return;
-        }
-    }
-    if let Some(e) = obj.get("enum").and_then(Value::as_array) {
-        if !e.contains(v) {
-            errors.push(format!("{path}: {v} not in enum"));
-        }
-    }
-    if let Some(c) = obj.get("const") {
-        if c != v {
-            errors.push(format!("{path}: {v} is not {c}"));
-        }
-    }
-    for key in ["anyOf", "oneOf"] {
-        if let Some(alts) = obj.get(key).and_then(Value::as_array) {
-            let matching = alts
-                .iter()
-                .filter(|a| {
-                    let mut e = Vec::new();
-                    validate(a, root, v, path, &mut e);
-                    e.is_empty()
-                })
-                .count();
-            if matching == 0 || (key == "oneOf" && matching > 1) {
-                errors.push(format!(
-                    "{path}: {matching} alternatives of {key} match {v}"
-                ));
-            }
-        }
-    }
-    if let (Some(props), Some(map)) = (
-        obj.get("properties").and_then(Value::as_object),
-        v.as_object(),
-    ) {
-        for (k, val) in map {
-            match props.get(k) {
-                Some(s) => validate(s, root, val, &format!("{path}.{k}"), errors),
-                None if obj.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                    errors.push(format!("{path}: unknown key {k}"))
-                }
-                None => {}
-            }
-        }
-    }
-    if let (Some(req), Some(map)) = (obj.get("required").and_then(Value::as_array), v.as_object()) {
-        for k in req.iter().filter_map(Value::as_str) {
-            if !map.contains_key(k) {
-                errors.push(format!("{path}: missing {k}"));
-            }
-        }
-    }
-    if let (Some(items), Some(arr)) = (obj.get("items"), v.as_array()) {
-        for (i, x) in arr.iter().enumerate() {
-            validate(items, root, x, &format!("{path}[{i}]"), errors);
-        }
-    }
+/// The schema `pushlab schema` prints, as a validator. Building it also
+/// checks the schema itself against the JSON Schema meta-schema.
+fn schema_validator() -> jsonschema::Validator {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pushlab"))
+        .arg("schema")
+        .output()
+        .expect("pushlab schema runs");
+    assert!(out.status.success(), "pushlab schema: {out:?}");
+    let schema: Value = serde_json::from_slice(&out.stdout).expect("pushlab schema prints JSON");
+    assert_eq!(schema, json_schema(), "the CLI prints the library's schema");
+    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("a valid JSON Schema: {e}"))
+}
+
+/// Every way `doc` breaks the schema, one line each.
+fn violations(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
 }
 
 fn yaml_as_json(path: &Path) -> Value {
@@ -231,17 +164,18 @@ fn yaml_as_json(path: &Path) -> Value {
 
 #[test]
 fn the_json_schema_accepts_every_builtin_suite() {
-    let schema = json_schema();
-    for f in builtin() {
-        let mut errors = Vec::new();
-        validate(&schema, &schema, &yaml_as_json(&f), "$", &mut errors);
+    let validator = schema_validator();
+    let files = builtin();
+    assert!(files.len() >= 7, "every built-in suite is checked");
+    for f in files {
+        let errors = violations(&validator, &yaml_as_json(&f));
         assert!(errors.is_empty(), "{}: {errors:#?}", f.display());
     }
 }
 
 #[test]
 fn the_json_schema_rejects_what_the_loader_rejects() {
-    let schema = json_schema();
+    let validator = schema_validator();
     for (name, doc) in [
         (
             "unknown step",
@@ -260,10 +194,29 @@ fn the_json_schema_rejects_what_the_loader_rejects() {
             serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [{"name": "a", "steps": [{"expect_no_notification": {"reason": "im.nope"}}]}]}),
         ),
     ] {
-        let mut errors = Vec::new();
-        validate(&schema, &schema, &doc, "$", &mut errors);
-        assert!(!errors.is_empty(), "{name} is rejected by the schema");
+        assert!(
+            !violations(&validator, &doc).is_empty(),
+            "{name} is rejected by the schema"
+        );
     }
+}
+
+#[test]
+fn the_json_schema_honours_its_patterns() {
+    let validator = schema_validator();
+    let doc = |wait: Value| serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "cases": [{"name": "a", "steps": [{"advance_time": wait}]}]});
+    // The same document, once with a duration the loader reads and once
+    // with one it refuses (`durations_read_as_people_write_them`): only the
+    // `Wait` pattern tells them apart.
+    assert_eq!(
+        violations(&validator, &doc("10m".into())),
+        Vec::<String>::new()
+    );
+    let errors = violations(&validator, &doc("10 days".into()));
+    assert!(
+        errors.iter().any(|e| e.starts_with("/cases/0/steps/0:")),
+        "`10 days` breaks the Wait pattern: {errors:#?}"
+    );
 }
 
 // ---- errors ----

@@ -353,7 +353,7 @@ impl RateWindow {
 /// Counts in days on the hub clock (vendors reset daily quotas at midnight
 /// China time, UTC+8).
 pub fn china_day(now: Timestamp) -> i64 {
-    (now.millis() + 8 * 3_600_000).div_euclid(86_400_000)
+    crate::wire::time::china_day(now.millis())
 }
 
 /// A random string over `alphabet`, for tokens and ids in a vendor's shape.

@@ -4,6 +4,13 @@
 //! It reads the block structure by indentation, which is how scenario files
 //! are written; for anything it cannot follow it answers the deepest
 //! position it did find, so an error always has a line.
+//!
+//! Hand-written because no YAML crate gives this for the parser that reads
+//! the files: `serde_yaml_ng` places only its own syntax and type errors,
+//! and its values keep no positions. The crates that keep positions
+//! (`marked-yaml`, `saphyr`'s markers) are whole second YAML parsers with
+//! their own reading of a document; placing a path needs only the block
+//! structure of the same text, which is this small reader.
 
 /// One step of a path into a document.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,12 +10,14 @@
 //! - [`im`]: what the IM server sends down a device's IM connection.
 //! - [`facts`]: what a device is, from its system properties.
 //! - [`sdk`]: the vendor SDKs' on-device names (broadcast actions, channels).
+//! - [`time`]: calendar conversions (RFC 3339, logcat stamps, the China day).
 
 pub mod facts;
 pub mod ids;
 pub mod im;
 pub mod protocol;
 pub mod sdk;
+pub mod time;
 
 pub use ids::{Link, MessageId, UnknownVendor, VendorId};
 pub use im::ConnectionItem;

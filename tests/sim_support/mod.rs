@@ -1,10 +1,10 @@
 //! Shared helpers for the simulated-device tests: a private adb server per
-//! test (own port, own HOME, so tests run in parallel and never touch a
-//! developer's server), killed when the guard drops.
+//! test (own reserved port, own HOME, so tests run in parallel and never
+//! touch a developer's server or each other's), killed when the guard drops.
 
 #![allow(dead_code)]
 
-use std::net::TcpListener;
+use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -28,9 +28,47 @@ pub fn adb_binary() -> PathBuf {
         })
 }
 
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    l.local_addr().expect("local addr").port()
+/// A TCP port for a private adb server, held for as long as the returned
+/// socket lives.
+///
+/// Not a `bind(0)` port closed again: that port goes straight back to the
+/// kernel's ephemeral pool, where the simulated phones, hubs and vendor
+/// endpoints of the other tests (and of `pushlab run`) find it when they
+/// bind `:0`. When one did before adb bound it, `adb start-server` found
+/// that server on its port, took it for a running adb server and failed
+/// with `protocol fault (couldn't read status)`. So the port comes from
+/// below the ephemeral range, which `bind(0)` and outgoing connections
+/// never hand out, and a UDP socket on the same number reserves it: adb
+/// only uses TCP, the kernel frees the reservation even when a test process
+/// dies, and a test in another process that drew the same number fails to
+/// bind it and draws again.
+fn reserve_port() -> (u16, UdpSocket) {
+    use rand::Rng;
+    let range =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let ephemeral_low: u16 = range
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(32_768);
+    // Above adb's own ports (5037, emulators on 5554-5585).
+    let low = 10_000;
+    assert!(
+        ephemeral_low > low + 1_000,
+        "the ephemeral port range starts at {ephemeral_low}: no room below it for adb servers"
+    );
+    let mut rng = rand::thread_rng();
+    for _ in 0..1_000 {
+        let port = rng.gen_range(low..ephemeral_low);
+        let Ok(reservation) = UdpSocket::bind(("127.0.0.1", port)) else {
+            continue;
+        };
+        // Nothing on the machine listens there already.
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return (port, reservation);
+        }
+    }
+    panic!("no free port in {low}..{ephemeral_low} for an adb server");
 }
 
 /// A private adb server.
@@ -39,6 +77,8 @@ pub struct AdbServer {
     pub home: TempDir,
     adb: PathBuf,
     env: Vec<(String, String)>,
+    /// Keeps [`AdbServer::port`] this server's until it is killed.
+    _reservation: UdpSocket,
 }
 
 impl AdbServer {
@@ -50,11 +90,13 @@ impl AdbServer {
 
     /// Same, with extra environment for the server (e.g. ADB_VENDOR_KEYS).
     pub async fn start_with_env(env: Vec<(String, String)>) -> Self {
+        let (port, reservation) = reserve_port();
         let server = AdbServer {
-            port: free_port(),
+            port,
             home: tempfile::tempdir().expect("temp HOME"),
             adb: adb_binary(),
             env,
+            _reservation: reservation,
         };
         let out = server.adb(&["start-server"]).await;
         assert!(

@@ -82,31 +82,7 @@ pub fn now_ms() -> u64 {
 
 /// `MM-DD HH:MM:SS.mmm` in UTC (the simulated device's timezone).
 pub fn format_time(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (_, month, day) = civil_from_days(days);
-    format!(
-        "{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60,
-        ms % 1000
-    )
-}
-
-/// Howard Hinnant's days-to-civil conversion.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    crate::wire::time::logcat_stamp(ms)
 }
 
 /// The device's log: a bounded buffer plus a feed for streaming readers.
