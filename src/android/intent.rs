@@ -461,7 +461,7 @@ impl Intent {
     pub fn scheme(&self) -> Option<&str> {
         self.data
             .as_deref()
-            .and_then(crate::android::intent_uri::split_scheme)
+            .and_then(super::uri::split_scheme)
             .map(|(s, _)| s)
     }
 }

@@ -22,6 +22,7 @@ use super::intent::{
     ComponentName, ExtraValue, Intent, LaunchFlags, Rect, ACTION_MAIN, ACTION_VIEW,
 };
 use super::uri;
+pub use super::uri::split_scheme;
 
 /// The `Intent.URI_*` flags that change how a URI is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -115,21 +116,6 @@ impl From<uri::DecodeError> for IntentUriError {
     fn from(e: uri::DecodeError) -> Self {
         IntentUriError::BadPercentEncoding(e.0)
     }
-}
-
-/// Splits `scheme:rest` when `s` starts with a scheme (`[A-Za-z0-9.+-]+`
-/// then `:`), the way `Intent.toUri` decides.
-pub fn split_scheme(s: &str) -> Option<(&str, &str)> {
-    for (i, c) in s.char_indices() {
-        if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+') {
-            continue;
-        }
-        if c == ':' && i > 0 {
-            return Some((&s[..i], &s[i + 1..]));
-        }
-        return None;
-    }
-    None
 }
 
 impl Intent {
@@ -234,76 +220,19 @@ impl Intent {
             Some(_) => None,
         };
         let mut base = Intent::new(ACTION_VIEW);
-        let mut selector: Option<Intent> = None;
-        let mut explicit_action = false;
-        let mut scheme: Option<String> = None;
         let data_part = match fragment_at {
             Some(i) => &s[..i],
             None => s,
         };
+        let mut fragment = Fragment::default();
         if let Some(i) = fragment_at {
-            let mut rest = &s[i + "#Intent;".len()..];
-            loop {
-                if rest.starts_with("end") {
-                    break;
-                }
-                let semi = rest.find(';').ok_or(IntentUriError::Unterminated)?;
-                let raw = &rest[..semi];
-                rest = &rest[semi + 1..];
-                if raw == "SEL" {
-                    selector = Some(Intent::default());
-                    continue;
-                }
-                let in_selector = selector.is_some();
-                let target = selector.as_mut().unwrap_or(&mut base);
-                let (name, value) = raw
-                    .split_once('=')
-                    .ok_or_else(|| IntentUriError::MalformedItem(raw.to_string()))?;
-                let value = uri::decode(value)?;
-                match name {
-                    "action" => {
-                        target.action = Some(value);
-                        if !in_selector {
-                            explicit_action = true;
-                        }
-                    }
-                    "category" => target.add_category(value),
-                    "type" => target.mime_type = Some(value),
-                    "identifier" => target.identifier = Some(value),
-                    "launchFlags" => {
-                        let mut f = java_integer_decode(&value)
-                            .ok_or(IntentUriError::BadLaunchFlags(value))?;
-                        if !flags.allow_unsafe {
-                            f &= !LaunchFlags::IMMUTABLE;
-                        }
-                        target.launch_flags = LaunchFlags(f);
-                    }
-                    "package" => target.package = Some(value),
-                    "component" => {
-                        target.component = Some(
-                            value
-                                .parse::<ComponentName>()
-                                .map_err(|_| IntentUriError::BadComponent(value))?,
-                        )
-                    }
-                    "scheme" if in_selector => target.data = Some(format!("{value}:")),
-                    "scheme" => scheme = Some(value),
-                    "sourceBounds" => {
-                        target.source_bounds = Some(
-                            Rect::unflatten_from_string(&value)
-                                .ok_or(IntentUriError::BadSourceBounds(value))?,
-                        )
-                    }
-                    _ => {
-                        let (prefix, key) = extra_prefix(name)
-                            .ok_or_else(|| IntentUriError::UnknownExtraType(raw.to_string()))?;
-                        let key = uri::decode(key)?;
-                        let v = parse_extra(prefix, &key, value)?;
-                        target.extras.insert(key, v);
-                    }
-                }
-            }
+            parse_fragment(&s[i + "#Intent;".len()..], flags, &mut base, &mut fragment)?;
         }
+        let Fragment {
+            selector,
+            explicit_action,
+            scheme,
+        } = fragment;
         if let Some(sel) = selector {
             if base.package.is_none() {
                 base.selector = Some(Box::new(sel));
@@ -325,6 +254,87 @@ impl Intent {
             base.data = Some(data);
         }
         Ok(base)
+    }
+}
+
+/// What the `#Intent;…;end` items set besides the base intent.
+#[derive(Default)]
+struct Fragment {
+    /// The `SEL` intent, when there is one.
+    selector: Option<Intent>,
+    /// An `action=` item for the base intent.
+    explicit_action: bool,
+    /// The `scheme=` item of the base intent.
+    scheme: Option<String>,
+}
+
+/// Reads the items after `#Intent;` up to `end` into `base` (or its
+/// selector after `SEL`).
+fn parse_fragment(
+    mut rest: &str,
+    flags: UriFlags,
+    base: &mut Intent,
+    frag: &mut Fragment,
+) -> Result<(), IntentUriError> {
+    loop {
+        if rest.starts_with("end") {
+            return Ok(());
+        }
+        let semi = rest.find(';').ok_or(IntentUriError::Unterminated)?;
+        let raw = &rest[..semi];
+        rest = &rest[semi + 1..];
+        if raw == "SEL" {
+            frag.selector = Some(Intent::default());
+            continue;
+        }
+        let in_selector = frag.selector.is_some();
+        let target = frag.selector.as_mut().unwrap_or(&mut *base);
+        let (name, value) = raw
+            .split_once('=')
+            .ok_or_else(|| IntentUriError::MalformedItem(raw.to_string()))?;
+        let value = uri::decode(value)?;
+        match name {
+            "action" => {
+                target.action = Some(value);
+                if !in_selector {
+                    frag.explicit_action = true;
+                }
+            }
+            "category" => target.add_category(value),
+            "type" => target.mime_type = Some(value),
+            "identifier" => target.identifier = Some(value),
+            "launchFlags" => {
+                let mut f =
+                    java_integer_decode(&value).ok_or(IntentUriError::BadLaunchFlags(value))?;
+                if !flags.allow_unsafe {
+                    f &= !LaunchFlags::IMMUTABLE;
+                }
+                target.launch_flags = LaunchFlags(f);
+            }
+            "package" => target.package = Some(value),
+            "component" => {
+                target.component = Some(
+                    value
+                        .parse::<ComponentName>()
+                        .map_err(|_| IntentUriError::BadComponent(value))?,
+                )
+            }
+            "scheme" if in_selector => target.data = Some(format!("{value}:")),
+            "scheme" => frag.scheme = Some(value),
+            "sourceBounds" => {
+                target.source_bounds = Some(
+                    Rect::unflatten_from_string(&value)
+                        .ok_or(IntentUriError::BadSourceBounds(value))?,
+                )
+            }
+            _ => {
+                let (prefix, key) = extra_prefix(name)
+                    .ok_or_else(|| IntentUriError::UnknownExtraType(raw.to_string()))?;
+                let key = uri::decode(key)?;
+                let v = parse_extra(prefix, &key, value)?;
+                target.extras.insert(key, v);
+            }
+        }
     }
 }
 

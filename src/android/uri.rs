@@ -66,6 +66,21 @@ pub fn decode(s: &str) -> Result<String, DecodeError> {
     String::from_utf8(out).map_err(|_| DecodeError(s.to_string()))
 }
 
+/// Splits `scheme:rest` when `s` starts with a scheme (`[A-Za-z0-9.+-]+`
+/// then `:`), the way `Intent.toUri` decides.
+pub fn split_scheme(s: &str) -> Option<(&str, &str)> {
+    for (i, c) in s.char_indices() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+') {
+            continue;
+        }
+        if c == ':' && i > 0 {
+            return Some((&s[..i], &s[i + 1..]));
+        }
+        return None;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

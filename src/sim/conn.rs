@@ -24,52 +24,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::auth::{AdbPublicKey, AuthPolicy, TOKEN_SIZE};
 use super::device::{DeviceState, OpenRequest, ReverseError, TransportId};
 use super::services;
+pub use super::stream::{StreamClosed, StreamReader, StreamWriter};
 use crate::adb::wire::{
     Command, FrameDecoder, Message, AUTH_RSAPUBLICKEY, AUTH_SIGNATURE, AUTH_TOKEN, A_VERSION,
     MAX_PAYLOAD,
 };
-
-/// The incoming half of a stream: the host's `WRTE` payloads.
-#[derive(Debug)]
-pub struct StreamReader {
-    rx: mpsc::UnboundedReceiver<Bytes>,
-}
-
-impl StreamReader {
-    /// The next payload; `None` once the host closed the stream.
-    pub async fn read(&mut self) -> Option<Bytes> {
-        self.rx.recv().await
-    }
-
-    /// The underlying channel (for handing a raw stream to a command as
-    /// its stdin).
-    pub fn into_receiver(self) -> mpsc::UnboundedReceiver<Bytes> {
-        self.rx
-    }
-}
-
-/// The stream was closed by the host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("stream closed")]
-pub struct StreamClosed;
-
-/// The outgoing half of a stream. Dropping every clone ends the stream
-/// (`CLSE` after the pending data).
-#[derive(Debug, Clone)]
-pub struct StreamWriter {
-    tx: mpsc::Sender<Bytes>,
-}
-
-impl StreamWriter {
-    /// Queues data for the host; waits while too much is unacknowledged.
-    pub async fn write(&self, data: impl Into<Bytes>) -> Result<(), StreamClosed> {
-        let data = data.into();
-        if data.is_empty() {
-            return Ok(());
-        }
-        self.tx.send(data).await.map_err(|_| StreamClosed)
-    }
-}
 
 /// Chunks a service may queue before its writes wait for acknowledgements.
 const OUTBOUND_QUEUE: usize = 8;
@@ -292,77 +251,9 @@ fn handle(
                 challenge(shared, state);
             }
         }
-        Command::Auth => {
-            let AuthState::Challenged(token) = state else {
-                return;
-            };
-            let token = *token;
-            match m.arg0 {
-                AUTH_SIGNATURE => {
-                    if cfg.auth.accepts_signature(&token, &m.payload) {
-                        *state = AuthState::Online;
-                        send_cnxn(cfg, shared, A_VERSION);
-                    } else {
-                        challenge(shared, state);
-                    }
-                }
-                AUTH_RSAPUBLICKEY => {
-                    let text = String::from_utf8_lossy(&m.payload);
-                    let who = AdbPublicKey::parse_line(&text)
-                        .map(|k| k.comment)
-                        .unwrap_or_else(|e| format!("unparseable key: {e}"));
-                    if cfg.auth.accepts_offered_key() {
-                        tracing::info!("sim adbd: accepting offered host key ({who})");
-                        *state = AuthState::Online;
-                        send_cnxn(cfg, shared, A_VERSION);
-                    } else {
-                        // A real device would ask its user; nobody answers here.
-                        tracing::info!(
-                            "sim adbd: host key not in adb_keys ({who}); staying unauthorized"
-                        );
-                    }
-                }
-                _ => {}
-            }
-        }
+        Command::Auth => handle_auth(cfg, shared, state, &m),
         _ if !matches!(state, AuthState::Online) => {}
-        Command::Open => {
-            let remote = m.arg0;
-            if remote == 0 {
-                return;
-            }
-            let name = m.payload.split(|b| *b == 0).next().unwrap_or_default();
-            let name = String::from_utf8_lossy(name).into_owned();
-            match services::Service::parse(&name) {
-                Some(services::Service::Connect(spec)) => {
-                    match cfg.device.accept_connection(&spec) {
-                        Some(adb_end) => {
-                            let local = shared.alloc_id();
-                            shared.send(Message::new(Command::Okay, local, remote, Bytes::new()));
-                            let (reader, writer) = shared.open_stream(local, remote);
-                            tokio::spawn(bridge(adb_end, reader, writer));
-                        }
-                        // Nobody listens: connection refused.
-                        None => shared.send(Message::new(Command::Clse, 0, remote, Bytes::new())),
-                    }
-                }
-                Some(service) => {
-                    let local = shared.alloc_id();
-                    // OKAY goes out before the service can write anything.
-                    shared.send(Message::new(Command::Okay, local, remote, Bytes::new()));
-                    let (reader, writer) = shared.open_stream(local, remote);
-                    let ctx = services::ServiceContext {
-                        device: cfg.device.clone(),
-                        transport,
-                    };
-                    tokio::spawn(services::run(service, ctx, reader, writer));
-                }
-                None => {
-                    tracing::debug!("sim adbd: unknown service {name:?}");
-                    shared.send(Message::new(Command::Clse, 0, remote, Bytes::new()));
-                }
-            }
-        }
+        Command::Open => handle_open(cfg, shared, transport, &m),
         Command::Okay => {
             let (remote, local) = (m.arg0, m.arg1);
             let mut streams = shared.streams.lock();
@@ -406,6 +297,79 @@ fn handle(
             }
         }
         Command::Sync | Command::Stls => {}
+    }
+}
+
+/// An `AUTH` from the host: a signed token or an offered public key.
+fn handle_auth(cfg: &ConnConfig, shared: &Arc<Shared>, state: &mut AuthState, m: &Message) {
+    let AuthState::Challenged(token) = state else {
+        return;
+    };
+    let token = *token;
+    match m.arg0 {
+        AUTH_SIGNATURE => {
+            if cfg.auth.accepts_signature(&token, &m.payload) {
+                *state = AuthState::Online;
+                send_cnxn(cfg, shared, A_VERSION);
+            } else {
+                challenge(shared, state);
+            }
+        }
+        AUTH_RSAPUBLICKEY => {
+            let text = String::from_utf8_lossy(&m.payload);
+            let who = AdbPublicKey::parse_line(&text)
+                .map(|k| k.comment)
+                .unwrap_or_else(|e| format!("unparseable key: {e}"));
+            if cfg.auth.accepts_offered_key() {
+                tracing::info!("sim adbd: accepting offered host key ({who})");
+                *state = AuthState::Online;
+                send_cnxn(cfg, shared, A_VERSION);
+            } else {
+                // A real device would ask its user; nobody answers here.
+                tracing::info!("sim adbd: host key not in adb_keys ({who}); staying unauthorized");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An `OPEN` from the host: a service stream, or a connection to a
+/// device-side socket.
+fn handle_open(cfg: &ConnConfig, shared: &Arc<Shared>, transport: TransportId, m: &Message) {
+    let remote = m.arg0;
+    if remote == 0 {
+        return;
+    }
+    let name = m.payload.split(|b| *b == 0).next().unwrap_or_default();
+    let name = String::from_utf8_lossy(name).into_owned();
+    match services::Service::parse(&name) {
+        Some(services::Service::Connect(spec)) => {
+            match cfg.device.accept_connection(&spec) {
+                Some(adb_end) => {
+                    let local = shared.alloc_id();
+                    shared.send(Message::new(Command::Okay, local, remote, Bytes::new()));
+                    let (reader, writer) = shared.open_stream(local, remote);
+                    tokio::spawn(bridge(adb_end, reader, writer));
+                }
+                // Nobody listens: connection refused.
+                None => shared.send(Message::new(Command::Clse, 0, remote, Bytes::new())),
+            }
+        }
+        Some(service) => {
+            let local = shared.alloc_id();
+            // OKAY goes out before the service can write anything.
+            shared.send(Message::new(Command::Okay, local, remote, Bytes::new()));
+            let (reader, writer) = shared.open_stream(local, remote);
+            let ctx = services::ServiceContext {
+                device: cfg.device.clone(),
+                transport,
+            };
+            tokio::spawn(services::run(service, ctx, reader, writer));
+        }
+        None => {
+            tracing::debug!("sim adbd: unknown service {name:?}");
+            shared.send(Message::new(Command::Clse, 0, remote, Bytes::new()));
+        }
     }
 }
 

@@ -14,7 +14,6 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::fs::FileTree;
 use super::profile::Profile;
-use super::shell::CommandRegistry;
 
 /// Identifies one adb transport (one TCP connection from a host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -140,7 +139,6 @@ pub struct DeviceState {
     profile: Profile,
     props: RwLock<BTreeMap<String, String>>,
     fs: Mutex<FileTree>,
-    commands: CommandRegistry,
     reverse: Mutex<Vec<ReverseForward>>,
     transports: Mutex<HashMap<TransportId, mpsc::UnboundedSender<OpenRequest>>>,
     next_transport: AtomicU64,
@@ -153,7 +151,6 @@ impl std::fmt::Debug for DeviceState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceState")
             .field("profile", &self.profile.name)
-            .field("commands", &self.commands)
             .finish_non_exhaustive()
     }
 }
@@ -167,7 +164,6 @@ impl DeviceState {
             profile,
             props: RwLock::new(props),
             fs: Mutex::new(FileTree::android_default()),
-            commands: CommandRegistry::with_builtins(),
             reverse: Mutex::new(Vec::new()),
             transports: Mutex::new(HashMap::new()),
             next_transport: AtomicU64::new(1),
@@ -205,11 +201,6 @@ impl DeviceState {
         self.fs.lock()
     }
 
-    /// The shell's commands; register Android commands here.
-    pub fn commands(&self) -> &CommandRegistry {
-        &self.commands
-    }
-
     /// Stores a model's state under its type (replacing a previous value).
     pub fn insert_extension<T: Any + Send + Sync>(&self, value: Arc<T>) {
         self.extensions.write().insert(TypeId::of::<T>(), value);
@@ -219,6 +210,25 @@ impl DeviceState {
     pub fn extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
         let v = self.extensions.read().get(&TypeId::of::<T>()).cloned()?;
         v.downcast::<T>().ok()
+    }
+
+    /// The extension of type `T`, stored from `init` on first use (the
+    /// shell keeps its command registry this way).
+    pub fn extension_or_insert_with<T: Any + Send + Sync>(
+        &self,
+        init: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        if let Some(v) = self.extension::<T>() {
+            return v;
+        }
+        let v = self
+            .extensions
+            .write()
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(init()))
+            .clone();
+        v.downcast::<T>()
+            .expect("extension slots are keyed by their value's type")
     }
 
     /// The current reverse forwards.

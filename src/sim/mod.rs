@@ -7,6 +7,7 @@
 //! - [`conn`]: one host connection (handshake, streams, flow control).
 //! - [`services`]: `shell:`, `shell,v2,…:`, `exec:`, `sync:`, `reverse:`.
 //! - [`shell_proto`], [`sync`]: the shell v2 and file sync protocols.
+//! - [`stream`]: the two halves of a stream as a service sees them.
 //! - [`shell`]: the `sh` interpreter and the command registry that the
 //!   Android model plugs its commands into.
 //! - [`fs`], [`device`], [`profile`]: the device's files, state and identity.
@@ -50,6 +51,7 @@ pub mod fs;
 pub use crate::profile;
 pub mod services;
 pub mod shell;
+pub mod stream;
 pub mod sync;
 
 /// The wire formats now live in [`crate::adb`]; re-exported for existing users.

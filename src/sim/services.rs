@@ -6,9 +6,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::conn::{StreamReader, StreamWriter};
 use super::device::{DeviceState, TransportId};
 use super::shell::{LiveOutput, OutStream, Shell, Stdin};
+use super::stream::{StreamReader, StreamWriter};
 use crate::adb::shell_proto::{self, PacketDecoder, PacketId};
 
 /// A service request, as named in `OPEN`.

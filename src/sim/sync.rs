@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use super::conn::{StreamReader, StreamWriter};
 use super::device::DeviceState;
 use super::fs::{FileStat, FsError};
+use super::stream::{StreamReader, StreamWriter};
 
 /// Longest path the service accepts.
 pub const MAX_PATH: u32 = 1024;
@@ -189,6 +189,27 @@ struct Upload {
     data: Vec<u8>,
 }
 
+/// The `DENT` entries of a directory, then `DONE`.
+fn list_reply(device: &DeviceState, path: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, st) in device.fs().list(path).unwrap_or_default() {
+        out.extend_from_slice(b"DENT");
+        put(
+            &mut out,
+            &[
+                st.mode,
+                st.size.min(u64::from(u32::MAX)) as u32,
+                st.mtime,
+                name.len() as u32,
+            ],
+        );
+        out.extend_from_slice(name.as_bytes());
+    }
+    out.extend_from_slice(b"DONE");
+    put(&mut out, &[0, 0, 0, 0]);
+    out
+}
+
 /// Runs the sync service until `QUIT`, end of stream, or a protocol error.
 pub async fn serve(device: Arc<DeviceState>, mut input: StreamReader, output: StreamWriter) {
     let mut dec = SyncDecoder::default();
@@ -229,25 +250,7 @@ pub async fn serve(device: Arc<DeviceState>, mut input: StreamReader, output: St
                 (SyncRequest::Stat(p), None) => stat_v1(device.fs().stat(&p).ok()),
                 (SyncRequest::Stat2(p), None) => stat_v2(b"STA2", &p, device.fs().stat(&p)),
                 (SyncRequest::Lstat2(p), None) => stat_v2(b"LST2", &p, device.fs().stat(&p)),
-                (SyncRequest::List(p), None) => {
-                    let mut out = Vec::new();
-                    for (name, st) in device.fs().list(&p).unwrap_or_default() {
-                        out.extend_from_slice(b"DENT");
-                        put(
-                            &mut out,
-                            &[
-                                st.mode,
-                                st.size.min(u64::from(u32::MAX)) as u32,
-                                st.mtime,
-                                name.len() as u32,
-                            ],
-                        );
-                        out.extend_from_slice(name.as_bytes());
-                    }
-                    out.extend_from_slice(b"DONE");
-                    put(&mut out, &[0, 0, 0, 0]);
-                    out
-                }
+                (SyncRequest::List(p), None) => list_reply(&device, &p),
                 (SyncRequest::Send(spec), None) => {
                     let Some((path, mode)) = spec.rsplit_once(',') else {
                         let _ = output.write(fail("missing , in ID_SEND")).await;

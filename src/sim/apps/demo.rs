@@ -17,13 +17,15 @@ use serde_json::{json, Map, Value};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use super::extras::string_extra;
 use super::http::{HubClient, HubUrl};
 use super::os::{ChannelSpec, DeviceOs, LogPriority};
-use super::{
-    AbortOnDrop, ACTION_REGISTER, ACTION_TOKEN, AGENT_PACKAGE, AGENT_REGISTER_RECEIVER,
-    DEMO_CHANNEL_ID, DEMO_CHANNEL_NAME, DEMO_PACKAGE, DEMO_SPLASH_ACTIVITY, EXTRA_MESSAGE_ID,
-};
+use super::task::AbortOnDrop;
 use crate::android::{ComponentName, ExtraValue, Importance, Intent};
+use crate::companion::{
+    ACTION_REGISTER, ACTION_TOKEN, AGENT_PACKAGE, AGENT_REGISTER_RECEIVER, DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_NAME, DEMO_PACKAGE, DEMO_SPLASH_ACTIVITY, EXTRA_MESSAGE_ID,
+};
 use crate::wire::protocol::{DeviceEvent, DeviceEventKind, Reporter};
 use crate::wire::ConnectionItem;
 use crate::wire::MessageId;
@@ -397,55 +399,52 @@ impl Worker {
         drop(old);
     }
 
-    async fn command(&self, command: &str, intent: &Intent) {
-        let string = |k: &str| {
-            intent
-                .extras
-                .get(k)
-                .and_then(ExtraValue::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
+    /// `login`: remembers the hub, device and user, and logs in to the hub.
+    async fn login(&self, intent: &Intent) {
+        let string = |k: &str| string_extra(intent, k);
+        let (Some(hub), Some(device), Some(user)) = (
+            string("pushlab.hub"),
+            string("pushlab.device"),
+            string("pushlab.user"),
+        ) else {
+            return self.app.log(
+                LogPriority::Error,
+                "login needs pushlab.hub, pushlab.device and pushlab.user",
+            );
         };
-        match command {
-            "login" => {
-                let (Some(hub), Some(device), Some(user)) = (
-                    string("pushlab.hub"),
-                    string("pushlab.device"),
-                    string("pushlab.user"),
-                ) else {
-                    return self.app.log(
-                        LogPriority::Error,
-                        "login needs pushlab.hub, pushlab.device and pushlab.user",
-                    );
-                };
-                let hub = match HubUrl::parse(&hub) {
-                    Ok(h) => h,
-                    Err(e) => return self.app.log(LogPriority::Error, &format!("login: {e}")),
-                };
-                self.close_connection();
-                self.app.update(|p| {
-                    p.hub = Some(hub.clone());
-                    p.device = Some(device.clone());
-                    p.user = Some(user.clone());
-                    p.session = None;
-                });
-                let client = HubClient::new(self.app.inner.os.clone(), hub);
-                let body = json!({"user": user, "device": device});
-                match client.json(Method::POST, "/im/v1/login", Some(&body)).await {
-                    Ok(v) if v["ActionStatus"] == "OK" => {
-                        let session = v["session"].as_str().map(str::to_string);
-                        self.app
-                            .log(LogPriority::Info, &format!("logged in as {user}"));
-                        self.app.update(|p| p.session = session);
-                    }
-                    Ok(v) => self
-                        .app
-                        .log(LogPriority::Error, &format!("login refused: {v}")),
-                    Err(e) => self
-                        .app
-                        .log(LogPriority::Error, &format!("login failed: {e}")),
-                }
+        let hub = match HubUrl::parse(&hub) {
+            Ok(h) => h,
+            Err(e) => return self.app.log(LogPriority::Error, &format!("login: {e}")),
+        };
+        self.close_connection();
+        self.app.update(|p| {
+            p.hub = Some(hub.clone());
+            p.device = Some(device.clone());
+            p.user = Some(user.clone());
+            p.session = None;
+        });
+        let client = HubClient::new(self.app.inner.os.clone(), hub);
+        let body = json!({"user": user, "device": device});
+        match client.json(Method::POST, "/im/v1/login", Some(&body)).await {
+            Ok(v) if v["ActionStatus"] == "OK" => {
+                let session = v["session"].as_str().map(str::to_string);
+                self.app
+                    .log(LogPriority::Info, &format!("logged in as {user}"));
+                self.app.update(|p| p.session = session);
             }
+            Ok(v) => self
+                .app
+                .log(LogPriority::Error, &format!("login refused: {v}")),
+            Err(e) => self
+                .app
+                .log(LogPriority::Error, &format!("login failed: {e}")),
+        }
+    }
+
+    async fn command(&self, command: &str, intent: &Intent) {
+        let string = |k: &str| string_extra(intent, k);
+        match command {
+            "login" => self.login(intent).await,
             "logout" => {
                 self.close_connection();
                 let prefs = self.app.prefs();

@@ -15,9 +15,10 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 
 use super::os::{ChannelSpec, DeviceOs, DeviceSocket, LogPriority, OsError, PendingKind, PostSpec};
-use super::{DeviceApps, AGENT_LISTENER_SERVICE, AGENT_PACKAGE, DEMO_PACKAGE};
+use super::DeviceApps;
 use crate::android::LogLevel;
 use crate::android::{ComponentName, Intent, LaunchFlags};
+use crate::companion::{AGENT_LISTENER_SERVICE, AGENT_PACKAGE, DEMO_PACKAGE};
 use crate::diagnosis::Diagnosis;
 use crate::sim::device::{DeviceState, SocketSpec};
 use crate::sim::framework::{

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::os::DeviceOs;
-use super::AbortOnDrop;
+use super::task::AbortOnDrop;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;

@@ -54,11 +54,13 @@
 //! ```
 
 pub mod demo;
+mod extras;
 pub mod framework_os;
 mod http;
 pub mod manifest;
 pub mod os;
 pub mod push_service;
+mod task;
 
 use std::sync::Arc;
 
@@ -204,14 +206,5 @@ impl Drop for DeviceApps {
     /// The models' tasks hold the models: stop them with their device.
     fn drop(&mut self) {
         self.shutdown();
-    }
-}
-
-/// Aborts its task when dropped (a connection it drives closes with it).
-pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

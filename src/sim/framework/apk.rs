@@ -4,8 +4,8 @@ use axmldecoder::Element;
 
 use crate::android::apk::{attr, children, decode_manifest, manifest_root, plain, ApkError};
 
-use super::model::InstallError;
 use super::packages::{ComponentInfo, IntentFilter, Manifest, PathMatch};
+use super::types::InstallError;
 
 /// The manifest of an APK file's bytes.
 pub fn read_manifest(apk: &[u8], shown_path: &str) -> Result<Manifest, InstallError> {

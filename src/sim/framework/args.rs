@@ -75,6 +75,11 @@ pub fn parse_intent_args(args: &[String]) -> Result<IntentArgs, String> {
     };
     while i < args.len() {
         let a = args[i].as_str();
+        if let Some(f) = flag_option(a) {
+            intent.launch_flags = LaunchFlags(intent.launch_flags.0 | f);
+            i += 1;
+            continue;
+        }
         match a {
             "-a" => intent.action = Some(take(&mut i, a)?),
             "-d" => intent.data = Some(take(&mut i, a)?),
@@ -90,44 +95,10 @@ pub fn parse_intent_args(args: &[String]) -> Result<IntentArgs, String> {
                 let k = take(&mut i, a)?;
                 intent.extras.insert(k, ExtraValue::String(String::new()));
             }
-            "--ei" => {
+            "--ei" | "--el" | "--ef" | "--ed" | "--ez" => {
                 let k = take(&mut i, a)?;
                 let v = take(&mut i, a)?;
-                let n = v
-                    .parse::<i32>()
-                    .map_err(|_| format!("For input string: \"{v}\""))?;
-                intent.extras.insert(k, ExtraValue::Int(n));
-            }
-            "--el" => {
-                let k = take(&mut i, a)?;
-                let v = take(&mut i, a)?;
-                let n = v
-                    .parse::<i64>()
-                    .map_err(|_| format!("For input string: \"{v}\""))?;
-                intent.extras.insert(k, ExtraValue::Long(n));
-            }
-            "--ef" => {
-                let k = take(&mut i, a)?;
-                let v = take(&mut i, a)?;
-                let n = v
-                    .parse::<f32>()
-                    .map_err(|_| format!("For input string: \"{v}\""))?;
-                intent.extras.insert(k, ExtraValue::Float(n));
-            }
-            "--ed" => {
-                let k = take(&mut i, a)?;
-                let v = take(&mut i, a)?;
-                let n = v
-                    .parse::<f64>()
-                    .map_err(|_| format!("For input string: \"{v}\""))?;
-                intent.extras.insert(k, ExtraValue::Double(n));
-            }
-            "--ez" => {
-                let k = take(&mut i, a)?;
-                let v = take(&mut i, a)?;
-                intent
-                    .extras
-                    .insert(k, ExtraValue::Boolean(parse_bool(&v)?));
+                intent.extras.insert(k, typed_extra(a, &v)?);
             }
             "--eu" | "--ecn" | "--esa" | "--esal" | "--eia" | "--eial" | "--ela" | "--elal"
             | "--efa" | "--efal" => {
@@ -148,34 +119,6 @@ pub fn parse_intent_args(args: &[String]) -> Result<IntentArgs, String> {
                     java_integer_decode(&v).ok_or_else(|| format!("For input string: \"{v}\""))?;
                 intent.launch_flags = LaunchFlags(intent.launch_flags.0 | f);
             }
-            "--grant-read-uri-permission" => add(&mut intent, 0x1),
-            "--grant-write-uri-permission" => add(&mut intent, 0x2),
-            "--grant-persistable-uri-permission" => add(&mut intent, 0x40),
-            "--grant-prefix-uri-permission" => add(&mut intent, 0x80),
-            "--exclude-stopped-packages" => add(&mut intent, 0x10),
-            "--include-stopped-packages" => add(&mut intent, 0x20),
-            "--debug-log-resolution" => add(&mut intent, 0x8),
-            "--activity-brought-to-front" => add(&mut intent, 0x0040_0000),
-            "--activity-clear-top" => add(&mut intent, 0x0400_0000),
-            "--activity-clear-when-task-reset" => add(&mut intent, 0x0008_0000),
-            "--activity-exclude-from-recents" => add(&mut intent, 0x0080_0000),
-            "--activity-launched-from-history" => add(&mut intent, 0x0010_0000),
-            "--activity-multiple-task" => add(&mut intent, 0x0800_0000),
-            "--activity-no-animation" => add(&mut intent, 0x0001_0000),
-            "--activity-no-history" => add(&mut intent, 0x4000_0000),
-            "--activity-no-user-action" => add(&mut intent, 0x0004_0000),
-            "--activity-previous-is-top" => add(&mut intent, 0x0100_0000),
-            "--activity-reorder-to-front" => add(&mut intent, 0x0002_0000),
-            "--activity-reset-task-if-needed" => add(&mut intent, 0x0020_0000),
-            "--activity-single-top" => add(&mut intent, 0x2000_0000),
-            "--activity-clear-task" => add(&mut intent, 0x8000),
-            "--activity-task-on-home" => add(&mut intent, 0x4000),
-            "--activity-match-external" => add(&mut intent, 0x800),
-            "--receiver-registered-only" => add(&mut intent, 0x4000_0000),
-            "--receiver-replace-pending" => add(&mut intent, 0x2000_0000),
-            "--receiver-foreground" => add(&mut intent, 0x1000_0000),
-            "--receiver-no-abort" => add(&mut intent, 0x0800_0000),
-            "--receiver-include-background" => add(&mut intent, 0x0100_0000),
             _ if OWN_WITH_VALUE.contains(&a) => {
                 out.options.push(a.to_string());
                 out.options.push(take(&mut i, a)?);
@@ -193,50 +136,101 @@ pub fn parse_intent_args(args: &[String]) -> Result<IntentArgs, String> {
         }
         i += 1;
     }
-    if let Some(mut b) = base {
-        if intent.action.is_some() {
-            b.categories.clear();
-        }
-        let extras = std::mem::take(&mut intent.extras);
-        let mut merged = std::mem::take(&mut b.extras);
-        for (k, v) in extras.iter() {
-            merged.insert(k, v.clone());
-        }
-        // Intent.fillIn(base, FILL_IN_COMPONENT | FILL_IN_SELECTOR).
-        if intent.action.is_none() {
-            intent.action = b.action;
-        }
-        if intent.data.is_none() && intent.mime_type.is_none() {
-            intent.data = b.data;
-            intent.mime_type = b.mime_type;
-        }
-        if intent.identifier.is_none() {
-            intent.identifier = b.identifier;
-        }
-        if intent.categories.is_empty() {
-            intent.categories = b.categories;
-        }
-        if intent.package.is_none() && b.selector.is_none() {
-            intent.package = b.package;
-        }
-        if b.component.is_some() {
-            intent.component = b.component;
-        }
-        if b.selector.is_some() {
-            intent.selector = b.selector;
-        }
-        if intent.source_bounds.is_none() {
-            intent.source_bounds = b.source_bounds;
-        }
-        intent.launch_flags = LaunchFlags(intent.launch_flags.0 | b.launch_flags.0);
-        intent.extras = merged;
+    if let Some(b) = base {
+        fill_in(&mut intent, b);
     }
     out.intent = intent;
     Ok(out)
 }
 
-fn add(intent: &mut Intent, f: u32) {
-    intent.launch_flags = LaunchFlags(intent.launch_flags.0 | f);
+/// The value of a typed extra option (`--ei`, `--el`, `--ef`, `--ed`,
+/// `--ez`), or Java's parse error.
+fn typed_extra(option: &str, v: &str) -> Result<ExtraValue, String> {
+    let bad = || format!("For input string: \"{v}\"");
+    Ok(match option {
+        "--ei" => ExtraValue::Int(v.parse::<i32>().map_err(|_| bad())?),
+        "--el" => ExtraValue::Long(v.parse::<i64>().map_err(|_| bad())?),
+        "--ef" => ExtraValue::Float(v.parse::<f32>().map_err(|_| bad())?),
+        "--ed" => ExtraValue::Double(v.parse::<f64>().map_err(|_| bad())?),
+        _ => ExtraValue::Boolean(parse_bool(v)?),
+    })
+}
+
+/// The `am` options that only set a flag of the intent, and the flag.
+fn flag_option(option: &str) -> Option<u32> {
+    let f = match option {
+        "--grant-read-uri-permission" => 0x1,
+        "--grant-write-uri-permission" => 0x2,
+        "--grant-persistable-uri-permission" => 0x40,
+        "--grant-prefix-uri-permission" => 0x80,
+        "--exclude-stopped-packages" => 0x10,
+        "--include-stopped-packages" => 0x20,
+        "--debug-log-resolution" => 0x8,
+        "--activity-brought-to-front" => 0x0040_0000,
+        "--activity-clear-top" => 0x0400_0000,
+        "--activity-clear-when-task-reset" => 0x0008_0000,
+        "--activity-exclude-from-recents" => 0x0080_0000,
+        "--activity-launched-from-history" => 0x0010_0000,
+        "--activity-multiple-task" => 0x0800_0000,
+        "--activity-no-animation" => 0x0001_0000,
+        "--activity-no-history" => 0x4000_0000,
+        "--activity-no-user-action" => 0x0004_0000,
+        "--activity-previous-is-top" => 0x0100_0000,
+        "--activity-reorder-to-front" => 0x0002_0000,
+        "--activity-reset-task-if-needed" => 0x0020_0000,
+        "--activity-single-top" => 0x2000_0000,
+        "--activity-clear-task" => 0x8000,
+        "--activity-task-on-home" => 0x4000,
+        "--activity-match-external" => 0x800,
+        "--receiver-registered-only" => 0x4000_0000,
+        "--receiver-replace-pending" => 0x2000_0000,
+        "--receiver-foreground" => 0x1000_0000,
+        "--receiver-no-abort" => 0x0800_0000,
+        "--receiver-include-background" => 0x0100_0000,
+        _ => return None,
+    };
+    Some(f)
+}
+
+/// Merges the target argument's intent `b` under the options' intent, as
+/// `am` does (`Intent.fillIn(base, FILL_IN_COMPONENT | FILL_IN_SELECTOR)`,
+/// extras of the options winning).
+fn fill_in(intent: &mut Intent, mut b: Intent) {
+    if intent.action.is_some() {
+        b.categories.clear();
+    }
+    let extras = std::mem::take(&mut intent.extras);
+    let mut merged = std::mem::take(&mut b.extras);
+    for (k, v) in extras.iter() {
+        merged.insert(k, v.clone());
+    }
+    if intent.action.is_none() {
+        intent.action = b.action;
+    }
+    if intent.data.is_none() && intent.mime_type.is_none() {
+        intent.data = b.data;
+        intent.mime_type = b.mime_type;
+    }
+    if intent.identifier.is_none() {
+        intent.identifier = b.identifier;
+    }
+    if intent.categories.is_empty() {
+        intent.categories = b.categories;
+    }
+    if intent.package.is_none() && b.selector.is_none() {
+        intent.package = b.package;
+    }
+    if b.component.is_some() {
+        intent.component = b.component;
+    }
+    if b.selector.is_some() {
+        intent.selector = b.selector;
+    }
+    if intent.source_bounds.is_none() {
+        intent.source_bounds = b.source_bounds;
+    }
+    intent.launch_flags = LaunchFlags(intent.launch_flags.0 | b.launch_flags.0);
+    intent.extras = merged;
 }
 
 /// The last bare argument: an intent URI, a component, or a package.

@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
-use super::model::{Channel, ContentIntent, PostedNotification, State, Task};
 use super::packages::Package;
+use super::state::{Channel, ContentIntent, PostedNotification, State, Task};
 use crate::android::{ExtraValue, Importance};
 
 /// `ActivityRecord{…}` as the API level prints it (12+ puts a `}` before
@@ -48,6 +48,85 @@ fn task_line(t: &Task, top: bool) -> String {
     }
 }
 
+/// One task of `dumpsys activity activities` on API 31+.
+fn task_modern(o: &mut String, api: u8, t: &Task, top: bool) {
+    let _ = writeln!(o, "  * {}", task_line(t, top));
+    let _ = writeln!(o, "    mLastPausedActivity: null");
+    for (n, a) in t.activities.iter().enumerate().rev() {
+        let _ = writeln!(
+            o,
+            "    * Hist  #{n}: {}",
+            activity_record(api, a.hash, &a.component, t.id)
+        );
+        let _ = writeln!(
+            o,
+            "      packageName={} processName={}",
+            a.component.package, a.component.package
+        );
+        let _ = writeln!(
+            o,
+            "      Intent {{ {} }}",
+            super::intents::short_string(&a.intent, true)
+        );
+    }
+    o.push('\n');
+}
+
+/// One stack of `dumpsys activity activities` below API 31; `resumed` is
+/// the resumed activity's record when this is the top stack.
+fn stack_legacy(o: &mut String, api: u8, t: &Task, resumed: Option<&str>) {
+    let _ = writeln!(
+        o,
+        "\n  Stack #{}: type={} mode=fullscreen",
+        t.id,
+        if t.home { "home" } else { "standard" }
+    );
+    let _ = writeln!(o, "  isSleeping=false");
+    let _ = writeln!(o, "  mBounds=Rect(0, 0 - 0, 0)");
+    let _ = writeln!(o, "    Task id #{}", t.id);
+    let _ = writeln!(
+        o,
+        "    * TaskRecord{{{:x} #{} A={} U=0 StackId={} sz={}}}",
+        t.hash,
+        t.id,
+        t.affinity,
+        t.id,
+        t.activities.len()
+    );
+    for (n, a) in t.activities.iter().enumerate().rev() {
+        let _ = writeln!(
+            o,
+            "      * Hist #{n}: {}",
+            activity_record(api, a.hash, &a.component, t.id)
+        );
+        let _ = writeln!(
+            o,
+            "          Intent {{ {} }}",
+            super::intents::short_string(&a.intent, true)
+        );
+    }
+    o.push_str("\n    Running activities (most recent first):\n");
+    let _ = writeln!(
+        o,
+        "      TaskRecord{{{:x} #{} A={} U=0 StackId={} sz={}}}",
+        t.hash,
+        t.id,
+        t.affinity,
+        t.id,
+        t.activities.len()
+    );
+    for (n, a) in t.activities.iter().enumerate().rev() {
+        let _ = writeln!(
+            o,
+            "        Run #{n}: {}",
+            activity_record(api, a.hash, &a.component, t.id)
+        );
+    }
+    if let Some(r) = resumed {
+        let _ = writeln!(o, "\n    mResumedActivity: {r}");
+    }
+}
+
 /// `dumpsys activity activities`.
 pub fn activities(api: u8, st: &State) -> String {
     let mut o = String::new();
@@ -59,79 +138,9 @@ pub fn activities(api: u8, st: &State) -> String {
     for (i, t) in st.tasks.iter().enumerate() {
         let top = i == 0;
         if api >= 31 {
-            let _ = writeln!(o, "  * {}", task_line(t, top));
-            let _ = writeln!(o, "    mLastPausedActivity: null");
-            for (n, a) in t.activities.iter().enumerate().rev() {
-                let _ = writeln!(
-                    o,
-                    "    * Hist  #{n}: {}",
-                    activity_record(api, a.hash, &a.component, t.id)
-                );
-                let _ = writeln!(
-                    o,
-                    "      packageName={} processName={}",
-                    a.component.package, a.component.package
-                );
-                let _ = writeln!(
-                    o,
-                    "      Intent {{ {} }}",
-                    super::intents::short_string(&a.intent, true)
-                );
-            }
-            o.push('\n');
+            task_modern(&mut o, api, t, top);
         } else {
-            let _ = writeln!(
-                o,
-                "\n  Stack #{}: type={} mode=fullscreen",
-                t.id,
-                if t.home { "home" } else { "standard" }
-            );
-            let _ = writeln!(o, "  isSleeping=false");
-            let _ = writeln!(o, "  mBounds=Rect(0, 0 - 0, 0)");
-            let _ = writeln!(o, "    Task id #{}", t.id);
-            let _ = writeln!(
-                o,
-                "    * TaskRecord{{{:x} #{} A={} U=0 StackId={} sz={}}}",
-                t.hash,
-                t.id,
-                t.affinity,
-                t.id,
-                t.activities.len()
-            );
-            for (n, a) in t.activities.iter().enumerate().rev() {
-                let _ = writeln!(
-                    o,
-                    "      * Hist #{n}: {}",
-                    activity_record(api, a.hash, &a.component, t.id)
-                );
-                let _ = writeln!(
-                    o,
-                    "          Intent {{ {} }}",
-                    super::intents::short_string(&a.intent, true)
-                );
-            }
-            o.push_str("\n    Running activities (most recent first):\n");
-            let _ = writeln!(
-                o,
-                "      TaskRecord{{{:x} #{} A={} U=0 StackId={} sz={}}}",
-                t.hash,
-                t.id,
-                t.affinity,
-                t.id,
-                t.activities.len()
-            );
-            for (n, a) in t.activities.iter().enumerate().rev() {
-                let _ = writeln!(
-                    o,
-                    "        Run #{n}: {}",
-                    activity_record(api, a.hash, &a.component, t.id)
-                );
-            }
-            if top {
-                if let Some(r) = &resumed {
-                    let _ = writeln!(o, "\n    mResumedActivity: {r}");
-                }
-            }
+            stack_legacy(&mut o, api, t, resumed.as_deref().filter(|_| top));
         }
     }
     if api >= 31 {
@@ -233,6 +242,31 @@ fn ticker(text: &str, redact: bool) -> String {
     }
 }
 
+/// The `extras={…}` block of a notification record.
+fn record_extras(o: &mut String, api: u8, pad: &str, n: &PostedNotification, redact: bool) {
+    let _ = writeln!(o, "{pad}extras={{");
+    let _ = writeln!(
+        o,
+        "{pad}    android.title={}",
+        text_value(api, &n.title, redact)
+    );
+    let _ = writeln!(
+        o,
+        "{pad}    android.text={}",
+        text_value(api, &n.text, redact)
+    );
+    for (k, v) in n.extras.iter() {
+        let _ = writeln!(o, "{pad}    {k}={}", extra_value(api, k, v, redact));
+    }
+    let _ = writeln!(
+        o,
+        "{pad}    android.appInfo=ApplicationInfo (ApplicationInfo{{{:x} {}}})",
+        n.hash ^ 0x00ab_cdef,
+        n.package
+    );
+    let _ = writeln!(o, "{pad}}}");
+}
+
 fn record(api: u8, n: &PostedNotification, channel: Option<&Channel>, redact: bool) -> String {
     let mut o = String::new();
     let tag = n.tag.as_deref().unwrap_or("null");
@@ -299,27 +333,7 @@ fn record(api: u8, n: &PostedNotification, channel: Option<&Channel>, redact: bo
     let _ = writeln!(o, "{pad}headsUpContentView=null");
     let _ = writeln!(o, "{pad}color=0x00000000");
     let _ = writeln!(o, "{pad}timeout=unknown");
-    let _ = writeln!(o, "{pad}extras={{");
-    let _ = writeln!(
-        o,
-        "{pad}    android.title={}",
-        text_value(api, &n.title, redact)
-    );
-    let _ = writeln!(
-        o,
-        "{pad}    android.text={}",
-        text_value(api, &n.text, redact)
-    );
-    for (k, v) in n.extras.iter() {
-        let _ = writeln!(o, "{pad}    {k}={}", extra_value(api, k, v, redact));
-    }
-    let _ = writeln!(
-        o,
-        "{pad}    android.appInfo=ApplicationInfo (ApplicationInfo{{{:x} {}}})",
-        n.hash ^ 0x00ab_cdef,
-        n.package
-    );
-    let _ = writeln!(o, "{pad}}}");
+    record_extras(&mut o, api, pad, n, redact);
     let _ = writeln!(o, "      publicNotification=");
     let _ = writeln!(o, "            None");
     let _ = writeln!(o, "      stats=SingleNotificationStats{{posttimeElapsedMs=0, posttimeToFirstClickMs=-1, posttimeToDismissMs=-1, airtimeCount=0, airtimeMs=0, currentAirtimeStartElapsedMs=-1, airtimeExpandedMs=0, posttimeToFirstVisibleExpansionMs=-1, currentAirtimeExpandedStartElapsedMs=-1, requestedImportance={imp}, naturalImportance={imp}, isNoisy=true}}");

@@ -1,7 +1,7 @@
 //! How Android prints intents: `Intent.toShortString` and
 //! `Uri.toSafeString`, as they appear in `am` output and log lines.
 
-use crate::android::intent_uri::split_scheme;
+use crate::android::uri::split_scheme;
 use crate::android::Intent;
 
 /// `Uri.toSafeString()`: sensitive schemes masked, web URLs reduced to

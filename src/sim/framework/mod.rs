@@ -6,6 +6,19 @@
 //! `input`, `uiautomator`, `screencap`), so the driver that reads a phone
 //! reads the simulator.
 //!
+//! # Layout
+//!
+//! One [`AndroidModel`] holds the state every manager shares
+//! ([`state::State`], behind one lock); each manager is an
+//! `impl AndroidModel` block in its own module:
+//! [`package_manager`] (installs, permissions, resolution),
+//! [`activity_manager`] (activity starts, tasks, keys), [`processes`]
+//! (processes, force-stop, services), [`broadcasts`],
+//! [`notification_manager`] (channels, posts, listeners, the shade) and
+//! [`settings`]. [`types`] holds the values they take and return; the shell
+//! commands over them are in [`commands`], their output formats in [`dump`]
+//! and [`ui`].
+//!
 //! # API for app models
 //!
 //! [`install`] runs when a device is spawned; get the model with
@@ -53,24 +66,33 @@
 //! with their permissions granted (as after a first launch); packages
 //! installed with `pm install` start stopped without runtime permissions.
 
+pub mod activity_manager;
 pub mod apk;
 pub mod args;
+pub mod broadcasts;
 pub mod commands;
 pub mod dump;
 pub mod intents;
 pub mod logcat;
 pub mod model;
+pub mod notification_manager;
+pub mod package_manager;
 pub mod packages;
+pub mod processes;
+pub mod settings;
+pub mod state;
+pub mod types;
 pub mod ui;
 
 use std::sync::Arc;
 
-pub use model::{
-    ActivityStart, AndroidModel, AppHooks, BroadcastOutcome, Caller, Channel, ContentIntent,
-    InstallError, LaunchState, NotificationPost, PostDropped, PostedNotification, ProcessDeath,
-    RemoveReason, ServiceError, StartError, StartWarning, TapOutcome,
-};
+pub use model::{AndroidModel, AppHooks};
 pub use packages::{Manifest, Package, AGENT_PACKAGE, DEMO_PACKAGE, SHELL_PACKAGE};
+pub use state::{Channel, ContentIntent, PostedNotification};
+pub use types::{
+    ActivityStart, BroadcastOutcome, Caller, InstallError, LaunchState, NotificationPost,
+    PostDropped, ProcessDeath, RemoveReason, ServiceError, StartError, StartWarning, TapOutcome,
+};
 
 use crate::sim::device::DeviceState;
 

@@ -192,7 +192,7 @@ pub struct ParsedUri {
 impl ParsedUri {
     /// Splits `scheme://host:port/path?query#frag`.
     pub fn parse(s: &str) -> Self {
-        let Some((scheme, rest)) = crate::android::intent_uri::split_scheme(s) else {
+        let Some((scheme, rest)) = crate::android::uri::split_scheme(s) else {
             return ParsedUri::default();
         };
         let rest = rest.split('#').next().unwrap_or("");

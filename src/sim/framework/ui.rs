@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::model::{PostedNotification, State};
+use super::state::{ActivityRecord, PostedNotification, State};
 use crate::android::Rect;
 
 /// Screen size in pixels (portrait, like a 1080p phone).
@@ -121,144 +121,155 @@ pub fn hierarchy_xml(st: &State) -> String {
     );
     let full = Rect::new(0, 0, SCREEN_W, SCREEN_H);
     if st.shade_open {
-        let sysui = super::packages::SYSTEMUI_PACKAGE;
-        open(
-            &mut o,
-            &Node {
-                index: 0,
-                text: "",
-                id: "",
-                class: "android.widget.FrameLayout",
-                package: sysui,
-                desc: "",
-                clickable: false,
-                scrollable: false,
-                bounds: full,
-            },
-        );
-        open(
-            &mut o,
-            &Node {
-                index: 0,
-                text: "",
-                id: "com.android.systemui:id/notification_stack_scroller",
-                class: "android.view.ViewGroup",
-                package: sysui,
-                desc: "",
-                clickable: false,
-                scrollable: true,
-                bounds: Rect::new(0, HEADER_BOTTOM, SCREEN_W, SCREEN_H),
-            },
-        );
-        for (i, r) in shade_rows(st).iter().enumerate() {
-            let desc = format!("{} notification: {}", r.app_name, r.title);
-            open(
-                &mut o,
-                &Node {
-                    index: i,
-                    text: "",
-                    id: "com.android.systemui:id/expandableNotificationRow",
-                    class: "android.widget.FrameLayout",
-                    package: sysui,
-                    desc: &desc,
-                    clickable: true,
-                    scrollable: false,
-                    bounds: r.bounds,
-                },
-            );
-            let b = r.bounds;
-            let parts = [
-                (
-                    "android:id/app_name_text",
-                    r.app_name.as_str(),
-                    Rect::new(b.left + 40, b.top + 24, b.left + 668, b.top + 72),
-                ),
-                (
-                    "android:id/title",
-                    r.title.as_str(),
-                    Rect::new(b.left + 40, b.top + 84, b.right - 40, b.top + 144),
-                ),
-                (
-                    "android:id/text",
-                    r.text.as_str(),
-                    Rect::new(b.left + 40, b.top + 156, b.right - 40, b.top + 216),
-                ),
-            ];
-            for (j, (id, text, bounds)) in parts.into_iter().enumerate() {
-                open(
-                    &mut o,
-                    &Node {
-                        index: j,
-                        text,
-                        id,
-                        class: "android.widget.TextView",
-                        package: sysui,
-                        desc: "",
-                        clickable: false,
-                        scrollable: false,
-                        bounds,
-                    },
-                );
-                o.push_str("</node>");
-            }
-            o.push_str("</node>");
-        }
-        o.push_str("</node></node>");
+        shade_nodes(&mut o, st, full);
     } else if let Some((_, a)) = st.resumed() {
-        let pkg = a.component.package.as_str();
-        let label = st
-            .packages
-            .get(pkg)
-            .map(|p| p.manifest.label.clone())
-            .unwrap_or_default();
-        let name = a.component.flatten_to_short_string();
-        open(
-            &mut o,
-            &Node {
-                index: 0,
-                text: "",
-                id: "",
-                class: "android.widget.FrameLayout",
-                package: pkg,
-                desc: "",
-                clickable: false,
-                scrollable: false,
-                bounds: full,
-            },
-        );
-        open(
-            &mut o,
-            &Node {
-                index: 0,
-                text: &label,
-                id: "android:id/title",
-                class: "android.widget.TextView",
-                package: pkg,
-                desc: "",
-                clickable: false,
-                scrollable: false,
-                bounds: Rect::new(0, STATUS_H, SCREEN_W, STATUS_H + 160),
-            },
-        );
-        o.push_str("</node>");
-        open(
-            &mut o,
-            &Node {
-                index: 1,
-                text: &name,
-                id: "android:id/content",
-                class: "android.widget.TextView",
-                package: pkg,
-                desc: "",
-                clickable: false,
-                scrollable: false,
-                bounds: Rect::new(0, STATUS_H + 160, SCREEN_W, SCREEN_H),
-            },
-        );
-        o.push_str("</node></node>");
+        app_nodes(&mut o, st, a, full);
     }
     o.push_str("</hierarchy>");
     o
+}
+
+/// The open notification shade's nodes: the stack and one row per
+/// notification.
+fn shade_nodes(o: &mut String, st: &State, full: Rect) {
+    let sysui = super::packages::SYSTEMUI_PACKAGE;
+    open(
+        o,
+        &Node {
+            index: 0,
+            text: "",
+            id: "",
+            class: "android.widget.FrameLayout",
+            package: sysui,
+            desc: "",
+            clickable: false,
+            scrollable: false,
+            bounds: full,
+        },
+    );
+    open(
+        o,
+        &Node {
+            index: 0,
+            text: "",
+            id: "com.android.systemui:id/notification_stack_scroller",
+            class: "android.view.ViewGroup",
+            package: sysui,
+            desc: "",
+            clickable: false,
+            scrollable: true,
+            bounds: Rect::new(0, HEADER_BOTTOM, SCREEN_W, SCREEN_H),
+        },
+    );
+    for (i, r) in shade_rows(st).iter().enumerate() {
+        let desc = format!("{} notification: {}", r.app_name, r.title);
+        open(
+            o,
+            &Node {
+                index: i,
+                text: "",
+                id: "com.android.systemui:id/expandableNotificationRow",
+                class: "android.widget.FrameLayout",
+                package: sysui,
+                desc: &desc,
+                clickable: true,
+                scrollable: false,
+                bounds: r.bounds,
+            },
+        );
+        let b = r.bounds;
+        let parts = [
+            (
+                "android:id/app_name_text",
+                r.app_name.as_str(),
+                Rect::new(b.left + 40, b.top + 24, b.left + 668, b.top + 72),
+            ),
+            (
+                "android:id/title",
+                r.title.as_str(),
+                Rect::new(b.left + 40, b.top + 84, b.right - 40, b.top + 144),
+            ),
+            (
+                "android:id/text",
+                r.text.as_str(),
+                Rect::new(b.left + 40, b.top + 156, b.right - 40, b.top + 216),
+            ),
+        ];
+        for (j, (id, text, bounds)) in parts.into_iter().enumerate() {
+            open(
+                o,
+                &Node {
+                    index: j,
+                    text,
+                    id,
+                    class: "android.widget.TextView",
+                    package: sysui,
+                    desc: "",
+                    clickable: false,
+                    scrollable: false,
+                    bounds,
+                },
+            );
+            o.push_str("</node>");
+        }
+        o.push_str("</node>");
+    }
+    o.push_str("</node></node>");
+}
+
+/// The resumed activity's nodes: its label and its name.
+fn app_nodes(o: &mut String, st: &State, a: &ActivityRecord, full: Rect) {
+    let pkg = a.component.package.as_str();
+    let label = st
+        .packages
+        .get(pkg)
+        .map(|p| p.manifest.label.clone())
+        .unwrap_or_default();
+    let name = a.component.flatten_to_short_string();
+    open(
+        o,
+        &Node {
+            index: 0,
+            text: "",
+            id: "",
+            class: "android.widget.FrameLayout",
+            package: pkg,
+            desc: "",
+            clickable: false,
+            scrollable: false,
+            bounds: full,
+        },
+    );
+    open(
+        o,
+        &Node {
+            index: 0,
+            text: &label,
+            id: "android:id/title",
+            class: "android.widget.TextView",
+            package: pkg,
+            desc: "",
+            clickable: false,
+            scrollable: false,
+            bounds: Rect::new(0, STATUS_H, SCREEN_W, STATUS_H + 160),
+        },
+    );
+    o.push_str("</node>");
+    open(
+        o,
+        &Node {
+            index: 1,
+            text: &name,
+            id: "android:id/content",
+            class: "android.widget.TextView",
+            package: pkg,
+            desc: "",
+            clickable: false,
+            scrollable: false,
+            bounds: Rect::new(0, STATUS_H + 160, SCREEN_W, SCREEN_H),
+        },
+    );
+    o.push_str("</node></node>");
 }
 
 // ----- rendering ----------------------------------------------------------

@@ -288,6 +288,15 @@ impl CommandRegistry {
     }
 }
 
+impl DeviceState {
+    /// The shell's commands; register Android commands here. The registry
+    /// is one of the device's extensions, holding the builtins from the
+    /// first use on.
+    pub fn commands(&self) -> Arc<CommandRegistry> {
+        self.extension_or_insert_with(CommandRegistry::with_builtins)
+    }
+}
+
 /// Which output stream a chunk belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutStream {
@@ -480,69 +489,10 @@ impl Shell {
     ) -> (Flow, Vec<u8>) {
         let status = self.status;
         let argv: Vec<String> = cmd.words.iter().map(|w| w.expand(status)).collect();
-        let mut fd1 = stdout_sink;
-        let mut fd2 = Sink::Stream(OutStream::Stderr);
-        let mut input = stdin;
-        for r in &cmd.redirects {
-            let sink = match &r.target {
-                RedirectTarget::Dup(n) => match n {
-                    1 => fd1.clone(),
-                    2 => fd2.clone(),
-                    _ => {
-                        out.push(
-                            OutStream::Stderr,
-                            format!("{SH}: {n}: bad file descriptor\n").into_bytes(),
-                        );
-                        self.status = 1;
-                        return (Flow::Continue, Vec::new());
-                    }
-                },
-                RedirectTarget::FileOut { path, append } => {
-                    let p = path.expand(status);
-                    if p == "/dev/null" {
-                        Sink::Null
-                    } else {
-                        match self.open_for_write(&p, *append) {
-                            Ok(abs) => Sink::File(abs),
-                            Err(msg) => {
-                                out.push(OutStream::Stderr, msg.into_bytes());
-                                self.status = 1;
-                                return (Flow::Continue, Vec::new());
-                            }
-                        }
-                    }
-                }
-                RedirectTarget::FileIn { path } => {
-                    let p = path.expand(status);
-                    let data = if p == "/dev/null" {
-                        Ok(Vec::new())
-                    } else {
-                        normalize(&p, &self.cwd)
-                            .ok_or(super::fs::FsError::InvalidPath)
-                            .and_then(|abs| self.device.fs().read(&abs))
-                    };
-                    match data {
-                        Ok(d) if r.fd == 0 => input = Stdin::from_bytes(d),
-                        Ok(_) => {}
-                        Err(e) => {
-                            out.push(
-                                OutStream::Stderr,
-                                format!("{SH}: can't open {p}: {e}\n").into_bytes(),
-                            );
-                            self.status = 1;
-                            return (Flow::Continue, Vec::new());
-                        }
-                    }
-                    continue;
-                }
-            };
-            match r.fd {
-                1 => fd1 = sink,
-                2 => fd2 = sink,
-                _ => {}
-            }
-        }
-
+        let Some((fd1, fd2, input)) = self.redirect(cmd, stdin, stdout_sink, out) else {
+            self.status = 1;
+            return (Flow::Continue, Vec::new());
+        };
         let result = match argv.first().map(String::as_str) {
             None => CommandOutput::code(0),
             Some("exit") => {
@@ -588,6 +538,78 @@ impl Shell {
         self.route(&fd2, result.stderr, out, &mut pipe);
         self.flush_live(out);
         (Flow::Continue, pipe)
+    }
+
+    /// Applies a command's redirections to its stdin, stdout and stderr;
+    /// `None` (the message written) when one cannot be opened.
+    fn redirect(
+        &self,
+        cmd: &SimpleCommand,
+        stdin: Stdin,
+        stdout_sink: Sink,
+        out: &mut ScriptOutput,
+    ) -> Option<(Sink, Sink, Stdin)> {
+        let status = self.status;
+        let mut fd1 = stdout_sink;
+        let mut fd2 = Sink::Stream(OutStream::Stderr);
+        let mut input = stdin;
+        for r in &cmd.redirects {
+            let sink = match &r.target {
+                RedirectTarget::Dup(n) => match n {
+                    1 => fd1.clone(),
+                    2 => fd2.clone(),
+                    _ => {
+                        out.push(
+                            OutStream::Stderr,
+                            format!("{SH}: {n}: bad file descriptor\n").into_bytes(),
+                        );
+                        return None;
+                    }
+                },
+                RedirectTarget::FileOut { path, append } => {
+                    let p = path.expand(status);
+                    if p == "/dev/null" {
+                        Sink::Null
+                    } else {
+                        match self.open_for_write(&p, *append) {
+                            Ok(abs) => Sink::File(abs),
+                            Err(msg) => {
+                                out.push(OutStream::Stderr, msg.into_bytes());
+                                return None;
+                            }
+                        }
+                    }
+                }
+                RedirectTarget::FileIn { path } => {
+                    let p = path.expand(status);
+                    let data = if p == "/dev/null" {
+                        Ok(Vec::new())
+                    } else {
+                        normalize(&p, &self.cwd)
+                            .ok_or(super::fs::FsError::InvalidPath)
+                            .and_then(|abs| self.device.fs().read(&abs))
+                    };
+                    match data {
+                        Ok(d) if r.fd == 0 => input = Stdin::from_bytes(d),
+                        Ok(_) => {}
+                        Err(e) => {
+                            out.push(
+                                OutStream::Stderr,
+                                format!("{SH}: can't open {p}: {e}\n").into_bytes(),
+                            );
+                            return None;
+                        }
+                    }
+                    continue;
+                }
+            };
+            match r.fd {
+                1 => fd1 = sink,
+                2 => fd2 = sink,
+                _ => {}
+            }
+        }
+        Some((fd1, fd2, input))
     }
 
     fn route(&self, sink: &Sink, data: Vec<u8>, out: &mut ScriptOutput, pipe: &mut Vec<u8>) {

@@ -135,22 +135,92 @@ impl Token {
     }
 }
 
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// The rest of a `'…'` string, appended to `w` (no escapes inside).
+fn single_quoted(chars: &mut Chars<'_>, w: &mut Word) -> Result<(), ParseError> {
+    loop {
+        match chars.next() {
+            Some('\'') => return Ok(()),
+            Some(ch) => w.push_char(ch),
+            None => return Err(ParseError::UnterminatedQuote),
+        }
+    }
+}
+
+/// The rest of a `"…"` string, appended to `w`: a backslash escapes `$`,
+/// a backquote, `"`, a backslash and a newline; `$?` is the last status.
+fn double_quoted(chars: &mut Chars<'_>, w: &mut Word) -> Result<(), ParseError> {
+    loop {
+        match chars.next() {
+            Some('"') => return Ok(()),
+            Some('\\') => match chars.next() {
+                Some(n @ ('$' | '`' | '"' | '\\')) => w.push_char(n),
+                Some('\n') => {}
+                Some(n) => {
+                    w.push_char('\\');
+                    w.push_char(n);
+                }
+                None => return Err(ParseError::UnterminatedQuote),
+            },
+            Some('$') if chars.peek() == Some(&'?') => {
+                chars.next();
+                w.0.push(WordPart::LastStatus);
+            }
+            Some(ch) => w.push_char(ch),
+            None => return Err(ParseError::UnterminatedQuote),
+        }
+    }
+}
+
+/// The redirection operator starting with `c` (`<`, `>`, `>>`, `>&`) for
+/// descriptor `fd`.
+fn redirect_token(c: char, fd: Option<u32>, chars: &mut Chars<'_>) -> Token {
+    if c == '<' {
+        Token::RedirIn { fd }
+    } else if chars.peek() == Some(&'>') {
+        chars.next();
+        Token::RedirOut { fd, append: true }
+    } else if chars.peek() == Some(&'&') {
+        chars.next();
+        Token::DupOut { fd }
+    } else {
+        Token::RedirOut { fd, append: false }
+    }
+}
+
+/// Ends the word being read, if any, as a token.
+fn finish(tokens: &mut Vec<Token>, cur: &mut Option<Word>, digits_only: &mut bool) {
+    if let Some(w) = cur.take() {
+        tokens.push(Token::Word {
+            word: w,
+            digits_only: *digits_only,
+        });
+    }
+    *digits_only = true;
+}
+
+/// A word made only of unquoted digits right before a redirection
+/// operator is the descriptor number (and no longer a word).
+fn take_fd(cur: &mut Option<Word>, digits_only: bool) -> Option<u32> {
+    match cur {
+        Some(w) if digits_only => {
+            let n = w.expand(0).parse::<u32>().ok();
+            if n.is_some() {
+                *cur = None;
+            }
+            n
+        }
+        _ => None,
+    }
+}
+
 /// Splits a command line into tokens.
 fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
     let mut tokens = Vec::new();
     let mut chars = input.chars().peekable();
     let mut cur: Option<Word> = None;
     let mut digits_only = true;
-
-    fn finish(tokens: &mut Vec<Token>, cur: &mut Option<Word>, digits_only: &mut bool) {
-        if let Some(w) = cur.take() {
-            tokens.push(Token::Word {
-                word: w,
-                digits_only: *digits_only,
-            });
-        }
-        *digits_only = true;
-    }
 
     while let Some(c) = chars.next() {
         match c {
@@ -174,13 +244,7 @@ fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                 if w.0.is_empty() {
                     w.0.push(WordPart::Literal(String::new()));
                 }
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(ch) => w.push_char(ch),
-                        None => return Err(ParseError::UnterminatedQuote),
-                    }
-                }
+                single_quoted(&mut chars, w)?;
             }
             '"' => {
                 let w = cur.get_or_insert_with(Word::default);
@@ -188,26 +252,7 @@ fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                 if w.0.is_empty() {
                     w.0.push(WordPart::Literal(String::new()));
                 }
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(n @ ('$' | '`' | '"' | '\\')) => w.push_char(n),
-                            Some('\n') => {}
-                            Some(n) => {
-                                w.push_char('\\');
-                                w.push_char(n);
-                            }
-                            None => return Err(ParseError::UnterminatedQuote),
-                        },
-                        Some('$') if chars.peek() == Some(&'?') => {
-                            chars.next();
-                            w.0.push(WordPart::LastStatus);
-                        }
-                        Some(ch) => w.push_char(ch),
-                        None => return Err(ParseError::UnterminatedQuote),
-                    }
-                }
+                double_quoted(&mut chars, w)?;
             }
             '\\' => match chars.next() {
                 Some('\n') => {}
@@ -231,49 +276,20 @@ fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                 finish(&mut tokens, &mut cur, &mut digits_only);
                 tokens.push(Token::Semi);
             }
-            '&' => {
+            '&' | '|' => {
                 finish(&mut tokens, &mut cur, &mut digits_only);
-                if chars.peek() == Some(&'&') {
-                    chars.next();
-                    tokens.push(Token::AndAnd);
-                } else {
-                    tokens.push(Token::Amp);
-                }
-            }
-            '|' => {
-                finish(&mut tokens, &mut cur, &mut digits_only);
-                if chars.peek() == Some(&'|') {
-                    chars.next();
-                    tokens.push(Token::OrOr);
-                } else {
-                    tokens.push(Token::Pipe);
-                }
+                let doubled = chars.next_if_eq(&c).is_some();
+                tokens.push(match (c, doubled) {
+                    ('&', true) => Token::AndAnd,
+                    ('&', false) => Token::Amp,
+                    (_, true) => Token::OrOr,
+                    (_, false) => Token::Pipe,
+                });
             }
             '>' | '<' => {
-                // A word made only of unquoted digits right before the
-                // operator is the descriptor number.
-                let fd = match &cur {
-                    Some(w) if digits_only => {
-                        let n = w.expand(0).parse::<u32>().ok();
-                        if n.is_some() {
-                            cur = None;
-                        }
-                        n
-                    }
-                    _ => None,
-                };
+                let fd = take_fd(&mut cur, digits_only);
                 finish(&mut tokens, &mut cur, &mut digits_only);
-                if c == '<' {
-                    tokens.push(Token::RedirIn { fd });
-                } else if chars.peek() == Some(&'>') {
-                    chars.next();
-                    tokens.push(Token::RedirOut { fd, append: true });
-                } else if chars.peek() == Some(&'&') {
-                    chars.next();
-                    tokens.push(Token::DupOut { fd });
-                } else {
-                    tokens.push(Token::RedirOut { fd, append: false });
-                }
+                tokens.push(redirect_token(c, fd, &mut chars));
             }
             '(' | ')' | '`' => {
                 finish(&mut tokens, &mut cur, &mut digits_only);

@@ -1,75 +1,29 @@
-//! The device push service: the ROM's own vendor push service on a
-//! simulated ROM, and the companion agent `com.pushlab.agent` that stands in
-//! for it (one model, two roles; only its package differs).
-//!
-//! It holds `GET HUB/gateway/v1/stream?device=SERIAL` (reconnecting with
-//! backoff), answers token requests of push SDKs (`com.pushlab.agent.REGISTER`
-//! → `POST /gateway/v1/register` → `com.pushlab.agent.TOKEN`), executes each
-//! [`DisplayInstruction`] under the device's rules, fires taps and clears on
-//! command, and reports what happened to `POST HUB/gateway/v1/events`.
-//!
-//! Work is done in order on one task per running service, so the events of a
-//! message reach the journal in the order they happened; a tap's `clicked`
-//! is recorded before the activity it starts can report anything.
+//! The push service's worker: executes the ordered work (display, tap,
+//! clear, removals, token requests) and reports it to the hub.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use hyper::Method;
-use parking_lot::Mutex;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
-use super::http::{HubClient, HubUrl};
-use super::os::{ChannelSpec, DeviceOs, LogPriority, OsError, PendingKind, PendingTap, PostSpec};
-use super::{AbortOnDrop, ACTION_COMMAND, ACTION_TOKEN, EXTRA_MESSAGE_ID};
+use super::state::PushServiceConfig;
+use super::state::{
+    token_reply, Inner, Shown, Work, CATEGORY_DEFAULT, FLAG_ACTIVITY_NEW_TASK, TAG,
+};
 use crate::android::intent::{ACTION_MAIN, CATEGORY_LAUNCHER};
-use crate::android::{ComponentName, ExtraValue, Extras, Importance, Intent};
+use crate::android::{ComponentName, Extras, Importance, Intent};
+use crate::companion::{ACTION_COMMAND, EXTRA_MESSAGE_ID};
 use crate::diagnosis::Diagnosis;
+use crate::sim::apps::http::HubClient;
+use crate::sim::apps::os::{
+    ChannelSpec, DeviceOs, LogPriority, OsError, PendingKind, PendingTap, PostSpec,
+};
 use crate::wire::protocol::{
     CallbackTrigger, ClickRoute, DeviceEvent, DeviceEventKind, DeviceInfo, DisplayInstruction,
     Extra, Poster, RegisterError, RegisterRequest, Reporter, Requirement, StreamItem,
 };
 use crate::wire::MessageId;
 use crate::wire::VendorId;
-
-const TAG: &str = "PushService";
-/// `Intent.FLAG_ACTIVITY_NEW_TASK`: activities started from a service.
-const FLAG_ACTIVITY_NEW_TASK: u32 = 0x1000_0000;
-/// `Intent.CATEGORY_DEFAULT`, which `startActivity` adds for resolution.
-const CATEGORY_DEFAULT: &str = "android.intent.category.DEFAULT";
-/// The first wait before reconnecting the stream; doubles up to the cap.
-const BACKOFF_START: Duration = Duration::from_millis(50);
-const BACKOFF_CAP: Duration = Duration::from_secs(5);
-/// First notification id when the instruction names none.
-const FIRST_NOTIFY_ID: i32 = 10_000;
-
-/// Where a push service connects, and as whom it runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushServiceConfig {
-    /// The service's own package (`com.pushlab.agent`, or the ROM's).
-    pub package: String,
-    /// The receiver a notification's content intent targets: a tap in the
-    /// shade comes back to the service as a `tap` command.
-    pub command_receiver: ComponentName,
-    pub hub: HubUrl,
-    /// The device's id on the gateway (its serial).
-    pub device: String,
-}
-
-impl PushServiceConfig {
-    /// A service running as `package` whose command receiver is
-    /// `<package>/.CommandReceiver`.
-    pub fn new(package: &str, hub: HubUrl, device: &str) -> PushServiceConfig {
-        PushServiceConfig {
-            package: package.to_string(),
-            command_receiver: ComponentName::new(package, ".CommandReceiver"),
-            hub,
-            device: device.to_string(),
-        }
-    }
-}
 
 /// The channel a ROM's push service posts a vendor's notifications on when
 /// it owns the channel itself (created on the app's behalf). vivo and Meizu
@@ -95,292 +49,16 @@ fn rom_channel(vendor: VendorId, channel_id: Option<&str>) -> Option<ChannelSpec
     })
 }
 
-/// One item of the service's ordered work.
-enum Work {
-    Stream(StreamItem),
-    Register {
-        vendor: Option<String>,
-        package: Option<String>,
-    },
-    Removed {
-        key: String,
-        reason: String,
-    },
-}
-
-/// A notification the service posted and still tracks. One the framework
-/// removed stays known until its tap is handled: SystemUI fires the content
-/// intent and auto-cancels at the same time.
-struct Shown {
-    key: String,
-    instruction: DisplayInstruction,
-    in_shade: bool,
-}
-
-struct Running {
-    config: Arc<PushServiceConfig>,
-    tx: mpsc::UnboundedSender<Work>,
-    _tasks: [AbortOnDrop; 2],
-}
-
-struct State {
-    running: Option<Running>,
-    shown: Vec<Shown>,
-    next_notify_id: i32,
-}
-
-struct Inner {
-    os: Arc<dyn DeviceOs>,
-    handle: Handle,
-    state: Mutex<State>,
-}
-
-/// The push service model; cheap to clone.
-#[derive(Clone)]
-pub struct PushService {
-    inner: Arc<Inner>,
-}
-
-impl PushService {
-    pub(crate) fn new(os: Arc<dyn DeviceOs>, handle: Handle) -> PushService {
-        PushService {
-            inner: Arc::new(Inner {
-                os,
-                handle,
-                state: Mutex::new(State {
-                    running: None,
-                    shown: Vec::new(),
-                    next_notify_id: FIRST_NOTIFY_ID,
-                }),
-            }),
-        }
-    }
-
-    /// The package the service runs as, while it runs.
-    pub fn package(&self) -> Option<String> {
-        self.config().map(|c| c.package.clone())
-    }
-
-    /// The running service's configuration.
-    pub fn config(&self) -> Option<Arc<PushServiceConfig>> {
-        self.inner
-            .state
-            .lock()
-            .running
-            .as_ref()
-            .map(|r| r.config.clone())
-    }
-
-    pub fn is_running(&self) -> bool {
-        self.inner.state.lock().running.is_some()
-    }
-
-    /// `am start-foreground-service -n <package>/.AgentService --es hub HUB
-    /// --es device SERIAL`.
-    pub(crate) fn start_from_intent(&self, package: &str, intent: &Intent) {
-        let hub = intent.extras.get("hub").and_then(ExtraValue::as_str);
-        let device = intent.extras.get("device").and_then(ExtraValue::as_str);
-        match (hub.map(HubUrl::parse), device.filter(|d| !d.is_empty())) {
-            (Some(Ok(hub)), Some(device)) => {
-                self.start(PushServiceConfig::new(package, hub, device))
-            }
-            (Some(Err(e)), _) => self.log(LogPriority::Error, &format!("not started: {e}")),
-            _ => self.log(
-                LogPriority::Error,
-                "not started: the extras `hub` and `device` are required",
-            ),
-        }
-    }
-
-    /// Starts (or restarts with a new configuration) the service: its
-    /// stream and its worker.
-    pub fn start(&self, config: PushServiceConfig) {
-        let config = Arc::new(config);
-        let client = HubClient::new(self.inner.os.clone(), config.hub.clone());
-        let (tx, rx) = mpsc::unbounded_channel();
-        let worker = Worker {
-            service: self.inner.clone(),
-            config: config.clone(),
-            client: client.clone(),
-        };
-        let work = self.inner.handle.spawn(worker.run(rx));
-        let stream = self.inner.handle.spawn(hold_stream(
-            self.inner.os.clone(),
-            client,
-            config.device.clone(),
-            tx.clone(),
-        ));
-        self.log(
-            LogPriority::Info,
-            &format!(
-                "started as {} for device {} with hub {}",
-                config.package, config.device, config.hub
-            ),
-        );
-        let old = self.inner.state.lock().running.replace(Running {
-            config,
-            tx,
-            _tasks: [AbortOnDrop(work), AbortOnDrop(stream)],
-        });
-        drop(old);
-    }
-
-    /// Stops the service: the stream closes; posted notifications stay.
-    pub fn stop(&self) {
-        let old = self.inner.state.lock().running.take();
-        if old.is_some() {
-            self.log(LogPriority::Info, "stopped");
-        }
-        drop(old);
-    }
-
-    /// A push SDK's `com.pushlab.agent.REGISTER` broadcast.
-    pub(crate) fn register_requested(&self, intent: &Intent) {
-        let vendor = string_extra(intent, "vendor");
-        let package = string_extra(intent, "package");
-        if !self.enqueue(Work::Register {
-            vendor: vendor.clone(),
-            package: package.clone(),
-        }) {
-            // Not running: the SDK hears that the service is unavailable.
-            let os = self.inner.os.clone();
-            let Some(package) = package else { return };
-            let mut reply = token_reply(&package, vendor.as_deref().unwrap_or_default());
-            reply.extras.insert("error_code", "SERVICE_NOT_AVAILABLE");
-            reply
-                .extras
-                .insert("error_message", "the push service is not running");
-            self.inner.handle.spawn(async move {
-                os.send_broadcast(reply, super::AGENT_PACKAGE, true);
-            });
-        }
-    }
-
-    /// A host command broadcast (`command` = `tap` | `clear`, `message_id`).
-    pub(crate) fn command_received(&self, intent: &Intent) {
-        if intent
-            .action
-            .as_deref()
-            .is_some_and(|a| a != ACTION_COMMAND)
-        {
-            self.log(LogPriority::Warn, "command receiver: unexpected action");
-        }
-        let message_id = string_extra(intent, "message_id").map(MessageId);
-        let item = match (string_extra(intent, "command").as_deref(), message_id) {
-            (Some("tap"), Some(message_id)) => StreamItem::Tap { message_id },
-            (Some("clear"), message_id) => StreamItem::Clear { message_id },
-            (command, _) => {
-                self.log(
-                    LogPriority::Warn,
-                    &format!(
-                        "ignored command {command:?}: expected tap (with message_id) or clear"
-                    ),
-                );
-                return;
-            }
-        };
-        if !self.enqueue(Work::Stream(item)) {
-            self.log(
-                LogPriority::Warn,
-                "command ignored: the service is not running",
-            );
-        }
-    }
-
-    /// The framework removed a notification (the listener's
-    /// `onNotificationRemoved`).
-    pub(crate) fn notification_removed(&self, key: &str, reason: &str) {
-        self.enqueue(Work::Removed {
-            key: key.to_string(),
-            reason: reason.to_string(),
-        });
-    }
-
-    fn enqueue(&self, work: Work) -> bool {
-        match &self.inner.state.lock().running {
-            Some(r) => r.tx.send(work).is_ok(),
-            None => false,
-        }
-    }
-
-    fn log(&self, priority: LogPriority, message: &str) {
-        self.inner.os.log(priority, TAG, message);
-    }
-}
-
-fn string_extra(intent: &Intent, key: &str) -> Option<String> {
-    intent
-        .extras
-        .get(key)
-        .and_then(ExtraValue::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-/// The TOKEN broadcast to the app's `.PushReceiver`, without its outcome.
-fn token_reply(package: &str, vendor: &str) -> Intent {
-    let mut reply =
-        Intent::new(ACTION_TOKEN).with_component(ComponentName::new(package, ".PushReceiver"));
-    reply.extras.insert("vendor", vendor);
-    reply
-}
-
-/// Holds the gateway stream, reconnecting with backoff, and queues every
-/// line for the worker. Ends when the worker is gone.
-async fn hold_stream(
-    os: Arc<dyn DeviceOs>,
-    client: HubClient,
-    device: String,
-    tx: mpsc::UnboundedSender<Work>,
-) {
-    let path = format!(
-        "/gateway/v1/stream?device={}",
-        utf8_percent_encode(&device, NON_ALPHANUMERIC)
-    );
-    let mut backoff = BACKOFF_START;
-    loop {
-        match client.lines(&path).await {
-            Ok(mut lines) => loop {
-                match lines.next_line().await {
-                    Ok(line) => match serde_json::from_slice::<StreamItem>(&line) {
-                        Ok(item) => {
-                            backoff = BACKOFF_START;
-                            if tx.send(Work::Stream(item)).is_err() {
-                                return;
-                            }
-                        }
-                        Err(e) => os.log(
-                            LogPriority::Warn,
-                            TAG,
-                            &format!("unreadable stream line: {e}"),
-                        ),
-                    },
-                    Err(e) => {
-                        os.log(LogPriority::Warn, TAG, &format!("stream closed: {e}"));
-                        break;
-                    }
-                }
-            },
-            Err(e) => os.log(LogPriority::Warn, TAG, &format!("cannot open stream: {e}")),
-        }
-        if tx.is_closed() {
-            return;
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(BACKOFF_CAP);
-    }
-}
-
 /// What a tap opened.
-enum Opened {
+pub(super) enum Opened {
     Activity,
     Url { url: String, browser: String },
 }
 
-struct Worker {
-    service: Arc<Inner>,
-    config: Arc<PushServiceConfig>,
-    client: HubClient,
+pub(super) struct Worker {
+    pub(super) service: Arc<Inner>,
+    pub(super) config: Arc<PushServiceConfig>,
+    pub(super) client: HubClient,
 }
 
 impl Worker {
@@ -392,7 +70,7 @@ impl Worker {
         self.os().log(priority, TAG, message);
     }
 
-    async fn run(self, mut rx: mpsc::UnboundedReceiver<Work>) {
+    pub(super) async fn run(self, mut rx: mpsc::UnboundedReceiver<Work>) {
         while let Some(work) = rx.recv().await {
             match work {
                 Work::Stream(StreamItem::Display { instruction }) => {
