@@ -350,6 +350,117 @@ impl RateWindow {
     }
 }
 
+/// A rejection made on the client side or read from an answer.
+pub fn rejection(
+    code: crate::diagnosis::Diagnosis,
+    vendor_code: impl Into<String>,
+    message: impl Into<String>,
+) -> super::Rejection {
+    super::Rejection {
+        code,
+        vendor_code: vendor_code.into(),
+        message: message.into(),
+    }
+}
+
+/// The outcome of a push refused before any request was made (a
+/// certificate the vendor cannot express, a missing credential).
+pub fn not_sent(rejection: super::Rejection) -> super::SendOutcome {
+    super::SendOutcome {
+        request: None,
+        result: Err(rejection),
+    }
+}
+
+/// Posts `body` with `headers` to `url`: the answer's status and body, or
+/// the transport failure every client diagnoses alike.
+pub async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    headers: &[(String, String)],
+    body: String,
+) -> Result<(u16, bytes::Bytes), super::Rejection> {
+    let mut builder = http.post(url);
+    for (k, v) in headers {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    let resp = builder.body(body).send().await.map_err(transport_failure)?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.map_err(transport_failure)?;
+    Ok((status, body))
+}
+
+/// Posts a built request to `base_url` + `path` and reads the answer with
+/// `interpret`: the outcome of a client whose send is one request.
+pub async fn post_and_read(
+    http: &reqwest::Client,
+    base_url: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: String,
+    interpret: impl FnOnce(u16, &[u8]) -> Result<String, super::Rejection>,
+) -> super::SendOutcome {
+    let url = format!("{}{}", base_url.trim_end_matches('/'), path);
+    let result = match post(http, &url, headers, body).await {
+        Ok((status, body)) => interpret(status, &body),
+        Err(e) => Err(e),
+    };
+    super::SendOutcome {
+        request: Some(("POST".into(), url)),
+        result,
+    }
+}
+
+/// The rejection of an answer with no vendor code to read (not the
+/// vendor's JSON): vendor code `http_<status>`, the start of the body as
+/// the message.
+pub fn unreadable_answer(
+    code: crate::diagnosis::Diagnosis,
+    status: u16,
+    body: &[u8],
+) -> super::Rejection {
+    rejection(
+        code,
+        http_code(status),
+        String::from_utf8_lossy(body)
+            .chars()
+            .take(200)
+            .collect::<String>(),
+    )
+}
+
+/// Counts per key and China day ([`china_day`]): "at most `limit` a day"
+/// for an app, a device, an app and a device...
+#[derive(Default)]
+pub struct DailyCounter {
+    counts: Mutex<HashMap<String, (i64, u64)>>,
+}
+
+impl DailyCounter {
+    /// Counts `n` for `key` on the China day of `now` unless that would
+    /// pass `limit`; then nothing is counted and the error is what was
+    /// already counted that day.
+    pub fn hit(&self, key: &str, now: Timestamp, n: u64, limit: u64) -> Result<(), u64> {
+        let day = china_day(now);
+        let mut counts = self.counts.lock();
+        let e = counts.entry(key.to_string()).or_insert((day, 0));
+        if e.0 != day {
+            *e = (day, 0);
+        }
+        if e.1 + n > limit {
+            return Err(e.1);
+        }
+        e.1 += n;
+        Ok(())
+    }
+
+    /// Takes over the counts of `old` (new limits apply to what was
+    /// already counted today).
+    pub fn keep_counts_of(&self, old: &DailyCounter) {
+        *self.counts.lock() = std::mem::take(&mut *old.counts.lock());
+    }
+}
+
 /// Counts in days on the hub clock (vendors reset daily quotas at midnight
 /// China time, UTC+8).
 pub fn china_day(now: Timestamp) -> i64 {
@@ -368,6 +479,20 @@ pub fn random_string(len: usize, alphabet: &[u8]) -> String {
 pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 pub const HEX: &[u8] = b"0123456789abcdef";
 
+/// Services on a virtual clock with an empty app registry, for the vendor
+/// modules' unit tests.
+#[cfg(test)]
+pub(crate) fn test_services() -> Services {
+    let clock = Clock::virtual_at(Timestamp(1_700_000_000_000));
+    let journal = Journal::new(clock.clone());
+    Services::new(
+        clock,
+        journal.clone(),
+        Gateway::new(journal),
+        AppRegistry::default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +506,18 @@ mod tests {
         assert!(!w.hit("a", t));
         assert!(w.hit("b", t));
         assert!(w.hit("a", Timestamp(11_000)));
+    }
+
+    #[test]
+    fn daily_counter_refuses_past_the_limit_until_the_next_china_day() {
+        let c = DailyCounter::default();
+        // 15:00 UTC is 23:00 in China; 16:00 UTC is the next China day.
+        let evening = Timestamp(15 * 3_600_000);
+        assert_eq!(c.hit("a", evening, 2, 3), Ok(()));
+        assert_eq!(c.hit("a", evening, 2, 3), Err(2));
+        assert_eq!(c.hit("a", evening, 1, 3), Ok(()));
+        assert_eq!(c.hit("b", evening, 3, 3), Ok(()));
+        assert_eq!(c.hit("a", Timestamp(16 * 3_600_000), 3, 3), Ok(()));
     }
 
     #[test]

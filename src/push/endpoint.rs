@@ -7,11 +7,20 @@
 //! [`super::Vendor`] trait's `requests`/`faults`/`limits`/`set_limits`/`reset`
 //! then come for free through [`EndpointControl`].
 
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::common::{Faults, RequestLog, RequestLogs};
+use super::common::{fault_status, journal_fault, FaultKind, Faults, RequestLog, RequestLogs};
+use super::{Services, VendorId};
+use crate::diagnosis::Diagnosis;
+use crate::services::clock::Timestamp;
+use crate::services::journal::{Event, MessageId};
 
 /// Where a simulated endpoint keeps its shared state, and the two things
 /// only the vendor knows: how new limits replace the old ones, and what else
@@ -82,6 +91,210 @@ pub fn merge_limits<L: Serialize + DeserializeOwned>(
         cur.extend(patch);
     }
     serde_json::from_value(cur).map_err(|e| e.to_string())
+}
+
+/// Why a send handler stopped before accepting: a refusal in the vendor's
+/// own terms, turned into the vendor's error answer at one place, or an
+/// answer already made (an injected server error, a dropped connection).
+///
+/// Each stage of a handler returns `Result<_, Halt<E>>`, so the handler
+/// reads as its list of stages joined by `?`.
+pub enum Halt<E> {
+    Refuse(E),
+    /// Boxed: a response is large, and most stages only refuse.
+    Answered(Box<Response>),
+}
+
+impl<E> From<E> for Halt<E> {
+    fn from(e: E) -> Self {
+        Halt::Refuse(e)
+    }
+}
+
+impl<E> Halt<E> {
+    /// Stops with this answer.
+    pub fn answered(response: Response) -> Halt<E> {
+        Halt::Answered(Box::new(response))
+    }
+
+    /// The response: a refusal through `refuse`, else the answer made.
+    pub fn answer(self, refuse: impl FnOnce(E) -> Response) -> Response {
+        match self {
+            Halt::Refuse(e) => refuse(e),
+            Halt::Answered(r) => *r,
+        }
+    }
+}
+
+/// How a vendor words the injected faults that answer no vendor code of
+/// its own, in its request log and journal.
+pub struct FaultWords {
+    /// Request-log message of an injected server error.
+    pub server_error_logged: &'static str,
+    /// Journal message of an injected server error.
+    pub server_error_journaled: &'static str,
+    /// Request-log and journal message of a dropped connection.
+    pub dropped: &'static str,
+}
+
+/// One send request a simulated endpoint is answering: the facts its
+/// request-log entry and journal events share (when, which path, which IM
+/// message, which tokens), gathered once so each stage only adds its own
+/// outcome.
+pub struct Exchange<'a> {
+    pub vendor: VendorId,
+    pub services: &'a Services,
+    logs: &'a RequestLogs,
+    pub now: Timestamp,
+    pub path: String,
+    pub message_id: MessageId,
+    /// The target tokens, as far as the handler has read them.
+    pub tokens: Vec<String>,
+}
+
+impl<'a> Exchange<'a> {
+    /// Starts the exchange of a request to `path`, now on the hub clock,
+    /// with the journal id its headers carry (or a new one).
+    pub fn new(
+        vendor: VendorId,
+        services: &'a Services,
+        logs: &'a RequestLogs,
+        headers: &HeaderMap,
+        path: impl Into<String>,
+    ) -> Exchange<'a> {
+        Exchange {
+            vendor,
+            services,
+            logs,
+            now: services.clock.now(),
+            path: path.into(),
+            message_id: services.message_id_for(headers, vendor),
+            tokens: Vec::new(),
+        }
+    }
+
+    /// The tokens as `&str`, for fault scopes and lookups.
+    pub fn token_refs(&self) -> Vec<&str> {
+        self.tokens.iter().map(String::as_str).collect()
+    }
+
+    /// Adds the request's entry to the vendor's request log.
+    pub fn log(&self, http_status: u16, accepted: bool, vendor_code: &str, message: &str) {
+        self.logs.push(RequestLog {
+            at: self.now,
+            method: "POST".into(),
+            path: self.path.clone(),
+            http_status,
+            accepted,
+            vendor_code: vendor_code.to_string(),
+            message: message.to_string(),
+            tokens: self.tokens.clone(),
+            message_id: Some(self.message_id.clone()),
+        });
+    }
+
+    /// Journals the endpoint's refusal of the message (or of one target).
+    pub fn journal_rejected(&self, vendor_code: &str, message: &str, code: Diagnosis) {
+        self.services.journal.append(
+            Some(&self.message_id),
+            None,
+            Event::EndpointRejected {
+                vendor: self.vendor,
+                vendor_code: vendor_code.to_string(),
+                message: message.to_string(),
+                code,
+            },
+        );
+    }
+
+    /// Journals that the endpoint accepted the message for `token`.
+    pub fn journal_accepted(&self, vendor_message_id: &str, token: &str) {
+        self.services.journal.append(
+            Some(&self.message_id),
+            None,
+            Event::EndpointAccepted {
+                vendor: self.vendor,
+                vendor_message_id: vendor_message_id.to_string(),
+                token: token.to_string(),
+            },
+        );
+    }
+
+    /// The faults stage every vendor runs after authentication and before
+    /// validation ("the next N" counts authenticated sends): waits out an
+    /// injected latency; answers an injected server error (with the
+    /// vendor's `server_error` body) or a dropped connection, logged and
+    /// journaled; hands an injected vendor code back for the vendor to
+    /// answer in its own shape.
+    pub async fn injected_fault<E>(
+        &self,
+        faults: &Faults,
+        words: &FaultWords,
+        server_error: impl FnOnce(StatusCode) -> Response,
+    ) -> Result<Option<String>, Halt<E>> {
+        match faults.take(&self.token_refs()) {
+            None => Ok(None),
+            Some(FaultKind::Latency { millis }) => {
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+                Ok(None)
+            }
+            Some(FaultKind::ErrorCode { code }) => Ok(Some(code)),
+            Some(FaultKind::ServerError { status }) => {
+                let status = fault_status(status);
+                let vendor_code = super::common::http_code(status.as_u16());
+                self.log(
+                    status.as_u16(),
+                    false,
+                    &vendor_code,
+                    words.server_error_logged,
+                );
+                self.journal_fault(&vendor_code, words.server_error_journaled);
+                Err(Halt::answered(server_error(status)))
+            }
+            Some(FaultKind::Drop) => {
+                self.log(0, false, "transport", words.dropped);
+                self.journal_fault("transport", words.dropped);
+                Err(Halt::answered(dropped_connection()))
+            }
+        }
+    }
+
+    fn journal_fault(&self, vendor_code: &str, message: &str) {
+        journal_fault(
+            self.services,
+            &self.message_id,
+            self.vendor,
+            vendor_code,
+            message,
+        );
+    }
+}
+
+/// A JSON answer with the `application/json;charset=UTF-8` content type
+/// the vendors write.
+pub fn json_answer(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json;charset=UTF-8",
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A response whose body fails right after the head: hyper aborts the
+/// connection, so the client sees it drop before an answer arrives
+/// ([`FaultKind::Drop`]).
+pub fn dropped_connection() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "fault injection: connection dropped",
+        ))
+    });
+    Response::new(Body::from_stream(stream))
 }
 
 #[cfg(test)]
