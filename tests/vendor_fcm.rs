@@ -138,7 +138,7 @@ fn form_request(body: String) -> Request<Body> {
 }
 
 fn assertion(claims: &Claims, k: &RsaPrivateKey, kid: &str) -> String {
-    let a = fcm::sign_jwt(k, kid, claims);
+    let a = fcm::sign_assertion(&fcm::encoding_key(k).unwrap(), kid, claims).unwrap();
     serde_urlencoded::to_string([("grant_type", fcm::JWT_BEARER), ("assertion", a.as_str())])
         .unwrap()
 }
@@ -254,13 +254,16 @@ async fn open_url_certificates_fail_before_any_request() {
 fn token_request_carries_a_google_auth_shaped_assertion() {
     let sa = ServiceAccount::parse(&service_account_json(PROJECT, EMAIL, fcm::GOOGLE_TOKEN_URI))
         .unwrap();
-    let req = fcm::build_token_request(&sa, key(), START, "http://127.0.0.1:9/fcm/token");
+    let signing = fcm::encoding_key(key()).unwrap();
+    let req =
+        fcm::build_token_request(&sa, &signing, START, "http://127.0.0.1:9/fcm/token").unwrap();
     let form: Vec<(String, String)> = serde_urlencoded::from_str(&req.body).unwrap();
     assert_eq!(form[0], ("grant_type".into(), fcm::JWT_BEARER.into()));
-    let jwt = fcm::UnverifiedJwt::parse(&form[1].1).unwrap();
-    jwt.verify(&key().to_public_key()).unwrap();
+    let jwt = fcm::read_assertion(&form[1].1).unwrap();
+    let public = fcm::decoding_key(&key().to_public_key()).unwrap();
+    fcm::verify_assertion(&form[1].1, &public).unwrap();
     assert_eq!(
-        jwt.header,
+        serde_json::to_value(&jwt.header).unwrap(),
         json!({"alg": "RS256", "typ": "JWT", "kid": KEY_ID})
     );
     assert_eq!(
