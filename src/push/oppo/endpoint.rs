@@ -505,21 +505,26 @@ async fn save_handler(
     body: Bytes,
 ) -> Response {
     let req = Req::new(method, SAVE_MESSAGE_PATH, headers, &body);
-    answer(save(&s, &req))
+    match save(&s, &req) {
+        // Refusals are not journaled: no push is under way yet.
+        Err(e) => s.reject(&req, e, Vec::new(), false),
+        Ok(id) => {
+            s.log(&req, 200, codes::SUCCESS, "Success", Vec::new(), None);
+            json_response(StatusCode::OK, success_body(json!({"message_id": id})))
+        }
+    }
 }
 
-/// precheck → read the notification from the form → save it. Refusals
-/// are not journaled: no push is under way yet.
-fn save(s: &Inner, req: &Req) -> Answer {
-    let refuse = |e| s.reject(req, e, Vec::new(), false);
-    let (_app, app_key) = s.precheck(req).map_err(refuse)?;
+/// precheck → read the notification from the form → save it; its id.
+fn save(s: &Inner, req: &Req) -> Result<String, OppoError> {
+    let (_app, app_key) = s.precheck(req)?;
     let fields: Map<String, Value> = req
         .form
         .iter()
         .filter(|(k, _)| k.as_str() != "auth_token")
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
-    let notification = parse_notification(&fields).map_err(refuse)?;
+    let notification = parse_notification(&fields)?;
     let id = new_message_id(&s.services);
     s.saved.lock().insert(
         id.clone(),
@@ -528,11 +533,7 @@ fn save(s: &Inner, req: &Req) -> Answer {
             notification,
         },
     );
-    s.log(req, 200, codes::SUCCESS, "Success", Vec::new(), None);
-    Ok(json_response(
-        StatusCode::OK,
-        success_body(json!({"message_id": id})),
-    ))
+    Ok(id)
 }
 
 async fn broadcast_handler(

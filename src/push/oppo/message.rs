@@ -17,6 +17,9 @@ fn has_uri_scheme(s: &str) -> bool {
     })
 }
 
+/// `action_parameters` as sent (raw text) and as read (a JSON object).
+pub(super) type ActionParameters = (String, Map<String, Value>);
+
 /// `click_action_type` with its target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum OppoClick {
@@ -51,7 +54,7 @@ pub(super) struct Notification {
     pub(super) content: String,
     pub(super) click: OppoClick,
     /// The raw `action_parameters` and its parsed object.
-    pub(super) action_parameters: Option<(String, Map<String, Value>)>,
+    pub(super) action_parameters: Option<ActionParameters>,
     pub(super) channel_id: Option<String>,
     pub(super) category: Option<String>,
     pub(super) notify_id: Option<i32>,
@@ -206,9 +209,7 @@ fn read_click(f: &Fields<'_>) -> Result<OppoClick, OppoError> {
 }
 
 /// `action_parameters`: a JSON object string, kept raw and parsed.
-fn read_action_parameters(
-    obj: &Map<String, Value>,
-) -> Result<Option<(String, Map<String, Value>)>, OppoError> {
+fn read_action_parameters(obj: &Map<String, Value>) -> Result<Option<ActionParameters>, OppoError> {
     match obj.get("action_parameters") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
@@ -275,7 +276,7 @@ fn check_delivery_options(f: &Fields<'_>) -> Result<(), OppoError> {
 }
 
 /// `action_parameters` must be a JSON object string of at most 4000 chars.
-fn parse_action_parameters(s: &str) -> Result<(String, Map<String, Value>), OppoError> {
+fn parse_action_parameters(s: &str) -> Result<ActionParameters, OppoError> {
     check_len("action_parameters", s, 4000)?;
     match serde_json::from_str::<Value>(s) {
         Ok(Value::Object(m)) => Ok((s.to_string(), m)),
