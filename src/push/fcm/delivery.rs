@@ -48,16 +48,6 @@ fn new_fcm_token() -> String {
     )
 }
 
-/// Whether a string could be an FCM registration token. Google does not
-/// publish the grammar; real tokens are 140–250 URL-safe characters with a
-/// colon. Anything shorter than 100 or with other characters is refused as
-/// "not a valid FCM registration token".
-pub(super) fn is_fcm_token_shaped(s: &str) -> bool {
-    (100..=4096).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
-}
-
 /// What the device shows and broadcasts for an accepted message.
 pub(super) fn instruction(
     message_id: &MessageId,
@@ -119,6 +109,7 @@ pub(super) fn instruction(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::push::fcm::message::is_fcm_token_shaped;
 
     #[test]
     fn registration_needs_play_services_outside_mainland_china() {

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::client::diagnosis_of;
 use super::delivery::instruction;
+use super::error::ApiError;
 use super::jwt::{decoding_key, parse_private_key, read_assertion, verify_assertion, Claims};
 use super::message::{validate, Target, Validated};
 use super::{
@@ -66,92 +67,6 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         status,
         &json!({"error": error, "error_description": description}),
     )
-}
-
-/// A google.rpc error of the send API.
-pub(super) struct ApiError {
-    status: StatusCode,
-    /// Canonical status, e.g. `NOT_FOUND`.
-    canonical: &'static str,
-    pub(super) message: String,
-    /// The FcmError code.
-    fcm_code: &'static str,
-    extra: Vec<Value>,
-}
-
-impl ApiError {
-    fn new(
-        status: StatusCode,
-        canonical: &'static str,
-        fcm_code: &'static str,
-        message: impl Into<String>,
-    ) -> ApiError {
-        ApiError {
-            status,
-            canonical,
-            message: message.into(),
-            fcm_code,
-            extra: Vec::new(),
-        }
-    }
-
-    pub(super) fn invalid(message: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "INVALID_ARGUMENT",
-            "INVALID_ARGUMENT",
-            message,
-        )
-    }
-
-    /// 400 with a google.rpc.BadRequest field violation.
-    pub(super) fn field(field: &str, message: impl Into<String>) -> ApiError {
-        let message = message.into();
-        let mut e = ApiError::invalid(message.clone());
-        e.extra.push(json!({
-            "@type": "type.googleapis.com/google.rpc.BadRequest",
-            "fieldViolations": [{"field": field, "description": message}],
-        }));
-        e
-    }
-
-    fn unauthenticated(message: &str, reason: &str) -> ApiError {
-        let mut e = ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "UNSPECIFIED_ERROR",
-            message,
-        );
-        e.extra.push(json!({
-            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-            "reason": reason,
-            "domain": "googleapis.com",
-            "metadata": {"service": "fcm.googleapis.com", "method": "google.firebase.fcm.v1.FcmService.SendMessage"},
-        }));
-        e
-    }
-
-    fn body(&self) -> Value {
-        let mut details = vec![json!({
-            "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
-            "errorCode": self.fcm_code,
-        })];
-        details.extend(self.extra.iter().cloned());
-        json!({"error": {
-            "code": self.status.as_u16(),
-            "message": self.message,
-            "status": self.canonical,
-            "details": details,
-        }})
-    }
-
-    fn vendor_code(&self) -> &'static str {
-        if self.fcm_code == "UNSPECIFIED_ERROR" {
-            self.canonical
-        } else {
-            self.fcm_code
-        }
-    }
 }
 
 // ---------------------------------------------------------------- token endpoint

@@ -4,8 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::delivery::is_fcm_token_shaped;
-use super::endpoint::ApiError;
+use super::error::ApiError;
 use super::{MAX_MESSAGE_BYTES, MAX_TOPIC_MESSAGE_BYTES};
 
 /// Field names of the v1 `Message` and its Android parts (snake_case; the
@@ -458,4 +457,14 @@ mod tests {
         let to_token = json!({"message": {"token": token(), "data": {"k": big}}});
         assert!(validate(&to_token).is_ok());
     }
+}
+
+/// Whether a string could be an FCM registration token. Google does not
+/// publish the grammar; real tokens are 140–250 URL-safe characters with a
+/// colon. Anything shorter than 100 or with other characters is refused as
+/// "not a valid FCM registration token".
+pub(super) fn is_fcm_token_shaped(s: &str) -> bool {
+    (100..=4096).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
 }

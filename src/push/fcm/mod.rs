@@ -36,6 +36,7 @@
 mod client;
 mod delivery;
 mod endpoint;
+mod error;
 mod jwt;
 mod message;
 

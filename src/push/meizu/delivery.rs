@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::endpoint::{Click, Notice};
+use super::request::{Click, Notice};
 use super::{MESSAGE_ACTION, NOTIFICATION_CHANNEL};
 use crate::diagnosis::Diagnosis;
 use crate::push::common::{random_string, HEX};

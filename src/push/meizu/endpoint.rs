@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::client::sign;
 use super::delivery::{instruction, is_push_id_shaped};
+use super::request::{Click, Notice};
 use super::{code_message, diagnosis_of, Counters, Inner, MAX_PUSH_IDS, PUSH_PATH};
 use crate::push::common::{random_string, HEX};
 use crate::push::endpoint::{json_answer, Exchange, FaultWords, Halt};
@@ -47,25 +48,6 @@ impl Refusal {
             message: message.into(),
         }
     }
-}
-
-/// What an accepted `messageJson` says about the notification.
-pub(super) struct Notice {
-    pub(super) title: String,
-    pub(super) content: String,
-    pub(super) public: bool,
-    pub(super) click: Click,
-    /// `clickTypeInfo.parameters`, when given.
-    pub(super) parameters: Option<Map<String, Value>>,
-}
-
-pub(super) enum Click {
-    OpenApp,
-    Activity(String),
-    Url(String),
-    /// clickType 3 (deprecated since Android 12): the client decides; the
-    /// app is opened.
-    Custom,
 }
 
 /// Reads an integer field Meizu's JSON binder would accept (a number or a

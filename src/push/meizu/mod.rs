@@ -39,6 +39,7 @@ use crate::wire::protocol::{DeviceInfo, RegisterError};
 pub mod client;
 pub mod delivery;
 mod endpoint;
+mod request;
 
 pub use client::{
     build_send_request, interpret_response, message_json, sign, sign_base_string, OutgoingRequest,

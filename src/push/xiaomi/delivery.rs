@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::endpoint::{Form, Message};
+use super::request::{Form, Message};
 use super::ACTION_RECEIVE_MESSAGE;
 use crate::push::common::random_string;
 use crate::push::VendorId;

@@ -34,6 +34,7 @@ use crate::wire::protocol::{DeviceInfo, RegisterError};
 pub mod client;
 pub mod delivery;
 mod endpoint;
+mod request;
 
 pub use client::{build_send_request, interpret_response, SendRequest, SEND_PATH};
 pub use delivery::{new_reg_id, KEY_MESSAGE};
