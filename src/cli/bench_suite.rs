@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use pushlab::report::Event;
 use pushlab::runner::{median, DeviceSpec, RunOptions};
 use pushlab::scenario::Selection;
 
@@ -59,6 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             &crate::cli::run::Setup::default(),
             options,
             true,
+            &mut |_: &Event| -> std::io::Result<()> { Ok(()) },
         )?;
         let wall = Duration::from_millis(report.duration_ms);
         let t = report.totals();

@@ -1,7 +1,7 @@
 //! `pushlab run`: executes scenario files against the simulated device or a
-//! real one, prints progress and a summary, writes JUnit/JSON reports.
+//! real one; its reporters print progress and a summary and write the
+//! JUnit/JSON reports.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use async_trait::async_trait;
 use pushlab::device::Target;
-use pushlab::report::{self, RunReport, Status};
+use pushlab::report::{ConsoleReporter, FileReporter, Reporter, Reporters, RunReport};
 use pushlab::runner::companions::{CompanionApks, PrepareOptions};
 use pushlab::runner::pool::{DevicePool, PoolDevice};
 use pushlab::runner::{
@@ -206,48 +206,21 @@ async fn provider(
     Ok(Arc::new(DevicePool::new(pool)?))
 }
 
-/// Executes `runs`, showing progress on stderr (a bar on a terminal, one
-/// line per run otherwise) unless `quiet`.
+/// Executes `runs`, telling `reporter` what happens as it happens; says on
+/// stderr how real devices are made ready unless `quiet`.
 pub fn execute(
     runs: Vec<CaseRun>,
     devices: &Devices,
     setup: &Setup,
     options: RunOptions,
     quiet: bool,
+    reporter: &mut dyn Reporter,
 ) -> anyhow::Result<RunReport> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let provider = rt.block_on(provider(devices, setup, quiet))?;
-    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new(runs.len() as u64);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
-        {
-            pb.set_style(style);
-        }
-        pb
-    });
-    let bar2 = bar.clone();
-    let on_done: Arc<dyn Fn(&report::CaseReport) + Send + Sync> = Arc::new(move |c| {
-        if quiet {
-            return;
-        }
-        match &bar2 {
-            Some(pb) => {
-                if c.status != Status::Passed {
-                    pb.println(report::line(c));
-                }
-                pb.inc(1);
-            }
-            None => eprintln!("{}", report::line(c)),
-        }
-    });
-    let report = rt.block_on(runner::run_all(runs, provider, options, on_done));
-    if let Some(pb) = bar {
-        pb.finish_and_clear();
-    }
-    Ok(report)
+    Ok(rt.block_on(runner::run_reported(runs, provider, options, reporter))?)
 }
 
 /// Why the simulated device cannot be had at all, if so: a usage error,
@@ -311,20 +284,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         apks: args.apks.clone(),
         reinstall: args.reinstall,
     };
-    let report = match execute(runs, &devices, &setup, options, false) {
+    // The console first (progress, then the summary), then the files.
+    let mut reporters = Reporters::default();
+    reporters.push(ConsoleReporter::stdio());
+    if let Some(p) = &args.junit {
+        reporters.push(FileReporter::junit(p));
+    }
+    if let Some(p) = &args.json {
+        reporters.push(FileReporter::json(p));
+    }
+    let report = match execute(runs, &devices, &setup, options, false, &mut reporters) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e:#}");
             return Ok(ExitCode::from(2));
         }
     };
-    print!("{}", report.summary());
-    if let Some(p) = &args.junit {
-        std::fs::write(p, report.to_junit())?;
-    }
-    if let Some(p) = &args.json {
-        std::fs::write(p, report.to_json())?;
-    }
     Ok(if report.all_passed() {
         ExitCode::SUCCESS
     } else {

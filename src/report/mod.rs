@@ -1,8 +1,24 @@
-//! Results of a run and their renderings: console lines and summary, JSON,
-//! JUnit XML. The report layer takes a [`RunReport`] and needs no device.
+//! Results of a run and their renderings. The runner emits [`Event`]s as
+//! runs start and end; [`Reporter`]s turn them into the console's progress
+//! and summary ([`ConsoleReporter`]) and report files ([`FileReporter`]:
+//! JSON, JUnit XML). The report layer needs no device.
+//!
+//! A new rendering of the whole run (HTML...) is a `fn(&RunReport) ->
+//! io::Result<String>` given to [`FileReporter::new`]; one that follows the
+//! run live implements [`Reporter`] itself.
+
+mod console;
+mod event;
+mod file;
+mod json;
+mod junit;
+
+pub use console::{line, ConsoleReporter};
+pub use event::{Event, Reporter, Reporters, StepOutcome, StepStatus};
+pub use file::{FileReporter, Render};
+pub use json::FORMAT_VERSION as JSON_FORMAT_VERSION;
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,8 +39,13 @@ pub enum Status {
 /// Why a run did not pass.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
-    /// The 0-based index of the failing step, when a step failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The 0-based index of the failing step, when a step failed. The JSON
+    /// report numbers it from 1, as the console does.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::step_number"
+    )]
     pub step: Option<usize>,
     /// The step's name (`expect_notification`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,145 +158,6 @@ impl RunReport {
         let t = self.totals();
         t.failed == 0 && t.errors == 0 && t.passed > 0
     }
-
-    /// JSON, pretty-printed.
-    pub fn to_json(&self) -> String {
-        let t = self.totals();
-        let v = serde_json::json!({
-            "summary": {
-                "total": self.cases.len(),
-                "passed": t.passed,
-                "failed": t.failed,
-                "errors": t.errors,
-                "skipped": t.skipped,
-                "duration_ms": self.duration_ms,
-            },
-            "cases": self.cases,
-        });
-        serde_json::to_string_pretty(&v).unwrap_or_default()
-    }
-
-    /// JUnit XML: one `testsuite` per file, one `testcase` per run.
-    pub fn to_junit(&self) -> String {
-        let mut files: Vec<&str> = Vec::new();
-        for c in &self.cases {
-            if !files.contains(&c.file.as_str()) {
-                files.push(&c.file);
-            }
-        }
-        let t = self.totals();
-        let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let _ = writeln!(
-            x,
-            "<testsuites name=\"pushlab\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
-            self.cases.len(),
-            t.failed,
-            t.errors,
-            t.skipped,
-            secs(self.duration_ms)
-        );
-        for file in files {
-            let cases: Vec<&CaseReport> = self.cases.iter().filter(|c| c.file == file).collect();
-            let failed = cases.iter().filter(|c| c.status == Status::Failed).count();
-            let errors = cases.iter().filter(|c| c.status == Status::Error).count();
-            let skipped = cases.iter().filter(|c| c.status == Status::Skipped).count();
-            let time: u64 = cases.iter().map(|c| c.duration_ms).sum();
-            let _ = writeln!(
-                x,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}\">",
-                esc(file),
-                cases.len(),
-                secs(time)
-            );
-            for c in cases {
-                let _ = write!(
-                    x,
-                    "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"",
-                    esc(&classname(file)),
-                    esc(&format!("{} [{}]", c.case, c.device)),
-                    secs(c.duration_ms)
-                );
-                match (&c.failure, c.status) {
-                    (_, Status::Passed) | (None, _) => x.push_str("/>\n"),
-                    (Some(f), Status::Skipped) => {
-                        let _ = writeln!(
-                            x,
-                            ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                            esc(&f.message)
-                        );
-                    }
-                    (Some(f), status) => {
-                        let tag = if status == Status::Error {
-                            "error"
-                        } else {
-                            "failure"
-                        };
-                        let _ = writeln!(
-                            x,
-                            ">\n      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>\n    </testcase>",
-                            esc(&f.message),
-                            esc(f.diagnosis.as_deref().unwrap_or(tag)),
-                            esc(&f.render())
-                        );
-                    }
-                }
-            }
-            x.push_str("  </testsuite>\n");
-        }
-        x.push_str("</testsuites>\n");
-        x
-    }
-
-    /// The closing summary for the console.
-    pub fn summary(&self) -> String {
-        let t = self.totals();
-        let mut s = String::new();
-        let skipped: Vec<&CaseReport> = self
-            .cases
-            .iter()
-            .filter(|c| c.status == Status::Skipped)
-            .collect();
-        if !skipped.is_empty() {
-            let _ = writeln!(s);
-            for c in skipped {
-                let why = c.failure.as_ref().map_or("", |f| f.message.as_str());
-                let _ = writeln!(s, "SKIP  {}: {why}", c.name());
-            }
-        }
-        for c in self
-            .cases
-            .iter()
-            .filter(|c| !matches!(c.status, Status::Passed | Status::Skipped))
-        {
-            let _ = writeln!(s, "\n{} {}", label(c.status), c.name());
-            if let Some(f) = &c.failure {
-                for l in f.render().lines() {
-                    let _ = writeln!(s, "    {l}");
-                }
-            }
-        }
-        let skipped = if t.skipped > 0 {
-            format!(", {} skipped", t.skipped)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            s,
-            "\n{} runs: {} passed, {} failed, {} errors{skipped} in {:.1?}",
-            self.cases.len(),
-            t.passed,
-            t.failed,
-            t.errors,
-            Duration::from_millis(self.duration_ms)
-        );
-        if t.passed == 0 && t.failed == 0 && t.errors == 0 && t.skipped > 0 {
-            let _ = writeln!(
-                s,
-                "nothing ran: no device at hand can stand for these runs' profiles"
-            );
-        }
-        s
-    }
 }
 
 /// `PASS`/`FAIL`/`ERROR`.
@@ -286,48 +168,4 @@ pub fn label(s: Status) -> &'static str {
         Status::Error => "ERROR",
         Status::Skipped => "SKIP",
     }
-}
-
-/// One console line for a finished run (non-terminal output).
-pub fn line(c: &CaseReport) -> String {
-    let retry = if c.attempts > 1 {
-        format!(", {} attempts", c.attempts)
-    } else {
-        String::new()
-    };
-    format!(
-        "{:<5} {} ({:.1?}{retry})",
-        label(c.status),
-        c.name(),
-        Duration::from_millis(c.duration_ms)
-    )
-}
-
-fn classname(file: &str) -> String {
-    std::path::Path::new(file)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| file.to_string())
-}
-
-fn secs(ms: u64) -> String {
-    format!("{}.{:03}", ms / 1000, ms % 1000)
-}
-
-/// XML attribute/text escaping, dropping characters XML 1.0 cannot carry.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -1,6 +1,7 @@
 //! Executes scenario runs: each case on each device profile, with its own
 //! hub and a fresh app state, in parallel up to `jobs`, retrying only
-//! infrastructure failures.
+//! infrastructure failures. It says what happens as [`Event`]s to a
+//! [`Reporter`] and renders nothing itself.
 //!
 //! The runner talks to devices through [`crate::device`] alone and gets
 //! them from a [`DeviceProvider`]; it never knows whether a device is real
@@ -16,13 +17,14 @@ pub mod pool;
 pub use crate::companion::AGENT_PACKAGE;
 pub use exec::{same_ext, sendmsg_body};
 
+use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
 use crate::device::Device;
-use crate::report::{CaseReport, Failure, RunReport, Status};
+use crate::report::{CaseReport, Event, Failure, Reporter, RunReport, Status};
 use crate::scenario::CaseRun;
 
 /// A device ready for one run.
@@ -177,22 +179,59 @@ pub async fn run_all(
     options: RunOptions,
     on_done: Arc<dyn Fn(&CaseReport) + Send + Sync>,
 ) -> RunReport {
+    let mut on_event = |e: &Event| -> io::Result<()> {
+        if let Some(c) = e.result() {
+            on_done(c);
+        }
+        Ok(())
+    };
+    match run_reported(runs, provider, options, &mut on_event).await {
+        Ok(report) => report,
+        Err(e) => unreachable!("a reporter that cannot fail failed: {e}"),
+    }
+}
+
+/// Runs everything, `jobs` at a time, telling `reporter` each [`Event`] as
+/// it happens. Results come back in the order of `runs`; a reporter's
+/// error comes back once every run has ended.
+pub async fn run_reported(
+    runs: Vec<CaseRun>,
+    provider: Arc<dyn DeviceProvider>,
+    options: RunOptions,
+    reporter: &mut dyn Reporter,
+) -> io::Result<RunReport> {
     let started = Instant::now();
+    let mut out = Emitter {
+        reporter,
+        error: None,
+    };
+    out.emit(&Event::RunStarted { cases: runs.len() });
     let jobs = options
         .jobs
         .max(1)
         .min(provider.max_parallel().unwrap_or(usize::MAX))
         .min(tokio::sync::Semaphore::MAX_PERMITS);
     let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
+    // The runs' events go through one channel to this task, so the
+    // reporter sees them one at a time and in order.
+    let (events, mut incoming) = tokio::sync::mpsc::unbounded_channel();
     let mut set = tokio::task::JoinSet::new();
-    for (i, run) in runs.into_iter().enumerate() {
-        let (permits, provider, on_done) = (permits.clone(), provider.clone(), on_done.clone());
+    for (index, run) in runs.into_iter().enumerate() {
+        let (permits, provider, events) = (permits.clone(), provider.clone(), events.clone());
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
+            let name = run.id().to_string();
+            let _ = events.send(Event::CaseStarted { index, name });
             let report = run_one(&run, provider.as_ref(), options.retry).await;
-            on_done(&report);
-            (i, report)
+            let steps: Vec<&str> = run.steps.iter().map(|s| s.name()).collect();
+            let _ = events.send(Event::case_ended(index, report.clone(), &steps));
+            (index, report)
         });
+    }
+    // Every sender gone (each run ended, or its task panicked) ends this.
+    drop(events);
+    while let Some(event) = incoming.recv().await {
+        out.emit(&event);
     }
     let mut done = Vec::new();
     while let Some(r) = set.join_next().await {
@@ -201,9 +240,30 @@ pub async fn run_all(
         }
     }
     done.sort_by_key(|(i, _)| *i);
-    RunReport {
+    let summary = RunReport {
         duration_ms: started.elapsed().as_millis() as u64,
         cases: done.into_iter().map(|(_, r)| r).collect(),
+    };
+    out.emit(&Event::RunFinished {
+        summary: summary.clone(),
+    });
+    match out.error {
+        Some(e) => Err(e),
+        None => Ok(summary),
+    }
+}
+
+/// Hands events to a reporter until it fails, keeping its first error.
+struct Emitter<'a> {
+    reporter: &'a mut dyn Reporter,
+    error: Option<io::Error>,
+}
+
+impl Emitter<'_> {
+    fn emit(&mut self, event: &Event) {
+        if self.error.is_none() {
+            self.error = self.reporter.report(event).err();
+        }
     }
 }
 
