@@ -141,11 +141,11 @@ mod tests {
     fn the_typed_request_is_what_the_im_server_reads_from_the_body() {
         for send in [
             "{text: hi}",
-            "{from: '', to: carol}",
+            "{from: '', to: carol, text: hi}",
             r#"{custom: {data: '{"type":"order"}', desc: New order}, offline_push: {title: Shop, desc: New, ext: '{"a":1}', android_info: {OPPOChannelID: orders, VIVOClassification: 1}}}"#,
-            "{offline_push: {}}",
+            "{text: hi, offline_push: {}}",
             "{to: '', text: hi}",
-            "{offline_push: {android_info: {OPPOChannelID: 5}}}",
+            "{text: hi, offline_push: {android_info: {OPPOChannelID: 5}}}",
         ] {
             let runs = runs(send);
             let (run, args) = (&runs[0], send_args(&runs[0]));
