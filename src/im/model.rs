@@ -234,11 +234,8 @@ fn parse_offline_push(v: &Value) -> Result<OfflinePushInfo, TimError> {
         }
     };
     let android = match obj.get("AndroidInfo") {
-        None | Some(Value::Null) => AndroidInfo::default(),
-        Some(v @ Value::Object(_)) => {
-            serde_json::from_value(v.clone()).map_err(|e| bad(format!("AndroidInfo: {e}")))?
-        }
-        Some(_) => return Err(bad("AndroidInfo must be an object".into())),
+        None => AndroidInfo::default(),
+        Some(v) => parse_android_info(v)?,
     };
     Ok(OfflinePushInfo {
         push_flag,
@@ -249,7 +246,64 @@ fn parse_offline_push(v: &Value) -> Result<OfflinePushInfo, TimError> {
     })
 }
 
+/// `OfflinePushInfo.AndroidInfo` from its JSON (TIM's field names; null is
+/// none).
+pub fn parse_android_info(v: &Value) -> Result<AndroidInfo, TimError> {
+    let bad = |what: String| TimError::new(codes::BAD_FIELD, format!("OfflinePushInfo.{what}"));
+    match v {
+        Value::Null => Ok(AndroidInfo::default()),
+        Value::Object(_) => {
+            serde_json::from_value(v.clone()).map_err(|e| bad(format!("AndroidInfo: {e}")))
+        }
+        _ => Err(bad("AndroidInfo must be an object".into())),
+    }
+}
+
+impl MsgElem {
+    /// The element in TIM's JSON (`MsgType`, `MsgContent`), which
+    /// [`SendMsg::parse`] reads back as the same element.
+    pub fn to_tim_json(&self) -> Value {
+        let content = match self {
+            MsgElem::Text { text } => serde_json::json!({ "Text": text }),
+            MsgElem::Custom { data, desc, ext } => {
+                serde_json::json!({ "Data": data, "Desc": desc, "Ext": ext })
+            }
+            MsgElem::Other { .. } => serde_json::json!({}),
+        };
+        serde_json::json!({ "MsgType": self.type_name(), "MsgContent": content })
+    }
+}
+
 impl SendMsg {
+    /// A request made in code rather than read from a body: what
+    /// [`SendMsg::parse`] reads from a body with these fields (no `MsgSeq`,
+    /// no `OfflinePushInfo`), after the same checks (`to` and `body`
+    /// required; an empty `from` is `admin`).
+    pub fn new(
+        admin: &str,
+        from: &str,
+        to: &str,
+        msg_random: u32,
+        body: Vec<MsgElem>,
+    ) -> Result<SendMsg, TimError> {
+        if to.is_empty() {
+            return Err(TimError::new(codes::TO_ACCOUNT, "To_Account is required"));
+        }
+        if body.is_empty() {
+            return Err(TimError::new(codes::MSG_BODY, "MsgBody must not be empty"));
+        }
+        let json: Vec<Value> = body.iter().map(MsgElem::to_tim_json).collect();
+        Ok(SendMsg {
+            from: if from.is_empty() { admin } else { from }.to_string(),
+            to: to.to_string(),
+            msg_random: msg_random.into(),
+            msg_seq: None,
+            body,
+            offline_push: OfflinePushInfo::default(),
+            body_json: serde_json::to_string(&json).unwrap_or_default(),
+        })
+    }
+
     /// Reads a `sendmsg` body. `admin` is the sender when `From_Account` is
     /// absent (the request's `identifier`).
     pub fn parse(body: &[u8], admin: &str) -> Result<SendMsg, TimError> {

@@ -9,10 +9,12 @@
 //! provider).
 
 pub mod chain;
+mod client;
 pub mod companions;
 mod exec;
 pub mod matching;
 pub mod pool;
+mod steps;
 
 pub use crate::companion::AGENT_PACKAGE;
 pub use exec::{same_ext, sendmsg_body};
