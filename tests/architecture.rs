@@ -504,7 +504,9 @@ fn entry_in(dir: &str, file: &str) -> Option<String> {
     } else {
         file.strip_prefix(dir)?.strip_prefix('/')?
     };
-    Some(rest.split('/').next()?.to_string())
+    // `exec.rs` and the folder `exec/` are one module.
+    let first = rest.split('/').next()?;
+    Some(first.strip_suffix(".rs").unwrap_or(first).to_string())
 }
 
 /// Every cycle among the entries of each folder: for each folder, the
@@ -532,9 +534,10 @@ fn folder_cycles(g: &Graph) -> Vec<String> {
                 // A folder's `mod.rs` (the crate's `lib.rs`) is the folder
                 // itself: it declares its children and they may use what it
                 // defines. That is containment, not an import between peers.
+                // So is `exec.rs` beside an `exec/` folder.
                 let face = |f: &str| {
                     let name = f.strip_prefix(&dir).unwrap_or(f).trim_start_matches('/');
-                    matches!(name, "mod.rs" | "lib.rs" | "main.rs")
+                    matches!(name, "mod.rs" | "lib.rs" | "main.rs") || f == format!("{dir}.rs")
                 };
                 if face(from) || face(to) {
                     continue;

@@ -22,7 +22,6 @@ use crate::scenario::CaseRun;
 use crate::services::clock::Clock;
 use crate::services::journal::{MessageId, Record};
 
-pub use super::steps::{same_ext, sendmsg_body};
 pub(super) use failure::{device_error, infra};
 
 /// The interval at which device state (read back over ADB, which has no

@@ -17,7 +17,7 @@ pub mod pool;
 mod steps;
 
 pub use crate::companion::AGENT_PACKAGE;
-pub use exec::{same_ext, sendmsg_body};
+pub use steps::{same_ext, sendmsg_body};
 
 use std::io;
 use std::sync::Arc;

@@ -287,7 +287,7 @@ pub struct Wait(pub Duration);
 impl From<Wait> for String {
     fn from(w: Wait) -> String {
         let ms = w.0.as_millis();
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             format!("{}s", ms / 1000)
         } else {
             format!("{ms}ms")

@@ -410,6 +410,16 @@ fn payload_size(message: &Map<String, Value>) -> usize {
     }
 }
 
+/// Whether a string could be an FCM registration token. Google does not
+/// publish the grammar; real tokens are 140–250 URL-safe characters with a
+/// colon. Anything shorter than 100 or with other characters is refused as
+/// "not a valid FCM registration token".
+pub(super) fn is_fcm_token_shaped(s: &str) -> bool {
+    (100..=4096).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,14 +467,4 @@ mod tests {
         let to_token = json!({"message": {"token": token(), "data": {"k": big}}});
         assert!(validate(&to_token).is_ok());
     }
-}
-
-/// Whether a string could be an FCM registration token. Google does not
-/// publish the grammar; real tokens are 140–250 URL-safe characters with a
-/// colon. Anything shorter than 100 or with other characters is refused as
-/// "not a valid FCM registration token".
-pub(super) fn is_fcm_token_shaped(s: &str) -> bool {
-    (100..=4096).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
 }

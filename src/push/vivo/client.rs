@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use super::message::{OPERATIONAL_CATEGORIES, SYSTEM_CATEGORIES};
 use super::{auth_sign, codes, diagnosis_for, Credentials, Inner};
 use super::{AUTH_PATH, CLIENT_TOKEN_TTL, SEND_PATH};
+use super::{CONTENT_MAX, TITLE_MAX};
 use crate::diagnosis::Diagnosis;
 use crate::push::common::{http_code, server_error, transport_failure};
 use crate::push::{
@@ -27,11 +28,6 @@ pub struct OutgoingRequest {
     /// JSON.
     pub body: Value,
 }
-
-/// vivo's title limit, in characters.
-pub const TITLE_MAX: usize = 40;
-/// vivo's content limit, in characters.
-pub const CONTENT_MAX: usize = 100;
 
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{codes, VivoError, CONTENT_MAX, TITLE_MAX};
+use super::{codes, VivoError};
 
 /// Categories of system messages (classification 1) and of operational ones
 /// (classification 0), per vivo's classification doc.
@@ -16,6 +16,11 @@ pub(super) const SYSTEM_CATEGORIES: &[&str] = &[
     "ORDER",
     "SUBSCRIPTION",
 ];
+/// vivo's title limit, in characters.
+pub const TITLE_MAX: usize = 40;
+/// vivo's content limit, in characters.
+pub const CONTENT_MAX: usize = 100;
+
 pub(super) const OPERATIONAL_CATEGORIES: &[&str] = &["NEWS", "CONTENT", "MARKETING", "SOCIAL"];
 
 /// `skipType` with its content.

@@ -31,7 +31,8 @@ mod endpoint;
 mod message;
 
 pub use crate::wire::sdk::vivo::{RECEIVE_ACTION, SYSTEM_CHANNEL};
-pub use client::{build_auth_request, build_send_request, OutgoingRequest, CONTENT_MAX, TITLE_MAX};
+pub use client::{build_auth_request, build_send_request, OutgoingRequest};
+pub use message::{CONTENT_MAX, TITLE_MAX};
 
 use std::collections::HashMap;
 use std::sync::Arc;
