@@ -19,7 +19,7 @@ use self::model::{codes, SendMsg, TimError};
 use crate::diagnosis::Diagnosis;
 use crate::push::{Certificate, ClickAction, Credentials, Push, Services, Vendor, VendorId};
 use crate::services::clock::Timestamp;
-use crate::services::journal::{Event, MessageId};
+use crate::services::journal::{Event, Journal, MessageId};
 use crate::services::lines::OnDrop;
 
 /// Identical messages (sender, MsgSeq, MsgRandom, content) within this window
@@ -76,16 +76,104 @@ struct DedupEntry {
     msg_time: i64,
 }
 
+/// Sender, `MsgSeq`, `MsgRandom` and a CRC of the body: what makes two
+/// `sendmsg` calls the same message.
+type DedupKey = (String, Option<u64>, u64, u32);
+
 #[derive(Default)]
 struct State {
     accounts: BTreeMap<String, Account>,
     sessions: HashMap<String, Session>,
     certificates: BTreeMap<u64, Certificate>,
-    dedup: HashMap<(String, Option<u64>, u64, u32), DedupEntry>,
+    dedup: HashMap<DedupKey, DedupEntry>,
     counter: u64,
 }
 
 impl State {
+    /// The same message again within the window: journaled as a
+    /// duplicate of the first, which is what the sender gets back.
+    fn deduplicated(
+        &mut self,
+        key: &DedupKey,
+        to: &str,
+        now: Timestamp,
+        journal: &Journal,
+    ) -> Option<Sent> {
+        self.dedup.retain(|_, e| now.since(e.at) < DEDUP_WINDOW);
+        let e = self.dedup.get(key)?;
+        let (original, msg_key, msg_time) = (e.message_id.clone(), e.msg_key.clone(), e.msg_time);
+        let n = self.next();
+        let id = MessageId(format!("msg-{n}"));
+        journal.append(
+            Some(&id),
+            Some(to),
+            Event::Deduplicated {
+                original: original.clone(),
+            },
+        );
+        Some(Sent {
+            message_id: original,
+            msg_key,
+            msg_time,
+        })
+    }
+
+    /// Gives the message its id and key, remembers it for deduplication and
+    /// journals it as sent.
+    fn record(&mut self, key: DedupKey, msg: &SendMsg, now: Timestamp, journal: &Journal) -> Sent {
+        self.account(&msg.from);
+        let n = self.next();
+        let message_id = MessageId(format!("msg-{n}"));
+        let msg_time = now.seconds();
+        let msg_key = format!("{n}_{}_{msg_time}", msg.msg_random);
+        self.dedup.insert(
+            key,
+            DedupEntry {
+                at: now,
+                message_id: message_id.clone(),
+                msg_key: msg_key.clone(),
+                msg_time,
+            },
+        );
+        journal.append(
+            Some(&message_id),
+            Some(&msg.to),
+            Event::MessageSent {
+                from: msg.from.clone(),
+                to: msg.to.clone(),
+                elements: msg.body.iter().map(|e| e.type_name().to_string()).collect(),
+                msg_key: msg_key.clone(),
+            },
+        );
+        Sent {
+            message_id,
+            msg_key,
+            msg_time,
+        }
+    }
+
+    /// The recipient is online: the message goes down its IM connection.
+    fn deliver_online(&self, msg: &SendMsg, message_id: &MessageId, journal: &Journal) {
+        let device = match &self.accounts[&msg.to].login {
+            LoginState::LoggedIn { session, device } => {
+                if let Some((_, tx)) = self
+                    .sessions
+                    .get(session)
+                    .and_then(|x| x.connection.as_ref())
+                {
+                    let _ = tx.send(ConnectionItem::Message {
+                        message_id: message_id.clone(),
+                        from: msg.from.clone(),
+                        text: decision::push_text(msg).unwrap_or_default(),
+                    });
+                }
+                device.clone()
+            }
+            _ => String::new(),
+        };
+        journal.append(Some(message_id), None, Event::DeliveredOnline { device });
+    }
+
     fn next(&mut self) -> u64 {
         self.counter += 1;
         self.counter
@@ -459,26 +547,8 @@ impl ImServer {
         let crc = crc32fast::hash(msg.body_json.as_bytes());
         let dedup_key = (msg.from.clone(), msg.msg_seq, msg.msg_random, crc);
         let mut s = self.state.lock();
-        s.dedup.retain(|_, e| now.since(e.at) < DEDUP_WINDOW);
-        if let Some((original, msg_key, msg_time)) = s
-            .dedup
-            .get(&dedup_key)
-            .map(|e| (e.message_id.clone(), e.msg_key.clone(), e.msg_time))
-        {
-            let n = s.next();
-            let id = MessageId(format!("msg-{n}"));
-            journal.append(
-                Some(&id),
-                Some(&msg.to),
-                Event::Deduplicated {
-                    original: original.clone(),
-                },
-            );
-            return Ok(Sent {
-                message_id: original,
-                msg_key,
-                msg_time,
-            });
+        if let Some(sent) = s.deduplicated(&dedup_key, &msg.to, now, journal) {
+            return Ok(sent);
         }
         if !s.accounts.contains_key(&msg.to) {
             return Err(TimError::new(
@@ -486,30 +556,7 @@ impl ImServer {
                 format!("To_Account {} does not exist", msg.to),
             ));
         }
-        s.account(&msg.from);
-        let n = s.next();
-        let message_id = MessageId(format!("msg-{n}"));
-        let msg_time = now.seconds();
-        let msg_key = format!("{n}_{}_{msg_time}", msg.msg_random);
-        s.dedup.insert(
-            dedup_key,
-            DedupEntry {
-                at: now,
-                message_id: message_id.clone(),
-                msg_key: msg_key.clone(),
-                msg_time,
-            },
-        );
-        journal.append(
-            Some(&message_id),
-            Some(&msg.to),
-            Event::MessageSent {
-                from: msg.from.clone(),
-                to: msg.to.clone(),
-                elements: msg.body.iter().map(|e| e.type_name().to_string()).collect(),
-                msg_key: msg_key.clone(),
-            },
-        );
+        let sent = s.record(dedup_key, &msg, now, journal);
         let state = s.recipient_state(&msg.to);
         let certificate = match &state {
             RecipientState::Offline {
@@ -517,61 +564,45 @@ impl ImServer {
             } => s.certificates.get(id).cloned(),
             _ => None,
         };
-        let decision = decision::decide(&state, &msg, certificate.as_ref(), now);
-        match decision {
-            Decision::Online => {
-                let device = match &s.accounts[&msg.to].login {
-                    LoginState::LoggedIn { session, device } => {
-                        if let Some((_, tx)) =
-                            s.sessions.get(session).and_then(|x| x.connection.as_ref())
-                        {
-                            let _ = tx.send(ConnectionItem::Message {
-                                message_id: message_id.clone(),
-                                from: msg.from.clone(),
-                                text: decision::push_text(&msg).unwrap_or_default(),
-                            });
-                        }
-                        device.clone()
-                    }
-                    _ => String::new(),
-                };
-                journal.append(Some(&message_id), None, Event::DeliveredOnline { device });
-            }
+        match decision::decide(&state, &msg, certificate.as_ref(), now) {
+            Decision::Online => s.deliver_online(&msg, &sent.message_id, journal),
             Decision::NotPushed { code, detail } => {
-                journal.append(Some(&message_id), None, Event::NotPushed { code, detail });
+                journal.append(
+                    Some(&sent.message_id),
+                    None,
+                    Event::NotPushed { code, detail },
+                );
             }
             Decision::Push(plan) => {
                 drop(s);
-                let vendor = plan.certificate.vendor();
-                journal.append(
-                    Some(&message_id),
-                    None,
-                    Event::PushDecided {
-                        vendor,
-                        certificate_id: plan.certificate.id,
-                        token: plan.token.clone(),
-                        title: plan.title.clone(),
-                        desc: plan.desc.clone(),
-                    },
-                );
-                let plan = *plan;
-                let push = Push {
-                    message_id: message_id.clone(),
-                    certificate: plan.certificate,
-                    token: plan.token,
-                    title: plan.title,
-                    desc: plan.desc,
-                    ext: msg.offline_push.ext.clone(),
-                    android: msg.offline_push.android.clone(),
-                };
-                self.dispatch(push);
+                self.push_offline(*plan, &msg, &sent.message_id);
             }
         }
-        Ok(Sent {
-            message_id,
-            msg_key,
-            msg_time,
-        })
+        Ok(sent)
+    }
+
+    /// Journals the decision to push and hands the push to its vendor.
+    fn push_offline(&self, plan: decision::PushPlan, msg: &SendMsg, message_id: &MessageId) {
+        self.services.journal.append(
+            Some(message_id),
+            None,
+            Event::PushDecided {
+                vendor: plan.certificate.vendor(),
+                certificate_id: plan.certificate.id,
+                token: plan.token.clone(),
+                title: plan.title.clone(),
+                desc: plan.desc.clone(),
+            },
+        );
+        self.dispatch(Push {
+            message_id: message_id.clone(),
+            certificate: plan.certificate,
+            token: plan.token,
+            title: plan.title,
+            desc: plan.desc,
+            ext: msg.offline_push.ext.clone(),
+            android: msg.offline_push.android.clone(),
+        });
     }
 
     /// Sends a push through its vendor's client, in the background, and
