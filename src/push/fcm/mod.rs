@@ -1,7 +1,7 @@
 //! Google FCM HTTP v1: certificate fields, client, simulated endpoint and
 //! device-side delivery semantics.
 //!
-//! Wire format (vendors.md §6):
+//! Wire format (docs/vendors/fcm.md):
 //! - Auth: the service account signs an RS256 JWT (`iss` = client_email,
 //!   `scope`, `aud` = `https://oauth2.googleapis.com/token`, `iat`, `exp` =
 //!   iat + 3600) and trades it at `token_uri` (`POST /token`, form

@@ -3,12 +3,12 @@
 //! (what a message must hold in `validate`), device-side delivery
 //! semantics in [`delivery`].
 //!
-//! Wire format (vendors.md §2): an OAuth2 client-credentials token from
+//! Wire format (docs/vendors/huawei.md): an OAuth2 client-credentials token from
 //! `POST /oauth2/v3/token` (or `/v2/`), then `POST /v1/{appId}/messages:send`
 //! with `Authorization: Bearer <token>` and a JSON body. Result codes are
 //! strings (`"80000000"` is success).
 //!
-//! Device side (seeds 000/001, HMS-CLICK): EMUI's push service posts the
+//! Device side (docs/vendors/huawei.md#ext-pass-through, HMS-CLICK): EMUI's push service posts the
 //! notification. A tap opens the app (type 3), a web page (type 2) or an
 //! in-app page named by an intent URI or an action (type 1). The message's
 //! `data` reaches the opened activity as extras only where the notification
@@ -130,7 +130,7 @@ fn http_status_of(code: &str) -> StatusCode {
 
 /// Quotas and frequency control of the simulated endpoints.
 ///
-/// Defaults from vendors.md §2: 1000 OAuth tokens per app per 5 minutes,
+/// Defaults from docs/vendors/huawei.md#limits-and-quotas: 1000 OAuth tokens per app per 5 minutes,
 /// tokens live 1 h, at least 6000 QPS per app, news and marketing messages at
 /// most 2 per device per day. Huawei publishes no per-device rate; 20 per
 /// second to one token makes a burst of ~100 sends/s to one device meet flow
@@ -231,7 +231,7 @@ impl Huawei {
     }
 }
 
-/// The HMS Core version Push Kit needs (seed 000: "20401300 and later").
+/// The HMS Core version Push Kit needs (20401300 or later; docs/vendors/huawei.md#device-side).
 pub const MIN_HMS_CORE_VERSION: u64 = 20_401_300;
 
 // ---------------------------------------------------------------------------

@@ -63,7 +63,7 @@ fn notice_msg_type(push: &Push) -> Option<i64> {
 }
 
 /// `clickTypeInfo` for the certificate's click event. Custom content rides
-/// in `parameters` for "open app" and "open page" only: the seed guide says
+/// in `parameters` for "open app" and "open page" only: the IM guide says (docs/vendors/meizu.md#ext-pass-through)
 /// these two click events support pass-through, and an opened web page has
 /// no way to read it.
 fn click_type_info(push: &Push) -> Result<Value, Rejection> {

@@ -2,7 +2,7 @@
 //! in [`client`], the simulated endpoint in `endpoint`, device-side
 //! delivery semantics in [`delivery`].
 //!
-//! Wire format (vendors.md §5, the official HTTP API README):
+//! Wire format (docs/vendors/meizu.md, from the official HTTP API README):
 //! - `POST /garcia/api/server/push/varnished/pushByPushId`, form-urlencoded
 //!   `appId`, `pushIds` (comma-separated, at most 100), `messageJson` (a JSON
 //!   string) and `sign`.
@@ -18,8 +18,8 @@
 //! reaches killed and force-stopped apps); a tap sends the SDK's
 //! `com.meizu.flyme.push.intent.MESSAGE` broadcast (`method=private`), which
 //! the SDK turns into `onNotificationClicked(MzPushMessage)`, and the opened
-//! activity gets `clickTypeInfo.parameters` as string extras (the seed reads
-//! `getString("ext")`).
+//! activity gets `clickTypeInfo.parameters` as string extras (the IM guide reads
+//! `getString("ext")`; docs/vendors/meizu.md#ext-pass-through).
 
 pub use crate::wire::sdk::meizu::{MESSAGE_ACTION, NOTIFICATION_CHANNEL};
 use std::sync::Arc;

@@ -31,7 +31,7 @@ pub(super) fn register(device: &DeviceInfo) -> Result<String, RegisterError> {
         });
     }
     // Chinese regIds carry the CN marker (`CN_…`); overseas ones start
-    // with `OPPO_` and no CN marker (vendors.md's regId rule).
+    // with `OPPO_` and no CN marker (docs/vendors/oppo.md#device-side).
     let body = random_string(32, HEX);
     if device.region.eq_ignore_ascii_case("cn") || device.region.is_empty() {
         Ok(format!("CN_{body}"))

@@ -115,7 +115,7 @@ fn check_len(key: &str, value: &str, max: usize) -> Result<(), OppoError> {
     Ok(())
 }
 
-/// Validates notification fields as OPPO does (vendors.md §3): the text,
+/// Validates notification fields as OPPO does (docs/vendors/oppo.md): the text,
 /// the click, `action_parameters`, the classification, then the delivery
 /// options.
 pub(super) fn parse_notification(obj: &Map<String, Value>) -> Result<Notification, OppoError> {

@@ -1,7 +1,7 @@
 //! OPPO Push (OPUSH): certificate fields, the IM server's client, the
 //! simulated endpoint and the device-side delivery semantics.
 //!
-//! Wire format (vendors.md §3):
+//! Wire format (docs/vendors/oppo.md#request-fields):
 //! - `POST /server/v1/auth` (form `app_key`, `timestamp`, `sign` =
 //!   lowercase hex sha256(appKey + timestamp + masterSecret)) answers
 //!   `{"code":0,"message":…,"data":{"auth_token":…,"create_time":…}}`; the
@@ -86,7 +86,7 @@ pub const CLIENT_TOKEN_TTL: Duration = Duration::from_secs(3600);
 /// The auth timestamp must lie within this distance of the server's clock.
 pub const TIMESTAMP_WINDOW_MS: i64 = 10 * 60 * 1000;
 
-/// OPPO's return codes (the `code` field; vendors.md §3).
+/// OPPO's return codes (the `code` field; docs/vendors/oppo.md#responses-and-error-codes).
 pub mod codes {
     pub const FLOW_CONTROL: i64 = -2;
     pub const SERVICE_UNAVAILABLE: i64 = -1;

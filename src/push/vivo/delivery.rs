@@ -15,8 +15,8 @@ use crate::wire::protocol::{
 
 /// `turnOnPush` succeeds on FuntouchOS/OriginOS devices with vivo push
 /// and hands out a 23-digit regId; elsewhere it reports state 101
-/// ("this device or system version does not support vivo push", seed
-/// 002).
+/// ("this device or system version does not support vivo push";
+/// docs/vendors/vivo.md#device-side).
 pub(super) fn register(device: &DeviceInfo) -> Result<String, RegisterError> {
     if !device.vendor_push {
         return Err(RegisterError {

@@ -1,7 +1,7 @@
 //! vivo Push: certificate fields, the IM server's client, the simulated
 //! endpoint and the device-side delivery semantics.
 //!
-//! Wire format (vendors.md §4):
+//! Wire format (docs/vendors/vivo.md):
 //! - `POST /message/auth`, JSON `{appId, appKey, timestamp, sign}` with
 //!   `sign` = lowercase hex md5(appId + appKey + timestamp + appSecret) and
 //!   the timestamp within ±10 minutes, answers

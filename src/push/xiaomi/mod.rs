@@ -2,12 +2,12 @@
 //! in [`client`], the simulated endpoint in `endpoint`, device-side
 //! delivery semantics in [`delivery`].
 //!
-//! Wire format (vendors.md §1): `POST /v3/message/regid` (and `/v2/…`),
+//! Wire format (docs/vendors/xiaomi.md): `POST /v3/message/regid` (and `/v2/…`),
 //! form-urlencoded, `Authorization: key=<AppSecret>`. Every answer is HTTP 200
 //! with one JSON object `{result, code, description, reason, trace_id, data}`;
 //! `code` is an integer and anything but `0` is a failure.
 //!
-//! Device side (seeds 000 and 003): MIUI's push service posts the
+//! Device side (docs/vendors/xiaomi.md#click-actions): MIUI's push service posts the
 //! notification. "Open app" (`notify_effect=1`) launches the launcher
 //! activity and calls the SDK receiver's `onNotificationMessageClicked` with
 //! the `MiPushMessage`; "open in-app page" (`2`) starts the intent URI with

@@ -1,6 +1,6 @@
 //! `dumpsys notification`, `dumpsys activity activities` and
 //! `dumpsys package` in the formats of the captured devices
-//! (the shared Android notes, §1 and §2).
+//! (the captures in `fixtures/device/dumpsys-*.txt`).
 
 use std::fmt::Write;
 
