@@ -49,8 +49,8 @@ fn client_error(code: Diagnosis, message: impl Into<String>) -> Rejection {
 ///   certificates; rather than silently turning it into something else the
 ///   client refuses the certificate with `vendor.invalid_request`.
 /// - `ext` travels as `data.ext` (the IM guide reads `getString("ext")` on the
-///   launched activity; docs/vendors/fcm.md#ext-pass-through). The channel is `AndroidInfo.GoogleChannelID`, else
-///   the certificate's.
+///   launched activity; `docs/vendors/fcm.md#ext-pass-through`). The channel
+///   is `AndroidInfo.GoogleChannelID`, else the certificate's.
 pub fn message_body(push: &Push) -> Result<Value, Rejection> {
     let mut android_notification = Map::new();
     match &push.certificate.click {

@@ -63,9 +63,10 @@ fn notice_msg_type(push: &Push) -> Option<i64> {
 }
 
 /// `clickTypeInfo` for the certificate's click event. Custom content rides
-/// in `parameters` for "open app" and "open page" only: the IM guide says (docs/vendors/meizu.md#ext-pass-through)
-/// these two click events support pass-through, and an opened web page has
-/// no way to read it.
+/// in `parameters` for "open app" and "open page" only: the IM guide says
+/// these two click events support pass-through
+/// (`docs/vendors/meizu.md#ext-pass-through`), and an opened web page has no
+/// way to read it.
 fn click_type_info(push: &Push) -> Result<Value, Rejection> {
     let parameters = push.ext.as_ref().map(|ext| json!({ "ext": ext }));
     let mut click = match &push.certificate.click {
