@@ -4,7 +4,9 @@
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::im::model::{parse_android_info, MsgElem, OfflinePushInfo, SendMsg, TimError};
+use crate::im::model::{
+    codes, parse_android_info, MsgElem, OfflinePushInfo, SendMsg, TimError, MAX_BODY,
+};
 use crate::runner::exec::Exec;
 use crate::runner::CaseError;
 use crate::scenario::model::{BurstArgs, SendArgs};
@@ -67,6 +69,12 @@ fn element(s: &SendArgs) -> MsgElem {
 /// The `sendmsg` request of `s` as the IM server reads it from a backend's
 /// body ([`sendmsg_body`]), or why the server refuses it.
 pub fn sendmsg_request(run: &CaseRun, s: &SendArgs, random: u32) -> Result<SendMsg, TimError> {
+    // The server refuses a body over its limit before reading it, so the
+    // typed request is measured as the body a backend would post.
+    let size = serde_json::to_vec(&sendmsg_body(run, s, random)).map_or(0, |b| b.len());
+    if size > MAX_BODY {
+        return Err(TimError::new(codes::TOO_LARGE, "request body too large"));
+    }
     let from = s.from.as_deref().unwrap_or(&run.sender);
     let to = s.to.as_deref().unwrap_or(&run.user);
     let mut msg = SendMsg::new(&run.sender, from, to, random, vec![element(s)])?;
@@ -139,7 +147,9 @@ mod tests {
 
     #[test]
     fn the_typed_request_is_what_the_im_server_reads_from_the_body() {
+        let too_large = format!("{{text: {}}}", "x".repeat(MAX_BODY));
         for send in [
+            too_large.as_str(),
             "{text: hi}",
             "{from: '', to: carol, text: hi}",
             r#"{custom: {data: '{"type":"order"}', desc: New order}, offline_push: {title: Shop, desc: New, ext: '{"a":1}', android_info: {OPPOChannelID: orders, VIVOClassification: 1}}}"#,
