@@ -11,10 +11,12 @@
 mod failure;
 mod setup;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::client::CompanionClient;
 use super::{CaseError, ProvidedDevice};
+use crate::android::ComponentName;
 use crate::device::{Device, DeviceErrorKind};
 use crate::hub::Hub;
 use crate::scenario::model::{Step, Wait};
@@ -134,6 +136,34 @@ impl Exec<'_> {
         r.message_id
             .as_ref()
             .is_some_and(|m| self.messages.contains(m))
+    }
+
+    /// The records of `records` about the current messages, in order.
+    pub(super) fn current_chain<'r>(&self, records: &'r [Arc<Record>]) -> Vec<&'r Record> {
+        records
+            .iter()
+            .map(|r| &**r)
+            .filter(|r| self.is_ours(r))
+            .collect()
+    }
+
+    /// Waits until the resumed activity satisfies `wanted`, for at most
+    /// `within`; `None` when it never did.
+    pub(super) async fn wait_resumed(
+        &self,
+        within: Duration,
+        wanted: impl Fn(&ComponentName) -> bool,
+    ) -> Option<()> {
+        let (dev, wanted) = (self.dev, &wanted);
+        poll_until(within, || async move {
+            dev.resumed_activity()
+                .await
+                .ok()
+                .flatten()
+                .filter(|c| wanted(c))
+                .map(|_| ())
+        })
+        .await
     }
 
     /// Runs one step (the functions are in `steps/`).

@@ -45,11 +45,7 @@ impl Exec<'_> {
         reached: Option<Stage>,
     ) -> CaseError {
         let records = self.hub.journal().all();
-        let chain: Vec<&Record> = records
-            .iter()
-            .map(|r| &**r)
-            .filter(|r| self.is_ours(r))
-            .collect();
+        let chain = self.current_chain(&records);
         let regs = self.registrations(&records);
         let finding = chain::first_broken_link(&chain, &regs, reached);
         let mut lines = Vec::new();

@@ -62,20 +62,9 @@ impl Exec<'_> {
     /// `launch_app`: the app opened from the launcher is in the foreground.
     pub(in crate::runner) async fn launch_app(&self) -> Result<(), CaseError> {
         self.apps.open_app().await.map_err(|e| self.dev_err(e))?;
-        let (dev, pkg) = (self.dev, self.package.clone());
-        poll_until(self.run.within, || {
-            let pkg = pkg.clone();
-            async move {
-                dev.resumed_activity()
-                    .await
-                    .ok()
-                    .flatten()
-                    .filter(|c| c.package == pkg)
-                    .map(|_| ())
-            }
-        })
-        .await
-        .ok_or_else(|| self.fail("the app is not in the foreground after launch_app", None))
+        self.wait_resumed(self.run.within, |c| c.package == self.package)
+            .await
+            .ok_or_else(|| self.fail("the app is not in the foreground after launch_app", None))
     }
 
     /// `advance_time`: the hub's clock moves forward.

@@ -125,11 +125,7 @@ impl Exec<'_> {
             })
             .await;
         let records = self.hub.journal().all();
-        let chain: Vec<&Record> = records
-            .iter()
-            .map(|r| &**r)
-            .filter(|r| self.is_ours(r))
-            .collect();
+        let chain = self.current_chain(&records);
         let regs = self.registrations(&records);
         let posted = chain.iter().any(|r| matches!(&r.event, Event::Device(x) if matches!(x.kind, DeviceEventKind::Posted { .. })));
         if single && posted {
@@ -262,20 +258,7 @@ impl Exec<'_> {
             _ => return Err(self.fail("the tap failed to open anything", None)),
         }
         // On-device truth: it is the resumed activity.
-        let dev = self.dev;
-        let w = want.clone();
-        let seen = poll_until(within, || {
-            let w = w.clone();
-            async move {
-                dev.resumed_activity()
-                    .await
-                    .ok()
-                    .flatten()
-                    .filter(|c| *c == w)
-                    .map(|_| ())
-            }
-        })
-        .await;
+        let seen = self.wait_resumed(within, |c| *c == want).await;
         seen.ok_or_else(|| {
             self.fail(
                 format!("the app reported {want} started, but `dumpsys activity activities` does not show it resumed"),

@@ -635,10 +635,5 @@ impl Worker {
 }
 
 fn message_id_of(intent: &Intent) -> Option<MessageId> {
-    intent
-        .extras
-        .get(EXTRA_MESSAGE_ID)
-        .and_then(ExtraValue::as_str)
-        .filter(|s| !s.is_empty())
-        .map(MessageId::from)
+    string_extra(intent, EXTRA_MESSAGE_ID).map(MessageId)
 }
