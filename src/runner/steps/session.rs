@@ -3,11 +3,13 @@
 
 use std::time::Duration;
 
+use crate::companion::ACTION_TOKEN;
 use crate::im::LoginState;
 use crate::runner::exec::Exec;
 use crate::runner::CaseError;
 use crate::scenario::model::{KickArgs, ReportTokenArgs, UserArgs};
 use crate::services::journal::Event;
+use crate::wire::protocol::{DeviceEventKind, Reporter};
 
 impl Exec<'_> {
     /// The step's user, else the case's.
@@ -111,7 +113,7 @@ impl Exec<'_> {
             .await
             .map_err(|e| self.dev_err(e))?;
         if !known && !self.registered(since).await? {
-            return Ok(());
+            return self.token_answer_handled(since).await;
         }
         let im = self.hub.im.clone();
         let user = run.user.clone();
@@ -136,7 +138,35 @@ impl Exec<'_> {
                 ),
                 None,
             )
-        })
+        })?;
+        self.token_answer_handled(since).await
+    }
+
+    /// Waits until the app has handled the push service's token answer
+    /// (its registration callback ran and said so). Until then a broadcast
+    /// is on its way to the app, and a `kill_app` next would race the
+    /// process start it causes.
+    async fn token_answer_handled(&self, since: u64) -> Result<(), CaseError> {
+        let serial = self.serial.clone();
+        self.hub
+            .journal()
+            .wait_for(since, self.run.within, |r| {
+                matches!(&r.event, Event::Device(d)
+                    if d.device == serial
+                        && d.reporter == Reporter::App
+                        && matches!(&d.kind, DeviceEventKind::CallbackReceived { action } if action == ACTION_TOKEN))
+            })
+            .await
+            .map(|_| ())
+            .ok_or_else(|| {
+                self.fail(
+                    format!(
+                        "the app did not handle the push service's token answer within {:?}",
+                        self.run.within
+                    ),
+                    None,
+                )
+            })
     }
 
     /// Waits for the device's registration with the case's vendor after

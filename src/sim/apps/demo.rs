@@ -555,8 +555,17 @@ impl Worker {
     }
 
     /// The push service's TOKEN answer: report the token to the IM server,
-    /// or log the refusal.
+    /// or log the refusal; then tell the hub the answer was handled (the
+    /// SDK's registration callback ran), so nothing that follows races it.
     async fn token(&self, intent: &Intent) {
+        self.handle_token(intent).await;
+        let done = DeviceEventKind::CallbackReceived {
+            action: ACTION_TOKEN.to_string(),
+        };
+        self.report(None, vec![done]).await;
+    }
+
+    async fn handle_token(&self, intent: &Intent) {
         let string = |k: &str| {
             intent
                 .extras

@@ -53,12 +53,14 @@ public class PushReceiver extends BroadcastReceiver {
         if (token == null) {
             Log.w(Demo.TAG, "registration refused for " + vendor + ": " + intent.getStringExtra("error_code")
                     + " " + intent.getStringExtra("error_message") + " (" + intent.getStringExtra("diagnosis") + ")");
+            answered(demo);
             return;
         }
         final String cert = demo.prefs().getString("certificate." + vendor, null);
         final String session = demo.session();
         if (cert == null || session.isEmpty()) {
             Log.w(Demo.TAG, "token for " + vendor + " but no certificate id or session to report it with");
+            answered(demo);
             return;
         }
         final PendingResult pending = goAsync();
@@ -71,10 +73,19 @@ public class PushReceiver extends BroadcastReceiver {
                 } catch (Exception e) {
                     Log.w(Demo.TAG, "token report failed", e);
                 } finally {
+                    answered(demo);
                     pending.finish();
                 }
             }
         }, "pushlab-token").start();
+    }
+
+    /**
+     * Tells the hub the registration answer was handled (the SDK's
+     * registration callback ran), so the host's next step cannot race it.
+     */
+    private static void answered(Demo demo) {
+        demo.report(DeviceEvent.callbackReceived(null, demo.device(), ACTION_TOKEN));
     }
 
     /** FCM notification messages: the SDK in the app posts them. */
