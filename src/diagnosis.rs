@@ -68,20 +68,24 @@ diagnoses! {
     VendorRateLimited = "vendor.rate_limited" => "The vendor's frequency control refused the push (too many requests in a short time). Slow down or apply for a higher rate.",
     /// The vendor's daily quota is used up.
     VendorQuotaExceeded = "vendor.quota_exceeded" => "The vendor's daily quota is used up. Apply for the vendor's private/IM message class, which is not capped, or wait for the next day.",
+    /// Xiaomi: the device does not run MIUI or HyperOS.
+    XiaomiUnsupportedDevice = "xiaomi.unsupported_device" => "Mi Push is a system service of MIUI/HyperOS; on other ROMs its SDK keeps its own connection, which dies with the app, so offline push cannot arrive (registration is refused). Use this device's own vendor channel, or test Mi Push on a Xiaomi/Redmi phone.",
     /// OPPO: the ext was not a JSON object.
     OppoExtNotJson = "oppo.ext_not_json" => "OPPO requires the custom content (ext) to be a JSON object string; anything else makes OPPO refuse the push. Send ext as JSON.",
     /// OPPO: no channel id on Android 8+.
     OppoChannelRequired = "oppo.channel_required" => "On Android 8.0 and later OPPO needs a ChannelID: configure it in the certificate (or OPPOChannelID) and create that channel in the app, or the notification is not displayed.",
     /// OPPO: the device's ColorOS does not support OPPO push.
-    OppoUnsupportedDevice = "oppo.unsupported_device" => "This OPPO model or ColorOS version does not support OPPO push (registration fails). Use another offline channel on this device.",
+    OppoUnsupportedDevice = "oppo.unsupported_device" => "OPPO push needs ColorOS, and not every OPPO model or ColorOS version supports it (HeytapPushManager.isSupportPush() is false, so registration fails). Use the channel of the device's own ROM, or test OPPO push on a supported OPPO phone.",
     /// vivo: the device does not support vivo push.
-    VivoUnsupportedDevice = "vivo.unsupported_device" => "This vivo model does not support vivo push (turnOnPush returns state 101). Use another offline channel on this device.",
+    VivoUnsupportedDevice = "vivo.unsupported_device" => "vivo push needs FuntouchOS or OriginOS, and not every vivo model supports it (turnOnPush answers state 101). Use the channel of the device's own ROM, or test vivo push on a supported vivo phone.",
     /// Meizu: the device has no Flyme push service.
     MeizuUnsupportedDevice = "meizu.unsupported_device" => "Meizu push needs a Flyme (Meizu) device; this device has no Flyme push service, so PushManager.register never yields a pushId. Use another offline channel on this device.",
+    /// Huawei: HMS Core is not installed.
+    HuaweiHmsMissing = "huawei.hms_missing" => "HMS Core (Huawei Mobile Services, com.huawei.hwid) is not installed, so Huawei push cannot register. Huawei push needs EMUI/HarmonyOS with HMS Core 20401300 or later; install HMS Core from AppGallery or use the device's own vendor channel.",
     /// Huawei: HMS Core is older than 20401300.
     HuaweiHmsTooOld = "huawei.hms_too_old" => "HMS Core on the device is older than 20401300, which Huawei push needs. Update HMS Core from AppGallery.",
     /// Huawei: the device drops pass-through data of notification messages.
-    HuaweiPassthroughUnsupported = "huawei.passthrough_unsupported" => "This Huawei device does not hand notification data (ext) to the app on tap. Carry the data in the intent URI's extras instead.",
+    HuaweiPassthroughUnsupported = "huawei.passthrough_unsupported" => "Some Huawei devices cannot receive the content passed through with a notification message: the ext never reaches the app on tap. Carry what the app needs in the click's intent URI extras (or route by the intent URI itself) instead of relying on the pass-through data.",
     /// FCM: no Google Play services on the device.
     FcmNoPlayServices = "fcm.no_play_services" => "FCM needs Google Play services on the device; this device has none. Use the vendor's own channel on this device.",
     /// FCM: the device is in mainland China.

@@ -440,6 +440,7 @@ impl Profile {
             manufacturer: self.manufacturer.clone(),
             model: self.model.clone(),
             api_level: u32::from(self.api_level.get()),
+            rom: crate::wire::facts::rom_from_props(&self.props()),
             region: match self.region {
                 Region::Cn => "cn".into(),
                 Region::Global => "global".into(),

@@ -123,6 +123,7 @@ fn phone(brand: &str, manufacturer: &str, model: &str, api: u32, region: &str) -
         manufacturer: manufacturer.into(),
         model: model.into(),
         api_level: api,
+        rom: Default::default(),
         region: region.into(),
         vendor_push: true,
         hms_core_version: None,

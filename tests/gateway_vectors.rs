@@ -2,8 +2,11 @@
 //! reads as its Rust type and writes back to the same JSON. The Java
 //! companion app checks the same files.
 
+use std::collections::BTreeMap;
+
+use pushlab::wire::facts::rom_from_props;
 use pushlab::wire::protocol::{
-    DeviceEvent, RegisterError, RegisterRequest, RegisterResponse, StreamItem,
+    DeviceEvent, RegisterError, RegisterRequest, RegisterResponse, Rom, StreamItem,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -49,7 +52,7 @@ fn stream_items() {
 }
 
 /// Every kind of device event the protocol has, as the JSON names it.
-const EVENT_KINDS: [&str; 10] = [
+const EVENT_KINDS: [&str; 11] = [
     "received",
     "posted",
     "dropped",
@@ -60,6 +63,7 @@ const EVENT_KINDS: [&str; 10] = [
     "click_failed",
     "callback_received",
     "ext_received",
+    "ext_dropped",
 ];
 
 #[test]
@@ -104,6 +108,23 @@ fn registration() {
         (1, 1),
         "register.json has a response and an error"
     );
+}
+
+/// The ROM a phone's properties say, as the agent reads it too.
+#[test]
+fn device_roms() {
+    let cases = vectors("device-roms.json");
+    let mut seen = Vec::new();
+    for (name, v) in cases {
+        let props: BTreeMap<String, String> = serde_json::from_value(v["properties"].clone())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let want: Rom = serde_json::from_value(v["rom"].clone()).unwrap();
+        assert_eq!(rom_from_props(&props), want, "{name}");
+        seen.push(want);
+    }
+    for rom in Rom::ALL {
+        assert!(seen.contains(&rom), "device-roms.json has a {rom} phone");
+    }
 }
 
 #[test]

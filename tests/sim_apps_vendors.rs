@@ -13,7 +13,7 @@ mod sim_apps_support;
 use pushlab::android::{ComponentName, ExtraValue};
 use pushlab::services::journal::MessageId;
 use pushlab::sim::apps::{ACTION_TOKEN, DEMO_CHAT_ACTIVITY, DEMO_PACKAGE, DEMO_SPLASH_ACTIVITY};
-use pushlab::wire::protocol::DeviceInfo;
+use pushlab::wire::protocol::{DeviceInfo, Rom};
 use serde_json::{json, Value};
 use sim_apps_support::{assert_in_order, fcm_credentials, Lab};
 
@@ -22,12 +22,13 @@ const EXT: &str = r#"{"action":"jump to denny"}"#;
 const INTENT_URI: &str =
     "intent://com.pushlab.demo/detail#Intent;scheme=pushscheme;launchFlags=0x4000000;end";
 
-fn device(brand: &str, api: u32, region: &str) -> DeviceInfo {
+fn device(brand: &str, rom: Rom, api: u32, region: &str) -> DeviceInfo {
     DeviceInfo {
         brand: brand.into(),
         manufacturer: brand.into(),
         model: format!("{brand} test model"),
         api_level: api,
+        rom,
         region: region.into(),
         vendor_push: true,
         hms_core_version: None,
@@ -37,32 +38,32 @@ fn device(brand: &str, api: u32, region: &str) -> DeviceInfo {
 }
 
 fn miui() -> DeviceInfo {
-    device("Xiaomi", 33, "cn")
+    device("Xiaomi", Rom::Miui, 33, "cn")
 }
 
 fn emui() -> DeviceInfo {
     DeviceInfo {
         hms_core_version: Some(60_300_000),
-        ..device("HUAWEI", 29, "cn")
+        ..device("HUAWEI", Rom::Emui, 29, "cn")
     }
 }
 
 fn coloros(api: u32) -> DeviceInfo {
-    device("OPPO", api, "cn")
+    device("OPPO", Rom::Coloros, api, "cn")
 }
 
 fn funtouch() -> DeviceInfo {
-    device("vivo", 30, "cn")
+    device("vivo", Rom::Funtouchos, 30, "cn")
 }
 
 fn flyme() -> DeviceInfo {
-    device("meizu", 30, "cn")
+    device("meizu", Rom::Flyme, 30, "cn")
 }
 
 fn pixel() -> DeviceInfo {
     DeviceInfo {
         play_services: true,
-        ..device("google", 33, "global")
+        ..device("google", Rom::Aosp, 33, "global")
     }
 }
 

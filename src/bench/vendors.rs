@@ -18,7 +18,7 @@ use crate::push::{
 use crate::services::clock::Clock;
 use crate::services::gateway::Registration;
 use crate::services::journal::MessageId;
-use crate::wire::protocol::DeviceInfo;
+use crate::wire::protocol::{DeviceInfo, Rom};
 
 /// How hard to drive each vendor.
 #[derive(Debug, Clone)]
@@ -126,6 +126,14 @@ fn device_info(vendor: VendorId) -> DeviceInfo {
         manufacturer: brand.into(),
         model: "bench".into(),
         api_level: 33,
+        rom: match vendor {
+            VendorId::Xiaomi => Rom::Miui,
+            VendorId::Huawei => Rom::Emui,
+            VendorId::Oppo => Rom::Coloros,
+            VendorId::Vivo => Rom::Funtouchos,
+            VendorId::Meizu => Rom::Flyme,
+            VendorId::Fcm => Rom::Aosp,
+        },
         region: if vendor == VendorId::Fcm {
             "global"
         } else {

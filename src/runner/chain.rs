@@ -79,6 +79,7 @@ fn stage_of(event: &Event) -> (Stage, bool) {
             }
             DeviceEventKind::CallbackReceived { .. } => (Stage::Ext, false),
             DeviceEventKind::ExtReceived { .. } => (Stage::Ext, true),
+            DeviceEventKind::ExtDropped { .. } => (Stage::Ext, false),
         },
     }
 }

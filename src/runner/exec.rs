@@ -183,6 +183,7 @@ impl Exec<'_> {
             Step::ExpectActivity(a) => self.expect_activity(a).await,
             Step::ExpectUrl(u) => self.expect_url(u).await,
             Step::ExpectExt(x) => self.expect_ext(x).await,
+            Step::ExpectNoExt(x) => self.expect_no_ext(x.as_ref()).await,
             Step::AdvanceTime(w) => self.advance_time(*w),
         }
     }

@@ -374,6 +374,7 @@ mod tests {
             manufacturer: manufacturer.into(),
             model: model.into(),
             api_level: api,
+            rom: Default::default(),
             region: region.into(),
             vendor_push: true,
             hms_core_version: None,

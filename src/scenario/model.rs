@@ -78,6 +78,15 @@ fn de_diagnosis<'de, D: Deserializer<'de>>(d: D) -> Result<Diagnosis, D::Error> 
         .map_err(|_| de::Error::unknown_variant(&s, DIAGNOSIS_CODES.as_slice()))
 }
 
+/// [`de_diagnosis`] for an optional field.
+fn de_opt_diagnosis<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Diagnosis>, D::Error> {
+    de_diagnosis(d).map(Some)
+}
+
+fn opt_diagnosis_schema(g: &mut SchemaGenerator) -> Schema {
+    diagnosis_schema(g)
+}
+
 /// The certificate as a file states it.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -402,6 +411,7 @@ const BARE_STEPS: &[&str] = &[
     "kill_app",
     "launch_app",
     "tap_notification",
+    "expect_no_ext",
 ];
 
 impl<'de> Deserialize<'de> for StepEntry {
@@ -461,6 +471,7 @@ pub const STEP_NAMES: &[&str] = &[
     "expect_activity",
     "expect_url",
     "expect_ext",
+    "expect_no_ext",
     "advance_time",
 ];
 
@@ -497,6 +508,9 @@ pub enum Step {
     ExpectUrl(ExpectUrlArgs),
     /// The app received the message's ext.
     ExpectExt(ExpectExtArgs),
+    /// No ext reaches the app: for `reason` (the first broken link), or, with
+    /// no reason, none arrives while the chain goes on (watched `within`).
+    ExpectNoExt(Option<ExpectNoExtArgs>),
     /// Moves the hub's clock forward.
     AdvanceTime(Wait),
 }
@@ -519,6 +533,7 @@ impl Step {
             Step::ExpectActivity(_) => "expect_activity",
             Step::ExpectUrl(_) => "expect_url",
             Step::ExpectExt(_) => "expect_ext",
+            Step::ExpectNoExt(_) => "expect_no_ext",
             Step::AdvanceTime(_) => "advance_time",
         }
     }
@@ -533,6 +548,7 @@ impl Step {
                 | Step::ExpectActivity(_)
                 | Step::ExpectUrl(_)
                 | Step::ExpectExt(_)
+                | Step::ExpectNoExt(_)
         )
     }
 }
@@ -730,6 +746,25 @@ impl ExtVia {
             ExtVia::SelfDefineContent => "self_define_content",
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectNoExtArgs {
+    /// The diagnosis code of the link that loses the ext (e.g.
+    /// `huawei.passthrough_unsupported`). Without it, the step only checks
+    /// that no ext arrives.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_diagnosis",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(schema_with = "opt_diagnosis_schema")]
+    pub reason: Option<Diagnosis>,
+    /// How long to watch (default: the case's `within`); the step ends
+    /// sooner when the chain breaks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Wait>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]

@@ -135,6 +135,16 @@ impl Event {
     }
 
     /// The diagnosis this event carries, when it is a failure.
+    /// The diagnosis of a record after which the message's chain goes no
+    /// further: every diagnosis but a single endpoint refusal, which the
+    /// vendor client may still retry (an expired auth token, say).
+    pub fn final_diagnosis(&self) -> Option<Diagnosis> {
+        match self {
+            Event::EndpointRejected { .. } => None,
+            other => other.diagnosis(),
+        }
+    }
+
     pub fn diagnosis(&self) -> Option<Diagnosis> {
         match self {
             Event::NotPushed { code, .. }

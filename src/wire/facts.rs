@@ -6,6 +6,7 @@
 //! |---|---|
 //! | brand, manufacturer, model | `ro.product.brand`, `ro.product.manufacturer`, `ro.product.model` |
 //! | API level | `ro.build.version.sdk` (0 when unreadable) |
+//! | ROM | `debug.pushlab.rom`, else the ROM's own version property ([`rom_from_props`]) |
 //! | region | `debug.pushlab.region`, else the country of `persist.sys.country`, `persist.sys.locale` or `ro.product.locale`: `cn` for CN, else `global` |
 //! | vendor push | true unless `debug.pushlab.vendor_push` is `false` |
 //! | HMS Core | `debug.pushlab.hms_core_version`, else the `versionCode` of `com.huawei.hwid` (`None`: not installed) |
@@ -21,6 +22,7 @@
 
 use std::collections::BTreeMap;
 
+use super::protocol::Rom;
 use super::DeviceInfo;
 
 /// HMS Core's package: its version code decides whether Huawei push works.
@@ -40,6 +42,54 @@ pub const PROP_PLAY_SERVICES: &str = "debug.pushlab.play_services";
 /// Property that, set to `true`, makes the device lose the data of Huawei
 /// notification messages on tap.
 pub const PROP_DROPS_HUAWEI_PASSTHROUGH: &str = "debug.pushlab.drops_huawei_passthrough";
+
+/// Property overriding the ROM (a [`Rom`] name, e.g. `miui`), for an
+/// emulator that stands for a vendor phone.
+pub const PROP_ROM: &str = "debug.pushlab.rom";
+
+/// The ROM from system properties, as the agent's `DeviceInfo.romFrom`
+/// reads it: `debug.pushlab.rom` when set, else the first ROM whose own
+/// version property is present — HyperOS `ro.mi.os.version.name`, MIUI
+/// `ro.miui.ui.version.name`, HarmonyOS `hw_sc.build.platform.version`,
+/// EMUI `ro.build.version.emui`, ColorOS `ro.build.version.opporom` or
+/// `ro.build.version.oplusrom`, vivo `ro.vivo.os.version` (OriginOS when
+/// `ro.vivo.os.name` says so, else FuntouchOS), Flyme a
+/// `ro.build.display.id` naming Flyme — else `aosp`. HyperOS phones keep
+/// the MIUI property, so HyperOS is tried first.
+pub fn rom_from_props(props: &BTreeMap<String, String>) -> Rom {
+    let get = |key: &str| props.get(key).map(|v| v.trim()).unwrap_or("");
+    if !get(PROP_ROM).is_empty() {
+        return Rom::from_name(get(PROP_ROM));
+    }
+    let has = |key: &str| !get(key).is_empty();
+    if has("ro.mi.os.version.name") {
+        Rom::Hyperos
+    } else if has("ro.miui.ui.version.name") {
+        Rom::Miui
+    } else if has("hw_sc.build.platform.version") {
+        Rom::Harmonyos
+    } else if has("ro.build.version.emui") {
+        Rom::Emui
+    } else if has("ro.build.version.opporom") || has("ro.build.version.oplusrom") {
+        Rom::Coloros
+    } else if has("ro.vivo.os.version") || has("ro.vivo.os.name") {
+        if get("ro.vivo.os.name")
+            .to_ascii_lowercase()
+            .contains("origin")
+        {
+            Rom::Originos
+        } else {
+            Rom::Funtouchos
+        }
+    } else if get("ro.build.display.id")
+        .to_ascii_lowercase()
+        .contains("flyme")
+    {
+        Rom::Flyme
+    } else {
+        Rom::Aosp
+    }
+}
 
 /// The device's facts from its system properties, HMS Core's installed
 /// version code and whether Play services are installed: the same rules as
@@ -75,6 +125,7 @@ pub fn device_info_from_props(
         manufacturer: get("ro.product.manufacturer").to_string(),
         model: get("ro.product.model").to_string(),
         api_level: get("ro.build.version.sdk").parse().unwrap_or(0),
+        rom: rom_from_props(props),
         region: region.to_string(),
         vendor_push: get(PROP_VENDOR_PUSH) != "false",
         hms_core_version: match get(PROP_HMS_CORE_VERSION) {

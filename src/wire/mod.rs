@@ -22,6 +22,6 @@ pub mod time;
 pub use ids::{Link, MessageId, UnknownVendor, VendorId};
 pub use im::ConnectionItem;
 pub use protocol::{
-    DeviceEvent, DeviceEventKind, DeviceInfo, DisplayInstruction, RegisterError, Reporter,
+    DeviceEvent, DeviceEventKind, DeviceInfo, DisplayInstruction, RegisterError, Reporter, Rom,
     StreamItem,
 };

@@ -13,6 +13,109 @@ use super::{Link, MessageId};
 use crate::android::ExtraValue;
 use crate::diagnosis::Diagnosis;
 
+/// The vendor ROM a device runs: it decides which vendor push channels the
+/// phone has (Mi Push is part of MIUI/HyperOS, OPPO's of ColorOS, vivo's of
+/// FuntouchOS/OriginOS, Meizu's of Flyme; HMS Core ships with EMUI and
+/// HarmonyOS). `aosp` is any ROM without a vendor push service, and what an
+/// unknown name reads as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Rom {
+    /// Stock Android, or a ROM with no vendor push service.
+    #[default]
+    Aosp,
+    /// Xiaomi MIUI.
+    Miui,
+    /// Xiaomi HyperOS (MIUI's successor; Mi Push is built in).
+    Hyperos,
+    /// Huawei EMUI.
+    Emui,
+    /// Huawei HarmonyOS (Android-compatible releases).
+    Harmonyos,
+    /// OPPO ColorOS (also realme UI and OnePlus' OxygenOS, which carry
+    /// OPPO's push service).
+    Coloros,
+    /// vivo FuntouchOS.
+    Funtouchos,
+    /// vivo OriginOS.
+    Originos,
+    /// Meizu Flyme.
+    Flyme,
+}
+
+impl Rom {
+    /// Every ROM, in declaration order.
+    pub const ALL: [Rom; 9] = [
+        Rom::Aosp,
+        Rom::Miui,
+        Rom::Hyperos,
+        Rom::Emui,
+        Rom::Harmonyos,
+        Rom::Coloros,
+        Rom::Funtouchos,
+        Rom::Originos,
+        Rom::Flyme,
+    ];
+
+    /// The name on the wire and in `debug.pushlab.rom`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rom::Aosp => "aosp",
+            Rom::Miui => "miui",
+            Rom::Hyperos => "hyperos",
+            Rom::Emui => "emui",
+            Rom::Harmonyos => "harmonyos",
+            Rom::Coloros => "coloros",
+            Rom::Funtouchos => "funtouchos",
+            Rom::Originos => "originos",
+            Rom::Flyme => "flyme",
+        }
+    }
+
+    /// The ROM a name stands for (`aosp` for any other name).
+    pub fn from_name(name: &str) -> Rom {
+        let name = name.trim();
+        Rom::ALL
+            .into_iter()
+            .find(|r| r.name().eq_ignore_ascii_case(name))
+            .unwrap_or(Rom::Aosp)
+    }
+
+    /// The marketing name, for messages.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Rom::Aosp => "Android without a vendor ROM",
+            Rom::Miui => "MIUI",
+            Rom::Hyperos => "HyperOS",
+            Rom::Emui => "EMUI",
+            Rom::Harmonyos => "HarmonyOS",
+            Rom::Coloros => "ColorOS",
+            Rom::Funtouchos => "FuntouchOS",
+            Rom::Originos => "OriginOS",
+            Rom::Flyme => "Flyme",
+        }
+    }
+}
+
+impl Serialize for Rom {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Any string reads: a name pushlab does not know is `aosp` (a ROM without
+/// a vendor push service pushlab simulates).
+impl<'de> Deserialize<'de> for Rom {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Rom::from_name(&String::deserialize(d)?))
+    }
+}
+
+impl std::fmt::Display for Rom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What the device tells about itself when its push service registers, so
 /// the vendor can decide as its real service would (vivo models without
 /// push, HMS Core too old, no Google Play services, mainland China...).
@@ -27,6 +130,9 @@ pub struct DeviceInfo {
     pub model: String,
     /// `ro.build.version.sdk`.
     pub api_level: u32,
+    /// The vendor ROM the device runs, from its system properties
+    /// (`facts::rom_from_props`): which vendor channels it has.
+    pub rom: Rom,
     /// `cn` or `global`.
     pub region: String,
     /// The ROM's push service supports this app's vendor channel (false on
@@ -108,6 +214,16 @@ pub enum Requirement {
     /// Huawei notification data reaches the app on tap (EMUI with NC >= 9.1.1
     /// and not flagged as dropping it).
     HuaweiPassthrough,
+}
+
+impl Requirement {
+    /// What a device that lacks the capability reports when it loses the
+    /// extra.
+    pub fn diagnosis_when_lost(self) -> Diagnosis {
+        match self {
+            Requirement::HuaweiPassthrough => Diagnosis::HuaweiPassthroughUnsupported,
+        }
+    }
 }
 
 /// One extra put on the tap intent or the callback broadcast.
@@ -257,6 +373,14 @@ pub enum DeviceEventKind {
     CallbackReceived { action: String },
     /// The app read the ext, and where it found it.
     ExtReceived { via: String, value: String },
+    /// The device lost (part of) the message's ext before the app could
+    /// read it, e.g. a Huawei device that does not hand notification data
+    /// over on tap.
+    ExtDropped {
+        code: Diagnosis,
+        #[serde(default)]
+        detail: String,
+    },
 }
 
 /// One device event as posted to the gateway.
@@ -319,9 +443,9 @@ impl DeviceRecord {
 
     pub fn diagnosis(&self) -> Option<Diagnosis> {
         match &self.kind {
-            DeviceEventKind::Dropped { code, .. } | DeviceEventKind::ClickFailed { code, .. } => {
-                Some(*code)
-            }
+            DeviceEventKind::Dropped { code, .. }
+            | DeviceEventKind::ClickFailed { code, .. }
+            | DeviceEventKind::ExtDropped { code, .. } => Some(*code),
             _ => None,
         }
     }

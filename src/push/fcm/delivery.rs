@@ -18,13 +18,23 @@ use crate::wire::protocol::{
 /// China Play services cannot reach Google and the call fails with
 /// `SERVICE_NOT_AVAILABLE`.
 pub(super) fn register(device: &DeviceInfo) -> Result<String, RegisterError> {
-    if !device.play_services {
+    // Play services, and so FCM, need Android 4.1 (API 16) or later.
+    let too_old = (1..16).contains(&device.api_level);
+    if !device.play_services || too_old {
+        let why = if too_old {
+            format!(
+                "Google Play services need Android 4.1 (API 16) or later; this is API {}",
+                device.api_level
+            )
+        } else {
+            "Google Play services are not installed".to_string()
+        };
         return Err(RegisterError {
-                vendor: VendorId::Fcm,
-                code: "MISSING_INSTANCEID_SERVICE".into(),
-                message: "java.io.IOException: MISSING_INSTANCEID_SERVICE (Google Play services are not installed)".into(),
-                diagnosis: Diagnosis::FcmNoPlayServices,
-            });
+            vendor: VendorId::Fcm,
+            code: "MISSING_INSTANCEID_SERVICE".into(),
+            message: format!("java.io.IOException: MISSING_INSTANCEID_SERVICE ({why})"),
+            diagnosis: Diagnosis::FcmNoPlayServices,
+        });
     }
     if device.region.eq_ignore_ascii_case("cn") {
         return Err(RegisterError {
@@ -126,6 +136,16 @@ mod tests {
         assert_eq!(
             register(&device).unwrap_err().code,
             "MISSING_INSTANCEID_SERVICE"
+        );
+        // Android 4.1 (API 16) is the oldest FCM serves.
+        device.region = "us".into();
+        device.play_services = true;
+        device.api_level = 16;
+        assert!(register(&device).is_ok());
+        device.api_level = 15;
+        assert_eq!(
+            register(&device).unwrap_err().diagnosis,
+            Diagnosis::FcmNoPlayServices
         );
     }
 }

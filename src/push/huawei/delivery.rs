@@ -50,8 +50,13 @@ pub(super) fn register(device: &DeviceInfo) -> Result<String, RegisterError> {
         None => Err(RegisterError {
             vendor: VendorId::Huawei,
             code: "1".into(),
-            message: "SERVICE_MISSING: HMS Core is not installed".into(),
-            diagnosis: Diagnosis::HuaweiHmsTooOld,
+            message: format!(
+                "SERVICE_MISSING: HMS Core is not installed on {} {} ({})",
+                device.brand,
+                device.model,
+                device.rom.display_name()
+            ),
+            diagnosis: Diagnosis::HuaweiHmsMissing,
         }),
     }
 }
@@ -197,5 +202,33 @@ pub(super) fn instruction(
         extras,
         callbacks: vec![],
         ext: data.map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod requirement_tests {
+    use super::*;
+
+    fn with_hms(v: Option<u64>) -> Result<String, RegisterError> {
+        register(&DeviceInfo {
+            hms_core_version: v,
+            ..DeviceInfo::default()
+        })
+    }
+
+    #[test]
+    fn hms_core_must_be_installed_and_at_least_20401300() {
+        assert!(with_hms(Some(MIN_HMS_CORE_VERSION)).is_ok());
+        assert!(with_hms(Some(60_800_312)).is_ok());
+        let old = with_hms(Some(MIN_HMS_CORE_VERSION - 1)).unwrap_err();
+        assert_eq!(
+            (old.code.as_str(), old.diagnosis),
+            ("2", Diagnosis::HuaweiHmsTooOld)
+        );
+        let missing = with_hms(None).unwrap_err();
+        assert_eq!(
+            (missing.code.as_str(), missing.diagnosis),
+            ("1", Diagnosis::HuaweiHmsMissing)
+        );
     }
 }

@@ -13,7 +13,7 @@ use crate::push::VendorId;
 use crate::services::journal::MessageId;
 use crate::wire::protocol::{
     CallbackBroadcast, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Extra,
-    NotificationSpec, Poster, RegisterError,
+    NotificationSpec, Poster, RegisterError, Rom,
 };
 
 /// A plausible Meizu pushId: three characters of prefix then 42 lower-case
@@ -36,15 +36,16 @@ pub(super) fn is_push_id_shaped(s: &str) -> bool {
 /// system requirement. So only devices whose brand or manufacturer is
 /// Meizu get a pushId; elsewhere `onRegisterStatus` never brings one.
 pub(super) fn register(device: &DeviceInfo) -> Result<String, RegisterError> {
-    let is_meizu = device.brand.eq_ignore_ascii_case("meizu")
-        || device.manufacturer.eq_ignore_ascii_case("meizu");
-    if !is_meizu {
+    // Meizu's push service is part of Flyme (seed 000's requirements table).
+    if device.rom != Rom::Flyme {
         return Err(RegisterError {
             vendor: VendorId::Meizu,
             code: "UNSUPPORTED_DEVICE".into(),
             message: format!(
-                "Meizu push needs a Flyme device; {} {} has no Flyme push service",
-                device.brand, device.model
+                "Meizu push needs Flyme; {} {} runs {} and has no Flyme push service",
+                device.brand,
+                device.model,
+                device.rom.display_name()
             ),
             diagnosis: Diagnosis::MeizuUnsupportedDevice,
         });
@@ -140,5 +141,28 @@ pub(super) fn instruction(
         extras,
         callbacks: vec![clicked_broadcast(notice.parameters.as_ref())],
         ext,
+    }
+}
+
+#[cfg(test)]
+mod requirement_tests {
+    use super::*;
+
+    #[test]
+    fn meizu_push_registers_on_flyme_only() {
+        for rom in Rom::ALL {
+            let device = DeviceInfo {
+                brand: "meizu".into(),
+                rom,
+                ..DeviceInfo::default()
+            };
+            let got = register(&device);
+            if rom == Rom::Flyme {
+                assert!(got.is_ok(), "{got:?}");
+            } else {
+                let e = got.unwrap_err();
+                assert_eq!(e.diagnosis, Diagnosis::MeizuUnsupportedDevice, "{rom}");
+            }
+        }
     }
 }

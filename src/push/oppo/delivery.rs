@@ -11,7 +11,7 @@ use crate::push::common::{random_string, HEX};
 use crate::push::VendorId;
 use crate::services::journal::MessageId;
 use crate::wire::protocol::{
-    ClickRoute, DeviceInfo, DisplayInstruction, Extra, NotificationSpec, Poster, RegisterError,
+    ClickRoute, DeviceInfo, DisplayInstruction, Extra, NotificationSpec, Poster, RegisterError, Rom,
 };
 
 /// OPPO's SDK registers on ColorOS devices with OPPO push; elsewhere
@@ -19,12 +19,19 @@ use crate::wire::protocol::{
 /// The SDK then reports code -1 ("service currently unavailable" in the
 /// SDK's error table; the exact code on such devices is UNCONFIRMED).
 pub(super) fn register(device: &DeviceInfo) -> Result<String, RegisterError> {
-    if !device.vendor_push {
+    // OPPO's push service is part of ColorOS (seed 000's requirements
+    // table), and not every ColorOS model supports it.
+    if device.rom != Rom::Coloros || !device.vendor_push {
+        let why = if device.rom != Rom::Coloros {
+            format!("it runs {}, not ColorOS", device.rom.display_name())
+        } else {
+            "this model does not support it".to_string()
+        };
         return Err(RegisterError {
             vendor: VendorId::Oppo,
             code: "-1".into(),
             message: format!(
-                "OPPO push is not supported on {} {} (HeytapPushManager.isSupportPush() is false)",
+                "OPPO push is not supported on {} {}: {why} (HeytapPushManager.isSupportPush() is false)",
                 device.brand, device.model
             ),
             diagnosis: Diagnosis::OppoUnsupportedDevice,
@@ -157,6 +164,7 @@ mod tests {
     #[test]
     fn region_decides_the_reg_id_prefix_and_unsupported_devices_fail() {
         let mut device = DeviceInfo {
+            rom: Rom::Coloros,
             vendor_push: true,
             region: "cn".into(),
             ..DeviceInfo::default()
@@ -165,6 +173,15 @@ mod tests {
         device.region = "de".into();
         assert!(register(&device).unwrap().starts_with("OPPO_"));
         device.vendor_push = false;
-        assert_eq!(register(&device).unwrap_err().code, "-1");
+        let model = register(&device).unwrap_err();
+        assert_eq!(model.code, "-1");
+        assert!(model.message.contains("this model"), "{}", model.message);
+        device.vendor_push = true;
+        for rom in Rom::ALL.into_iter().filter(|r| *r != Rom::Coloros) {
+            device.rom = rom;
+            let e = register(&device).unwrap_err();
+            assert_eq!(e.diagnosis, Diagnosis::OppoUnsupportedDevice, "{rom}");
+            assert!(e.message.contains(rom.display_name()), "{}", e.message);
+        }
     }
 }

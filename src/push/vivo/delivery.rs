@@ -10,7 +10,7 @@ use crate::push::VendorId;
 use crate::services::journal::MessageId;
 use crate::wire::protocol::{
     CallbackBroadcast, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Extra,
-    NotificationSpec, Poster, RegisterError,
+    NotificationSpec, Poster, RegisterError, Rom,
 };
 
 /// `turnOnPush` succeeds on FuntouchOS/OriginOS devices with vivo push
@@ -18,12 +18,24 @@ use crate::wire::protocol::{
 /// ("this device or system version does not support vivo push";
 /// docs/vendors/vivo.md#device-side).
 pub(super) fn register(device: &DeviceInfo) -> Result<String, RegisterError> {
-    if !device.vendor_push {
+    // vivo's push service is part of FuntouchOS (and its successor
+    // OriginOS); not every model supports it (seed 000's requirements
+    // table). Either way the SDK's turnOnPush answers state 101.
+    let vivo_rom = matches!(device.rom, Rom::Funtouchos | Rom::Originos);
+    if !vivo_rom || !device.vendor_push {
+        let why = if vivo_rom {
+            "this model does not support it".to_string()
+        } else {
+            format!(
+                "it runs {}, not FuntouchOS/OriginOS",
+                device.rom.display_name()
+            )
+        };
         return Err(RegisterError {
             vendor: VendorId::Vivo,
             code: "101".into(),
             message: format!(
-                "turnOnPush state 101: vivo push is not supported on {} {}",
+                "turnOnPush state 101: vivo push is not supported on {} {}: {why}",
                 device.brand, device.model
             ),
             diagnosis: Diagnosis::VivoUnsupportedDevice,
@@ -124,6 +136,7 @@ mod tests {
     #[test]
     fn reg_ids_are_23_digits_and_unsupported_devices_get_state_101() {
         let mut device = DeviceInfo {
+            rom: Rom::Funtouchos,
             vendor_push: true,
             ..DeviceInfo::default()
         };
@@ -132,7 +145,22 @@ mod tests {
             id.len() == 23 && id.bytes().all(|b| b.is_ascii_digit()),
             "{id}"
         );
+        device.rom = Rom::Originos;
+        assert!(register(&device).is_ok());
         device.vendor_push = false;
         assert_eq!(register(&device).unwrap_err().code, "101");
+        device.vendor_push = true;
+        for rom in Rom::ALL
+            .into_iter()
+            .filter(|r| !matches!(r, Rom::Funtouchos | Rom::Originos))
+        {
+            device.rom = rom;
+            let e = register(&device).unwrap_err();
+            assert_eq!(
+                (e.code.as_str(), e.diagnosis),
+                ("101", Diagnosis::VivoUnsupportedDevice),
+                "{rom}"
+            );
+        }
     }
 }

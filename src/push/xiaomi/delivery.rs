@@ -6,13 +6,37 @@ use serde_json::{json, Map, Value};
 
 use super::request::{Form, Message};
 use super::ACTION_RECEIVE_MESSAGE;
+use crate::diagnosis::Diagnosis;
 use crate::push::common::random_string;
 use crate::push::VendorId;
 use crate::services::journal::MessageId;
 use crate::wire::protocol::{
-    CallbackBroadcast, CallbackTrigger, ClickRoute, DisplayInstruction, Extra, NotificationSpec,
-    Poster,
+    CallbackBroadcast, CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Extra,
+    NotificationSpec, Poster, RegisterError, Rom,
 };
+
+/// Mi Push registration on `device`. Mi Push is a system service of MIUI
+/// (and HyperOS); the IM channel supports it there only (seed 000's
+/// requirements table). Elsewhere the SDK would keep its own connection in
+/// the app's process, which dies with the app, so no offline push could
+/// arrive: the registration is refused. The SDK's `onReceiveRegisterResult`
+/// code for it is pushlab's choice (UNCONFIRMED).
+pub(super) fn register(device: &DeviceInfo) -> Result<String, RegisterError> {
+    if !matches!(device.rom, Rom::Miui | Rom::Hyperos) {
+        return Err(RegisterError {
+            vendor: VendorId::Xiaomi,
+            code: "ERROR_SERVICE_UNAVAILABLE".into(),
+            message: format!(
+                "Mi Push needs MIUI or HyperOS; {} {} runs {}",
+                device.brand,
+                device.model,
+                device.rom.display_name()
+            ),
+            diagnosis: Diagnosis::XiaomiUnsupportedDevice,
+        });
+    }
+    Ok(new_reg_id())
+}
 
 /// A regId in Mi's shape: 64 characters of standard base64 (with `+` and
 /// `/`), as `onReceiveRegisterResult` hands them out (observed lengths vary
@@ -109,5 +133,29 @@ pub(super) fn instruction(
         extras,
         callbacks,
         ext: form.extra("ext").map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod requirement_tests {
+    use super::*;
+
+    #[test]
+    fn mi_push_registers_on_miui_and_hyperos_only() {
+        for rom in Rom::ALL {
+            let device = DeviceInfo {
+                rom,
+                ..DeviceInfo::default()
+            };
+            match (rom, register(&device)) {
+                (Rom::Miui | Rom::Hyperos, Ok(id)) => assert_eq!(id.len(), 64),
+                (Rom::Miui | Rom::Hyperos, Err(e)) => panic!("{rom}: {e:?}"),
+                (_, Ok(id)) => panic!("{rom} registered as {id}"),
+                (_, Err(e)) => {
+                    assert_eq!(e.diagnosis, Diagnosis::XiaomiUnsupportedDevice, "{rom}");
+                    assert!(e.message.contains(rom.display_name()), "{}", e.message);
+                }
+            }
+        }
     }
 }

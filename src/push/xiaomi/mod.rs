@@ -255,11 +255,8 @@ impl Vendor for Xiaomi {
         ]
     }
 
-    /// Mi push works on any Android device: off MIUI the SDK keeps its own
-    /// connection (`XMPushService` in `:pushservice`), so registration always
-    /// succeeds.
-    fn register(&self, _device: &DeviceInfo, _package: &str) -> Result<String, RegisterError> {
-        Ok(new_reg_id())
+    fn register(&self, device: &DeviceInfo, _package: &str) -> Result<String, RegisterError> {
+        delivery::register(device)
     }
 
     fn router(&self) -> axum::Router {

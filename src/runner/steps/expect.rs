@@ -13,8 +13,8 @@ use crate::runner::chain::{self, Stage};
 use crate::runner::exec::{poll_until, Exec};
 use crate::runner::CaseError;
 use crate::scenario::model::{
-    ExpectActivityArgs, ExpectExtArgs, ExpectNoNotificationArgs, ExpectNotificationArgs,
-    ExpectUrlArgs,
+    ExpectActivityArgs, ExpectExtArgs, ExpectNoExtArgs, ExpectNoNotificationArgs,
+    ExpectNotificationArgs, ExpectUrlArgs,
 };
 use crate::services::journal::{Event, Record};
 use crate::wire::protocol::DeviceEventKind;
@@ -322,14 +322,18 @@ impl Exec<'_> {
             .hub
             .journal()
             .wait_for(self.since, within, |r| {
+                // The ext, or a broken link: then the chain has ended
+                // without it, and waiting longer cannot help.
                 self.is_ours(r)
-                    && matches!(&r.event, Event::Device(d) if matches!(&d.kind,
-                        DeviceEventKind::ExtReceived { via: v, value } if v == via && same_ext(value, &x.value)))
+                    && (r.event.final_diagnosis().is_some()
+                        || matches!(&r.event, Event::Device(d) if matches!(&d.kind,
+                        DeviceEventKind::ExtReceived { via: v, value } if v == via && same_ext(value, &x.value))))
             })
             .await;
-        if rec.is_some() {
-            return Ok(());
-        }
+        let broken = match rec.as_deref().and_then(|r| r.event.final_diagnosis()) {
+            None if rec.is_some() => return Ok(()),
+            broken => broken,
+        };
         let got: Vec<String> = self
             .hub
             .journal()
@@ -346,7 +350,12 @@ impl Exec<'_> {
                 _ => None,
             })
             .collect();
-        let msg = if got.is_empty() {
+        let msg = if let (true, Some(code)) = (got.is_empty(), broken) {
+            format!(
+                "the app received no ext: the chain broke at {code} (expected {} via {via})",
+                x.value
+            )
+        } else if got.is_empty() {
             format!(
                 "the app received no ext within {within:?} (expected {} via {via})",
                 x.value
@@ -359,6 +368,57 @@ impl Exec<'_> {
             )
         };
         Err(self.fail(msg, Some(Stage::Ext)))
+    }
+}
+
+impl Exec<'_> {
+    /// `expect_no_ext`: no ext of the current messages reaches the app. With
+    /// a `reason`, the chain must break there (the device reports the loss,
+    /// so the step ends as soon as it does); without one, nothing may
+    /// arrive until `within` passes or the chain breaks.
+    pub(in crate::runner) async fn expect_no_ext(
+        &self,
+        x: Option<&ExpectNoExtArgs>,
+    ) -> Result<(), CaseError> {
+        let x = x.cloned().unwrap_or_default();
+        let within = self.within(&x.within);
+        let rec = self
+            .hub
+            .journal()
+            .wait_for(self.since, within, |r| {
+                self.is_ours(r)
+                    && (r.event.final_diagnosis().is_some()
+                        || matches!(&r.event, Event::Device(d) if matches!(d.kind, DeviceEventKind::ExtReceived { .. })))
+            })
+            .await;
+        if let Some(Event::Device(d)) = rec.as_deref().map(|r| &r.event) {
+            if let DeviceEventKind::ExtReceived { via, value } = &d.kind {
+                return Err(self.fail(
+                    format!("the app received {value} via {via} (expected no ext)"),
+                    Some(Stage::Ext),
+                ));
+            }
+        }
+        let Some(reason) = x.reason else {
+            return Ok(());
+        };
+        let records = self.hub.journal().all();
+        let chain = self.current_chain(&records);
+        let regs = self.registrations(&records);
+        match (rec, chain::first_broken_link(&chain, &regs, None)) {
+            (None, _) if reason == Diagnosis::DeliveryTimeout => Ok(()),
+            (Some(_), Some(f)) if f.diagnosis == reason || f.explains == Some(reason) => Ok(()),
+            (Some(_), Some(f)) => Err(self.fail(
+                format!("expected the ext lost for {reason}, but the first broken link is {f}"),
+                None,
+            )),
+            _ => Err(self.fail(
+                format!(
+                    "expected the ext lost for {reason}, but nothing said so within {within:?}"
+                ),
+                None,
+            )),
+        }
     }
 }
 

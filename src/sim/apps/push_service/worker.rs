@@ -337,6 +337,30 @@ impl Worker {
         };
         // Recorded before the tap can start anything that reports.
         self.report(Some(id), DeviceEventKind::Clicked).await;
+        let info = self.os().device_info();
+        let lost: Vec<&Extra> = instr
+            .extras
+            .iter()
+            .filter(|e| !Self::keeps(&info, e))
+            .collect();
+        if let Some(code) = lost.iter().find_map(|e| e.requires) {
+            let keys: Vec<&str> = lost.iter().map(|e| e.key.as_str()).collect();
+            // The ROM knows it drops the pass-through data: say so before
+            // the app opens without it.
+            let detail = format!(
+                "this device does not hand notification data to the app; lost extras: {}",
+                keys.join(", ")
+            );
+            self.log(LogPriority::Warn, &format!("{id}: {detail}"));
+            self.report(
+                Some(id),
+                DeviceEventKind::ExtDropped {
+                    code: code.diagnosis_when_lost(),
+                    detail,
+                },
+            )
+            .await;
+        }
         match self.open(&instr) {
             Ok(Opened::Activity) => {}
             Ok(Opened::Url { url, browser }) => {

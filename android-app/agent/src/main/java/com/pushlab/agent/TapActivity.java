@@ -54,6 +54,14 @@ public class TapActivity extends Activity {
             Intents.sendCallback(this, cb);
         }
         DisplayPlan.Tap tap = plan.tap;
+        if (tap.lostCode != null) {
+            // The ROM knows it drops the pass-through data: say so before
+            // the app opens without it.
+            String detail = "this device does not hand notification data to the app; lost extras: "
+                    + android.text.TextUtils.join(", ", tap.lostKeys);
+            Log.w(Agent.TAG, d.messageId + ": " + detail);
+            agent.report(DeviceEvent.extDropped(d.messageId, device, tap.lostCode, detail));
+        }
         if (tap.invalidCode != null) {
             agent.report(DeviceEvent.clickFailed(d.messageId, device, tap.invalidCode, tap.invalidDetail));
             return;

@@ -22,7 +22,8 @@ public final class DeviceEvent {
         URL_OPENED("url_opened", "url", "package"),
         CLICK_FAILED("click_failed", "code"),
         CALLBACK_RECEIVED("callback_received", "action"),
-        EXT_RECEIVED("ext_received", "via", "value");
+        EXT_RECEIVED("ext_received", "via", "value"),
+        EXT_DROPPED("ext_dropped", "code");
 
         public final String wire;
         final String[] required;
@@ -96,6 +97,11 @@ public final class DeviceEvent {
 
     public static DeviceEvent clickFailed(String id, String device, String code, String detail) {
         return of(PUSH_SERVICE, id, device, Kind.CLICK_FAILED, "code", code, "detail", detail);
+    }
+
+    /** The device lost (part of) the ext before the app could read it. */
+    public static DeviceEvent extDropped(String id, String device, String code, String detail) {
+        return of(PUSH_SERVICE, id, device, Kind.EXT_DROPPED, "code", code, "detail", detail);
     }
 
     public static DeviceEvent activityStarted(String id, String device, String component) {

@@ -12,6 +12,8 @@ public final class DeviceInfo {
     public String manufacturer = "";
     public String model = "";
     public long apiLevel;
+    /** The vendor ROM ({@link #romFrom}): {@code miui}, {@code emui}, {@code coloros}, ... or {@code aosp}. */
+    public String rom = "aosp";
     /** {@code cn} or {@code global}. */
     public String region = "global";
     public boolean vendorPush;
@@ -39,6 +41,7 @@ public final class DeviceInfo {
         d.manufacturer = p.get("ro.product.manufacturer");
         d.model = p.get("ro.product.model");
         d.apiLevel = parseLong(p.get("ro.build.version.sdk"), 0);
+        d.rom = romFrom(p);
         String region = p.get("debug.pushlab.region");
         if (region.isEmpty()) {
             String country = p.get("persist.sys.country");
@@ -63,6 +66,50 @@ public final class DeviceInfo {
         return d;
     }
 
+    /** The ROM names the hub knows; any other reads as {@code aosp}. */
+    static final String[] ROMS = {
+        "aosp", "miui", "hyperos", "emui", "harmonyos", "coloros", "funtouchos", "originos", "flyme",
+    };
+
+    /**
+     * The vendor ROM from the properties, by the same rules as the hub's
+     * {@code rom_from_props}: {@code debug.pushlab.rom} when set, else the
+     * first ROM whose own version property is present (HyperOS before MIUI,
+     * whose property HyperOS phones keep), else {@code aosp}.
+     */
+    public static String romFrom(Properties p) {
+        String forced = p.get("debug.pushlab.rom").trim();
+        if (!forced.isEmpty()) {
+            for (String r : ROMS) {
+                if (r.equalsIgnoreCase(forced)) {
+                    return r;
+                }
+            }
+            return "aosp";
+        }
+        if (has(p, "ro.mi.os.version.name")) {
+            return "hyperos";
+        } else if (has(p, "ro.miui.ui.version.name")) {
+            return "miui";
+        } else if (has(p, "hw_sc.build.platform.version")) {
+            return "harmonyos";
+        } else if (has(p, "ro.build.version.emui")) {
+            return "emui";
+        } else if (has(p, "ro.build.version.opporom") || has(p, "ro.build.version.oplusrom")) {
+            return "coloros";
+        } else if (has(p, "ro.vivo.os.version") || has(p, "ro.vivo.os.name")) {
+            return p.get("ro.vivo.os.name").toLowerCase(java.util.Locale.ROOT).contains("origin")
+                    ? "originos" : "funtouchos";
+        } else if (p.get("ro.build.display.id").toLowerCase(java.util.Locale.ROOT).contains("flyme")) {
+            return "flyme";
+        }
+        return "aosp";
+    }
+
+    private static boolean has(Properties p, String key) {
+        return !p.get(key).trim().isEmpty();
+    }
+
     private static long parseLong(String s, long dflt) {
         try {
             return Long.parseLong(s.trim());
@@ -79,6 +126,7 @@ public final class DeviceInfo {
         d.model = (s = Json.optStr(m, "model")) == null ? "" : s;
         Long api = Json.optLong(m, "api_level");
         d.apiLevel = api == null ? 0 : api;
+        d.rom = (s = Json.optStr(m, "rom")) == null ? "aosp" : s;
         d.region = (s = Json.optStr(m, "region")) == null ? "" : s;
         d.vendorPush = Json.optBool(m, "vendor_push");
         d.hmsCoreVersion = Json.optLong(m, "hms_core_version");
@@ -93,6 +141,7 @@ public final class DeviceInfo {
         m.put("manufacturer", manufacturer);
         m.put("model", model);
         m.put("api_level", apiLevel);
+        m.put("rom", rom);
         m.put("region", region);
         m.put("vendor_push", vendorPush);
         if (hmsCoreVersion != null) {

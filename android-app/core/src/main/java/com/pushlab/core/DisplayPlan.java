@@ -49,6 +49,10 @@ public final class DisplayPlan {
         public String url;
         /** Extras to put on the intent (filtered, plus the message id). */
         public List<Extra> extras = new ArrayList<Extra>();
+        /** Keys of extras this device loses (it lacks what they require). */
+        public List<String> lostKeys = new ArrayList<String>();
+        /** Non-null when extras are lost: the diagnosis the device reports. */
+        public String lostCode;
         /** Non-null when the route cannot work (e.g. an unparsable component). */
         public String invalidCode;
         public String invalidDetail;
@@ -160,9 +164,13 @@ public final class DisplayPlan {
         }
         for (Extra e : d.extras) {
             if (Extra.REQUIRES_HUAWEI_PASSTHROUGH.equals(e.requires) && dropsHuaweiPassthrough) {
+                t.lostKeys.add(e.key);
                 continue;
             }
             t.extras.add(e);
+        }
+        if (!t.lostKeys.isEmpty()) {
+            t.lostCode = "huawei.passthrough_unsupported";
         }
         t.extras.add(Extra.string(EXTRA_MESSAGE_ID, d.messageId));
         return t;

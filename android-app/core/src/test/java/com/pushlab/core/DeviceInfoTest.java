@@ -30,7 +30,8 @@ public class DeviceInfoTest {
     public void aChinesePhoneFromItsProperties() throws Exception {
         DeviceInfo d = DeviceInfo.fromProperties(props("ro.product.brand", "HUAWEI", "ro.product.manufacturer",
                 "HUAWEI", "ro.product.model", "ELS-AN00", "ro.build.version.sdk", "29", "ro.product.locale",
-                "zh-Hans-CN"), 60800300L, false);
+                "zh-Hans-CN", "ro.build.version.emui", "EmotionUI_10.1.0"), 60800300L, false);
+        assertEquals("emui", d.rom);
         assertEquals("HUAWEI", d.brand);
         assertEquals(29, d.apiLevel);
         assertEquals("cn", d.region);
@@ -45,10 +46,30 @@ public class DeviceInfoTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    public void theRomIsReadAsTheHubReadsIt() throws Exception {
+        Map<String, Map<String, Object>> cases = Fixtures.gateway("device-roms.json");
+        assertFalse(cases.isEmpty());
+        for (Map.Entry<String, Map<String, Object>> c : cases.entrySet()) {
+            final Map<String, Object> p = (Map<String, Object>) c.getValue().get("properties");
+            DeviceInfo.Properties props = new DeviceInfo.Properties() {
+                @Override
+                public String get(String key) {
+                    Object v = p.get(key);
+                    return v == null ? "" : (String) v;
+                }
+            };
+            assertEquals(c.getKey(), c.getValue().get("rom"), DeviceInfo.romFrom(props));
+            assertEquals(c.getKey(), c.getValue().get("rom"), DeviceInfo.fromProperties(props, null, false).rom);
+        }
+    }
+
+    @Test
     public void anEmulatorIsGlobalUnlessToldOtherwise() {
         DeviceInfo d = DeviceInfo.fromProperties(props("ro.build.version.sdk", "33", "persist.sys.locale", "en-US"),
                 null, true);
         assertEquals("global", d.region);
+        assertEquals("aosp", d.rom);
         assertNull(d.hmsCoreVersion);
         assertTrue(d.playServices);
         assertFalse(d.dropsHuaweiPassthrough);
