@@ -15,7 +15,7 @@ use pushlab::runner::matching::{describe_device, fit, Fit};
 use pushlab::scenario::model::PROFILES;
 use pushlab::sim::profile::Profile;
 use pushlab::sim::SimDevice;
-use pushlab::wire::protocol::DeviceInfo;
+use pushlab::wire::protocol::{DeviceInfo, Rom};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -116,14 +116,23 @@ async fn hms_core_s_version_comes_from_dumpsys_package() {
     );
 }
 
-/// A phone as it reports itself with the agent's default properties.
+/// A phone as it reports itself with the agent's default properties: the
+/// ROM its maker ships.
 fn phone(brand: &str, manufacturer: &str, model: &str, api: u32, region: &str) -> DeviceInfo {
+    let rom = match manufacturer {
+        "Xiaomi" => Rom::Miui,
+        "HUAWEI" | "HONOR" => Rom::Emui,
+        "OPPO" | "OnePlus" => Rom::Coloros,
+        "vivo" => Rom::Funtouchos,
+        "Meizu" => Rom::Flyme,
+        _ => Rom::Aosp,
+    };
     DeviceInfo {
         brand: brand.into(),
         manufacturer: manufacturer.into(),
         model: model.into(),
         api_level: api,
-        rom: Default::default(),
+        rom,
         region: region.into(),
         vendor_push: true,
         hms_core_version: None,

@@ -34,7 +34,7 @@ async fn register(base: &str, device: &str) -> String {
         base,
         "/gateway/v1/register",
         json!({"device": device, "vendor": "xiaomi", "package": PKG,
-               "device_info": {"brand": "Xiaomi", "api_level": 33, "region": "cn", "vendor_push": true}}),
+               "device_info": {"brand": "Xiaomi", "api_level": 33, "rom": "miui", "region": "cn", "vendor_push": true}}),
     )
     .await;
     assert_eq!(status, 200, "{v}");

@@ -431,6 +431,12 @@ impl Phone {
                                 json!({"session": session, "certificate_id": cert, "token": token}),
                             );
                         }
+                        // The app's registration callback ran.
+                        self.post(
+                            format!("{hub}/gateway/v1/events"),
+                            json!({"device": serial, "reporter": "app", "kind": "callback_received",
+                                   "detail": {"action": "com.pushlab.agent.TOKEN"}}),
+                        );
                     }
                     Some("logout") => {
                         let session = self
@@ -566,7 +572,7 @@ cases:
 "#;
 
 fn miui() -> Value {
-    json!({"brand": "Xiaomi", "manufacturer": "Xiaomi", "model": "23049PCD8G", "api_level": 33, "region": "cn", "vendor_push": true, "play_services": false})
+    json!({"brand": "Xiaomi", "manufacturer": "Xiaomi", "model": "23049PCD8G", "api_level": 33, "rom": "miui", "region": "cn", "vendor_push": true, "play_services": false})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -642,7 +648,7 @@ cases:
       - send: {text: hello}
       - expect_no_notification: {reason: vivo.unsupported_device}
 "#;
-    let info = json!({"brand": "vivo", "manufacturer": "vivo", "model": "V1730EA", "api_level": 30, "region": "cn", "vendor_push": false, "play_services": false});
+    let info = json!({"brand": "vivo", "manufacturer": "vivo", "model": "V1730EA", "api_level": 30, "rom": "funtouchos", "region": "cn", "vendor_push": false, "play_services": false});
     let (addr, _phone) = phone(info);
     let provider = PhoneProvider { addr };
     let report = run_one(&runs(yaml)[0], &provider, RetryPolicy::default()).await;

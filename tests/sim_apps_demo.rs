@@ -6,7 +6,7 @@ mod sim_apps_support;
 
 use pushlab::android::{ComponentName, ExtraValue};
 use pushlab::sim::apps::{ACTION_TOKEN, DEMO_PACKAGE};
-use pushlab::wire::protocol::DeviceInfo;
+use pushlab::wire::protocol::{DeviceInfo, Rom};
 use serde_json::json;
 use sim_apps_support::Lab;
 
@@ -18,6 +18,7 @@ fn miui() -> DeviceInfo {
         manufacturer: "Xiaomi".into(),
         model: "2211133C".into(),
         api_level: 33,
+        rom: Rom::Miui,
         region: "cn".into(),
         vendor_push: true,
         ..DeviceInfo::default()

@@ -7,7 +7,7 @@ mod sim_apps_support;
 
 use pushlab::android::ExtraValue;
 use pushlab::sim::apps::{HubUrl, PendingKind};
-use pushlab::wire::protocol::DeviceInfo;
+use pushlab::wire::protocol::{DeviceInfo, Rom};
 use serde_json::json;
 use sim_apps_support::{assert_in_order, fcm_credentials, Lab, BROWSER, SERIAL};
 
@@ -15,11 +15,20 @@ const USER: &str = "vinson";
 const EXT: &str = r#"{"action":"jump to denny"}"#;
 
 fn device(brand: &str, api: u32) -> DeviceInfo {
+    let rom = match brand {
+        "Xiaomi" => Rom::Miui,
+        "HUAWEI" => Rom::Emui,
+        "OPPO" => Rom::Coloros,
+        "vivo" => Rom::Funtouchos,
+        "meizu" | "Meizu" => Rom::Flyme,
+        _ => Rom::Aosp,
+    };
     DeviceInfo {
         brand: brand.into(),
         manufacturer: brand.into(),
         model: format!("{brand} test model"),
         api_level: api,
+        rom,
         region: "cn".into(),
         vendor_push: true,
         hms_core_version: Some(60_300_000),

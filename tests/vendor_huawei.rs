@@ -198,7 +198,7 @@ fn registration_needs_hms_core_20401300() {
         (Diagnosis::HuaweiHmsTooOld, "2")
     );
     let none = hw.register(&device(None), PACKAGE).unwrap_err();
-    assert_eq!(none.diagnosis, Diagnosis::HuaweiHmsTooOld);
+    assert_eq!(none.diagnosis, Diagnosis::HuaweiHmsMissing);
 }
 
 // ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ use pushlab::push::{
 };
 use pushlab::services::clock::Timestamp;
 use pushlab::services::journal::{Event, MessageId};
-use pushlab::wire::protocol::{CallbackTrigger, ClickRoute, DeviceInfo, Poster};
+use pushlab::wire::protocol::{CallbackTrigger, ClickRoute, DeviceInfo, Poster, Rom};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -637,6 +637,7 @@ fn register_gives_a_push_id_on_flyme_and_refuses_elsewhere() {
         manufacturer: "Meizu".into(),
         model: "MEIZU 20".into(),
         api_level: 33,
+        rom: Rom::Flyme,
         region: "cn".into(),
         vendor_push: true,
         ..DeviceInfo::default()

@@ -26,7 +26,7 @@ use pushlab::push::{
 };
 use pushlab::services::clock::Timestamp;
 use pushlab::services::journal::{Event, MessageId};
-use pushlab::wire::protocol::{ClickRoute, DeviceInfo};
+use pushlab::wire::protocol::{ClickRoute, DeviceInfo, Rom};
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_KEY: &str = "a1b2c3";
@@ -931,6 +931,7 @@ fn registration_gives_oppo_regids_or_refuses_on_devices_without_push() {
     let mut info = DeviceInfo {
         brand: "OPPO".into(),
         model: "A37".into(),
+        rom: Rom::Coloros,
         region: "cn".into(),
         vendor_push: true,
         ..DeviceInfo::default()

@@ -25,7 +25,9 @@ use pushlab::push::{
 };
 use pushlab::services::clock::Timestamp;
 use pushlab::services::journal::{Event, MessageId};
-use pushlab::wire::protocol::{string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster};
+use pushlab::wire::protocol::{
+    string_extras, CallbackTrigger, ClickRoute, DeviceInfo, Poster, Rom,
+};
 
 const PACKAGE: &str = "com.tencent.qcloud.tim.tuikit";
 const APP_ID: &str = "10004";
@@ -835,6 +837,7 @@ fn registration_gives_23_digit_regids_or_state_101() {
     let mut info = DeviceInfo {
         brand: "vivo".into(),
         model: "X9".into(),
+        rom: Rom::Funtouchos,
         vendor_push: true,
         ..DeviceInfo::default()
     };

@@ -18,7 +18,7 @@ use pushlab::push::{
 use pushlab::services::clock::Timestamp;
 use pushlab::services::journal::{Event, MessageId};
 use pushlab::wire::protocol::{
-    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster,
+    CallbackTrigger, ClickRoute, DeviceInfo, DisplayInstruction, Poster, Rom,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -113,7 +113,11 @@ impl Lab {
     }
 
     fn register(&self, device: &str) -> String {
-        let token = self.mi.register(&DeviceInfo::default(), PACKAGE).unwrap();
+        let miui = DeviceInfo {
+            rom: Rom::Miui,
+            ..DeviceInfo::default()
+        };
+        let token = self.mi.register(&miui, PACKAGE).unwrap();
         add_device(
             &self.services,
             VendorId::Xiaomi,
@@ -554,11 +558,17 @@ async fn client_send_round_trip_over_loopback() {
 #[test]
 fn reg_ids_have_mi_shape() {
     let mi = Xiaomi::new(services());
-    let id = mi.register(&DeviceInfo::default(), PACKAGE).unwrap();
+    let miui = DeviceInfo {
+        rom: Rom::Miui,
+        ..DeviceInfo::default()
+    };
+    let id = mi.register(&miui, PACKAGE).unwrap();
     assert_eq!(id.len(), 64);
     assert!(id
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'));
+    let stock = mi.register(&DeviceInfo::default(), PACKAGE).unwrap_err();
+    assert_eq!(stock.diagnosis, Diagnosis::XiaomiUnsupportedDevice);
 }
 
 // ---------------------------------------------------------------------------

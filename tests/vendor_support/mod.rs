@@ -19,7 +19,7 @@ use pushlab::push::{
 use pushlab::services::clock::{Clock, Timestamp};
 use pushlab::services::gateway::{Gateway, Registration};
 use pushlab::services::journal::{Event, Journal, MessageId};
-use pushlab::wire::protocol::{DeviceInfo, DisplayInstruction, StreamItem};
+use pushlab::wire::protocol::{DeviceInfo, DisplayInstruction, Rom, StreamItem};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -77,12 +77,22 @@ pub fn add_device(
     });
 }
 
-/// A device of `brand` on API 33 in mainland China whose vendor push
-/// service is available: what OPPO and vivo require to register.
+/// A device of `brand` on API 33 in mainland China, running its maker's
+/// ROM, whose vendor push service is available: what the vendors require
+/// to register.
 pub fn cn_device(brand: &str) -> DeviceInfo {
+    let rom = match brand.to_ascii_lowercase().as_str() {
+        "xiaomi" | "redmi" => Rom::Miui,
+        "huawei" | "honor" => Rom::Emui,
+        "oppo" | "oneplus" | "realme" => Rom::Coloros,
+        "vivo" | "iqoo" => Rom::Funtouchos,
+        "meizu" => Rom::Flyme,
+        _ => Rom::Aosp,
+    };
     DeviceInfo {
         brand: brand.into(),
         api_level: 33,
+        rom,
         region: "cn".into(),
         vendor_push: true,
         ..DeviceInfo::default()

@@ -51,6 +51,7 @@ public final class GatewayProbe {
         info.manufacturer = "Xiaomi";
         info.model = "M2102J2SC";
         info.apiLevel = 33;
+        info.rom = "miui";
         info.region = "cn";
         info.vendorPush = true;
         RegisterResult r = client.register(new RegisterRequest(device, Vendor.parse(args[2]), args[3], info));
