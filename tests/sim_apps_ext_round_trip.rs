@@ -27,6 +27,11 @@ use std::time::Duration;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use pushlab::android::ExtraValue;
+use pushlab::push::{
+    fcm, huawei, meizu, oppo, vivo, xiaomi, AndroidInfo, Certificate, ClickAction, Credentials,
+    Push,
+};
+use pushlab::services::clock::Timestamp;
 use pushlab::services::journal::{MessageId, Record};
 use pushlab::sim::apps::{DEMO_CHAT_ACTIVITY, EXTRA_MESSAGE_ID};
 use pushlab::wire::protocol::DeviceInfo;
@@ -329,6 +334,79 @@ fn reported(lab: &Lab, id: &MessageId) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The push the IM server's vendor client gets for `ext`: the same
+/// certificate the lab holds.
+fn push_of(path: &Path, ext: &str) -> Push {
+    let mut credentials: Credentials =
+        serde_json::from_value(path.credentials.clone()).expect("credentials");
+    credentials
+        .complete_for_simulation()
+        .expect("credentials complete");
+    Push {
+        message_id: MessageId::from("msg-1"),
+        certificate: Certificate {
+            id: 1,
+            package: pushlab::sim::apps::DEMO_PACKAGE.into(),
+            credentials,
+            click: serde_json::from_value::<ClickAction>(path.click.clone()).expect("click"),
+            channel_id: path.channel.map(str::to_string),
+            badge_class: None,
+            saved_at: Timestamp(0),
+        },
+        token: "token".into(),
+        title: "Denny".into(),
+        desc: "hi vinson".into(),
+        ext: Some(ext.to_string()),
+        android: AndroidInfo::default(),
+    }
+}
+
+/// What the vendor request carries: the ext, verbatim, in the field the
+/// vendor's guide names.
+fn request_carries(path: &Path, ext: &str) -> Result<(), TestCaseError> {
+    let push = push_of(path, ext);
+    let form_field = |form: Vec<(String, String)>, name: &str| {
+        form.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    };
+    let json = |s: &str| -> Value { serde_json::from_str(s).unwrap_or(Value::Null) };
+    let carried: Option<String> = match path.vendor {
+        "xiaomi" => form_field(
+            xiaomi::build_send_request(&push).expect("request").form,
+            "extra.ext",
+        ),
+        "huawei" => huawei::build_send_request(&push, "t")
+            .expect("request")
+            .body["message"]["android"]["data"]
+            .as_str()
+            .map(str::to_string),
+        "oppo" => {
+            let req = oppo::build_send_request(&push, "t");
+            let form: Vec<(String, String)> = serde_urlencoded::from_str(&req.body).expect("form");
+            json(&form_field(form, "message").unwrap_or_default())["notification"]
+                ["action_parameters"]
+                .as_str()
+                .map(str::to_string)
+        }
+        "vivo" => vivo::build_send_request(&push, "t").body["clientCustomMap"]["ext"]
+            .as_str()
+            .map(str::to_string),
+        "meizu" => {
+            let form = meizu::build_send_request(&push).expect("request").form;
+            json(&form_field(form, "messageJson").unwrap_or_default())["clickTypeInfo"]
+                ["parameters"]["ext"]
+                .as_str()
+                .map(str::to_string)
+        }
+        "fcm" => json(&fcm::build_send_request(&push, "t").expect("request").body)["message"]
+            ["data"]["ext"]
+            .as_str()
+            .map(str::to_string),
+        other => return Err(TestCaseError::fail(format!("no request for {other}"))),
+    };
+    prop_assert_eq!(carried.as_deref(), Some(ext), "{} request", path.vendor);
+    Ok(())
+}
+
 /// What the device handed the app, by the vendor's own carrier: the
 /// activity's extras and the click callback's.
 fn handed_over(lab: &Lab, path: &Path, id: &MessageId, ext: &str) -> Result<(), TestCaseError> {
@@ -416,6 +494,7 @@ async fn one_round(lab: &Lab, path: &Path, n: u64, ext: &str) -> Result<(), Test
 
 async fn stages(lab: &Lab, path: &Path, id: &MessageId, ext: &str) -> Result<(), TestCaseError> {
     let id = id.clone();
+    request_carries(path, ext)?;
     wait_record(lab, &id, "posted", |r| r["kind"] == "posted").await?;
     lab.tap(&id).await;
     wait_record(lab, &id, "activity_started", |r| {
