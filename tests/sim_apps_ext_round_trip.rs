@@ -15,6 +15,9 @@
 //!   array travels as its JSON text) and it has at least one key (`{}`
 //!   hands nothing over). The key `pushlab.message_id` is the push
 //!   service's own on every vendor and is not generated.
+//! - Huawei's intent parameters (`ExtAsHuaweiIntentParam` 1, on a device
+//!   that loses the notification data) are OPPO's case too, without an
+//!   `ext` member: on Huawei `ext` names the whole data.
 //! - Mi caps a custom extra at 1024 characters and vivo its whole custom map
 //!   at 1024: every ext here stays well below that.
 //! - FCM data values are strings: the ext is one, under `data.ext`.
@@ -106,13 +109,18 @@ fn json_object_ext() -> impl Strategy<Value = String> {
         })
 }
 
-/// An OPPO ext: a JSON object of strings, at least one key.
-fn oppo_ext() -> impl Strategy<Value = String> {
+/// An ext spread into one string extra per key (OPPO, Huawei's intent
+/// parameters): a JSON object of strings, at least one key, none of them
+/// `reserved`.
+fn string_object_ext(reserved: &'static [&'static str]) -> impl Strategy<Value = String> {
     let value = prop_oneof![
         3 => text(),
         1 => json_value().prop_map(|v| v.to_string()),
     ];
-    proptest::collection::btree_map(key(), value, 1..6)
+    let key = key().prop_filter("the vendor's own key", move |k| {
+        !reserved.contains(&k.as_str())
+    });
+    proptest::collection::btree_map(key, value, 1..6)
         .prop_map(|m| {
             Value::Object(m.into_iter().map(|(k, v)| (k, Value::String(v))).collect()).to_string()
         })
@@ -139,6 +147,8 @@ struct Path {
     channel: Option<&'static str>,
     /// Vendor limits lifted so that a run of sends is not capped.
     limits: Option<Value>,
+    /// `OfflinePushInfo.AndroidInfo` of every send.
+    android: Option<Value>,
     /// The `via`s the app reports, in order (activity first, then the
     /// click callback).
     vias: &'static [&'static str],
@@ -174,6 +184,7 @@ fn xiaomi(click: Value, callback: Option<&'static str>) -> Path {
         click,
         channel: Some("im"),
         limits: None,
+        android: None,
         vias: &["mipush_message"],
         callback,
         same: Same::Text,
@@ -192,9 +203,27 @@ fn huawei() -> Path {
         click: open_app(),
         channel: Some("im"),
         limits: None,
+        android: None,
         vias: &["intent_extra"],
         callback: None,
         same: Same::Text,
+    }
+}
+
+/// Huawei on a device that loses notification data on tap, with the ext's
+/// members written into the intent URI (`ExtAsHuaweiIntentParam` 1): the
+/// opened activity gets only those, each as a string extra.
+fn huawei_intent_params() -> Path {
+    Path {
+        info: DeviceInfo {
+            drops_huawei_passthrough: true,
+            ..huawei().info
+        },
+        click: json!({"type": "open_page", "page": {"intent_uri": INTENT_URI}}),
+        android: Some(json!({"ExtAsHuaweiIntentParam": 1})),
+        vias: &["intent_extras"],
+        same: Same::Json,
+        ..huawei()
     }
 }
 
@@ -207,6 +236,7 @@ fn oppo() -> Path {
         click: json!({"type": "open_page", "page": {"activity": DEMO_CHAT_ACTIVITY}}),
         channel: Some("im"),
         limits: None,
+        android: None,
         vias: &["intent_extras"],
         callback: None,
         same: Same::Json,
@@ -222,6 +252,7 @@ fn vivo() -> Path {
         click: open_app(),
         channel: None,
         limits: None,
+        android: None,
         vias: &["callback_params"],
         callback: Some("com.vivo.pushclient.action.RECEIVE"),
         same: Same::Text,
@@ -240,6 +271,7 @@ fn meizu() -> Path {
         limits: Some(
             json!({"public_per_device_per_day": null, "collapse_per_device_per_minute": null}),
         ),
+        android: None,
         vias: &["intent_extra", "self_define_content"],
         callback: Some("com.meizu.flyme.push.intent.MESSAGE"),
         same: Same::Text,
@@ -258,6 +290,7 @@ fn fcm() -> Path {
         click: open_app(),
         channel: Some("im"),
         limits: None,
+        android: None,
         vias: &["intent_extra"],
         callback: None,
         same: Same::Text,
@@ -357,7 +390,11 @@ fn push_of(path: &Path, ext: &str) -> Push {
         title: "Denny".into(),
         desc: "hi vinson".into(),
         ext: Some(ext.to_string()),
-        android: AndroidInfo::default(),
+        android: path
+            .android
+            .clone()
+            .map(|a| serde_json::from_value::<AndroidInfo>(a).expect("AndroidInfo"))
+            .unwrap_or_default(),
     }
 }
 
@@ -434,7 +471,7 @@ fn handed_over(lab: &Lab, path: &Path, id: &MessageId, ext: &str) -> Result<(), 
             .map(str::to_string)
     };
     match path.vendor {
-        "oppo" => {
+        "oppo" | "huawei" if path.same == Same::Json => {
             let (_, intent) = activity.ok_or_else(|| TestCaseError::fail("no activity"))?;
             let got: Map<String, Value> = intent
                 .extras
@@ -475,12 +512,30 @@ fn handed_over(lab: &Lab, path: &Path, id: &MessageId, ext: &str) -> Result<(), 
     Ok(())
 }
 
+/// `Lab::send` with `OfflinePushInfo.AndroidInfo`.
+async fn send_with_android_info(lab: &Lab, n: u64, ext: &str, android: &Value) -> MessageId {
+    let (_, v) = lab
+        .post(
+            "/v4/openim/sendmsg",
+            json!({"From_Account": "denny", "To_Account": USER, "MsgRandom": n,
+                   "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi vinson"}}],
+                   "OfflinePushInfo": {"Title": "Denny", "Desc": "hi vinson", "Ext": ext,
+                                       "AndroidInfo": android}}),
+        )
+        .await;
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    MessageId(v["MessageId"].as_str().expect("MessageId").to_string())
+}
+
 /// Sends `ext`, taps the notification, and checks every stage; the app is
 /// offline again afterwards, whatever the outcome.
 async fn one_round(lab: &Lab, path: &Path, n: u64, ext: &str) -> Result<(), TestCaseError> {
     // A new virtual second: per-device rates count per second.
     lab.hub.hub.clock().advance(Duration::from_secs(1));
-    let id = lab.send(USER, n, ext).await;
+    let id = match &path.android {
+        None => lab.send(USER, n, ext).await,
+        Some(android) => send_with_android_info(lab, n, ext, android).await,
+    };
     let outcome = stages(lab, path, &id, ext).await;
     // The opened activity brings the app online; once the IM server has
     // seen that, the app is killed again, so the next message is pushed.
@@ -585,8 +640,15 @@ fn huawei_hands_any_ext_as_the_ext_extra() {
 }
 
 #[test]
+fn huawei_hands_every_intent_parameter_to_the_activity() {
+    // `ext` names the whole data on Huawei: an intent parameter of that
+    // name is taken for it.
+    round_trips(huawei_intent_params(), string_object_ext(&["ext"]));
+}
+
+#[test]
 fn oppo_hands_every_key_of_any_string_object_to_the_activity() {
-    round_trips(oppo(), oppo_ext());
+    round_trips(oppo(), string_object_ext(&[]));
 }
 
 #[test]

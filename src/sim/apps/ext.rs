@@ -1,5 +1,5 @@
 //! Where the demo app finds a message's `ext`, vendor by vendor, exactly as
-//! each vendor's path hands it over (`docs/device-side.md#executing-a-displayinstruction`).
+//! each vendor's path hands it over (`docs/device-side.md#the-ext-paths`).
 //!
 //! Every vendor delivers the sender's content its own way: Mi inside the
 //! `MiPushMessage`, Huawei, FCM and Meizu as an `ext` string extra, OPPO as
