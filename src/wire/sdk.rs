@@ -10,6 +10,13 @@ pub mod xiaomi {
     pub const ACTION_RECEIVE_MESSAGE: &str = "com.xiaomi.mipush.RECEIVE_MESSAGE";
 }
 
+/// Huawei HMS Push.
+pub mod huawei {
+    /// The action of the HMS SDK's `HmsMessageService` (data messages and
+    /// new tokens).
+    pub const MESSAGING_EVENT_ACTION: &str = "com.huawei.push.action.MESSAGING_EVENT";
+}
+
 /// vivo Push.
 pub mod vivo {
     /// The broadcast action of the vivo SDK's receiver (docs/vendors/vivo.md#ext-pass-through).

@@ -13,10 +13,11 @@ use std::sync::Arc;
 use hyper::Method;
 use parking_lot::Mutex;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+pub use super::ext::{activity_ext, callback_ext, ExtVia};
 use super::extras::string_extra;
 use super::http::{HubClient, HubUrl};
 use super::os::{ChannelSpec, DeviceOs, LogPriority};
@@ -33,106 +34,6 @@ use crate::wire::VendorId;
 
 pub(crate) const TAG: &str = "PushLabDemo";
 
-/// Where the app's `ext` arrived, as `ext_received.via` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExtVia {
-    /// The `ext` string extra of the opened activity.
-    IntentExtra,
-    /// Each key of a JSON ext as its own extra (OPPO).
-    IntentExtras,
-    /// Mi's `MiPushMessage` under `key_message` on the opened activity.
-    MiPushMessage,
-    /// A click callback's parameters (vivo's params, Mi's message extra).
-    CallbackParams,
-    /// Meizu's `selfDefineContentString`.
-    SelfDefineContent,
-}
-
-impl ExtVia {
-    pub fn name(self) -> &'static str {
-        match self {
-            ExtVia::IntentExtra => "intent_extra",
-            ExtVia::IntentExtras => "intent_extras",
-            ExtVia::MiPushMessage => "mipush_message",
-            ExtVia::CallbackParams => "callback_params",
-            ExtVia::SelfDefineContent => "self_define_content",
-        }
-    }
-}
-
-/// Extras that are not the sender's content: the push service's and the
-/// frameworks' own keys.
-fn is_reserved_extra(key: &str) -> bool {
-    key.starts_with("pushlab.")
-        || key.starts_with("google.")
-        || key.starts_with("android.")
-        || key.starts_with("gcm.")
-        || matches!(key, "ext" | "key_message" | "from" | "collapse_key")
-}
-
-/// `miPushMessage.getExtra().get("ext")` from the JSON of a `MiPushMessage`.
-fn mi_message_ext(json: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(json).ok()?;
-    v.get("extra")?.get("ext")?.as_str().map(str::to_string)
-}
-
-/// Meizu's `selfDefineContentString` is the parameters JSON the server
-/// sent: its `ext` when it has one, else the whole string.
-fn meizu_ext(self_define: &str) -> String {
-    match serde_json::from_str::<Value>(self_define) {
-        Ok(Value::Object(m)) => match m.get("ext") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Null) | None => self_define.to_string(),
-            Some(other) => other.to_string(),
-        },
-        _ => self_define.to_string(),
-    }
-}
-
-/// Every path `ext` arrives by on an opened activity.
-pub fn activity_ext(intent: &Intent) -> Vec<(ExtVia, String)> {
-    let mut found = Vec::new();
-    let string = |k: &str| intent.extras.get(k).and_then(ExtraValue::as_str);
-    if let Some(ext) = string("ext") {
-        found.push((ExtVia::IntentExtra, ext.to_string()));
-    }
-    if let Some(ext) = string("key_message").and_then(mi_message_ext) {
-        found.push((ExtVia::MiPushMessage, ext));
-    }
-    if found.is_empty() {
-        let pairs: Map<String, Value> = intent
-            .extras
-            .iter()
-            .filter(|(k, _)| !is_reserved_extra(k))
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.to_string(), Value::String(s.into()))))
-            .collect();
-        if !pairs.is_empty() {
-            found.push((ExtVia::IntentExtras, Value::Object(pairs).to_string()));
-        }
-    }
-    found
-}
-
-/// The `ext` a vendor callback broadcast carries, if any.
-pub fn callback_ext(intent: &Intent) -> Option<(ExtVia, String)> {
-    let string = |k: &str| intent.extras.get(k).and_then(ExtraValue::as_str);
-    match intent.action.as_deref()? {
-        // onNotificationMessageClicked(context, miPushMessage): the ext is
-        // in the MiPushMessage's extra map.
-        crate::wire::sdk::xiaomi::ACTION_RECEIVE_MESSAGE => string("key_message")
-            .and_then(mi_message_ext)
-            .map(|e| (ExtVia::MiPushMessage, e))
-            .or_else(|| string("ext").map(|e| (ExtVia::CallbackParams, e.to_string()))),
-        crate::wire::sdk::vivo::RECEIVE_ACTION => {
-            string("ext").map(|e| (ExtVia::CallbackParams, e.to_string()))
-        }
-        crate::wire::sdk::meizu::MESSAGE_ACTION => string("selfDefineContentString")
-            .filter(|s| !s.is_empty())
-            .map(|e| (ExtVia::SelfDefineContent, meizu_ext(e))),
-        _ => None,
-    }
-}
-
 /// What the app keeps across process death (its SharedPreferences).
 #[derive(Debug, Clone)]
 struct Prefs {
@@ -142,7 +43,9 @@ struct Prefs {
     session: Option<String>,
     channel_id: String,
     create_channel: bool,
-    /// The certificate id to report with the token of this vendor.
+    /// The certificate id to report with the token of this vendor. That
+    /// vendor is the app's push channel: a tap's extras are read by its
+    /// rules (`super::ext`).
     pending_certificate: Option<(VendorId, u64)>,
 }
 
@@ -528,7 +431,9 @@ impl Worker {
         let mut events = vec![DeviceEventKind::ActivityStarted {
             component: component.flatten_to_string(),
         }];
-        for (via, value) in activity_ext(intent) {
+        // The app knows its push vendor: the one whose token it reported.
+        let vendor = self.app.prefs().pending_certificate.map(|(v, _)| v);
+        for (via, value) in activity_ext(vendor, intent) {
             events.push(DeviceEventKind::ExtReceived {
                 via: via.name().to_string(),
                 value,

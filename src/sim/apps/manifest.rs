@@ -173,7 +173,7 @@ pub const DEMO_RECEIVER_ACTIONS: &[&str] = &[
     crate::wire::sdk::xiaomi::ACTION_RECEIVE_MESSAGE,
     crate::wire::sdk::vivo::RECEIVE_ACTION,
     crate::wire::sdk::meizu::MESSAGE_ACTION,
-    "com.huawei.push.action.MESSAGING_EVENT",
+    crate::wire::sdk::huawei::MESSAGING_EVENT_ACTION,
     crate::wire::sdk::fcm::RECEIVE_ACTION,
     ACTION_TOKEN,
 ];

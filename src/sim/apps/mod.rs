@@ -54,6 +54,7 @@
 //! ```
 
 pub mod demo;
+pub mod ext;
 mod extras;
 pub mod framework_os;
 mod http;

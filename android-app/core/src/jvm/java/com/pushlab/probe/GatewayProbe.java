@@ -147,7 +147,7 @@ public final class GatewayProbe {
                 intentExtras.put(e.key, e.value);
             }
             out.add(DeviceEvent.activityStarted(p.messageId, device, component));
-            for (ExtExtractor.Found f : ExtExtractor.fromActivity(intentExtras)) {
+            for (ExtExtractor.Found f : ExtExtractor.fromActivity(p.vendor, intentExtras)) {
                 out.add(DeviceEvent.extReceived(p.messageId, device, f.via, f.value));
             }
         }

@@ -72,6 +72,8 @@ public final class DisplayPlan {
     }
 
     public String messageId;
+    /** The vendor whose push this is: the app reads the tap's extras by its rules. */
+    public Vendor vendor;
     public String targetPackage;
     public Disposition disposition;
     public String dropCode;
@@ -95,6 +97,7 @@ public final class DisplayPlan {
     public static DisplayPlan plan(DisplayInstruction d, int apiLevel, boolean dropsHuaweiPassthrough) {
         DisplayPlan p = new DisplayPlan();
         p.messageId = d.messageId;
+        p.vendor = d.vendor;
         p.targetPackage = d.packageName;
         p.title = d.notification.title;
         p.text = d.notification.text;

@@ -41,28 +41,62 @@ public class ExtExtractorTest {
 
     @Test
     public void theExtExtraOnTheOpenedActivity() {
-        assertEquals(found("intent_extra", EXT),
-                ExtExtractor.fromActivity(extras("ext", EXT, "pushlab.message_id", "m1")));
+        for (Vendor v : Arrays.asList(Vendor.HUAWEI, Vendor.MEIZU, Vendor.FCM, null)) {
+            assertEquals(String.valueOf(v), found("intent_extra", EXT),
+                    ExtExtractor.fromActivity(v, extras("ext", EXT, "pushlab.message_id", "m1")));
+        }
     }
 
     @Test
     public void miMessagesOnTheOpenedActivity() {
         assertEquals(found("mipush_message", EXT),
-                ExtExtractor.fromActivity(extras("key_message", miMessage(EXT), "pushlab.message_id", "m1")));
+                ExtExtractor.fromActivity(Vendor.XIAOMI, extras("key_message", miMessage(EXT), "pushlab.message_id", "m1")));
     }
 
     @Test
-    public void oppoAndHuaweiSpreadJsonExtIntoExtras() {
-        assertEquals(found("intent_extras", "{\"action\":\"jump to denny\",\"n\":\"1\"}"),
-                ExtExtractor.fromActivity(extras("n", "1", "action", "jump to denny", "pushlab.message_id", "m1",
-                        "google.message_id", "0:1")));
-        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(extras("count", 3)));
+    public void oppoSpreadsJsonExtIntoExtras() {
+        // google.message_id is FCM's name, not OPPO's: on OPPO it is the sender's.
+        assertEquals(found("intent_extras", "{\"action\":\"jump to denny\",\"google.message_id\":\"0:1\",\"n\":\"1\"}"),
+                ExtExtractor.fromActivity(Vendor.OPPO, extras("n", "1", "action", "jump to denny",
+                        "pushlab.message_id", "m1", "google.message_id", "0:1")));
+        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(Vendor.OPPO, extras("count", 3)));
+    }
+
+    @Test
+    public void oppoKeepsKeysOtherVendorsReserve() {
+        assertEquals(found("intent_extras", "{\"action\":\"jump to denny\",\"from\":\"denny\"}"),
+                ExtExtractor.fromActivity(Vendor.OPPO, extras("action", "jump to denny", "from", "denny",
+                        "pushlab.message_id", "m1")));
+        assertEquals(found("intent_extras", "{\"a\":\"b\",\"ext\":\"x\"}"),
+                ExtExtractor.fromActivity(Vendor.OPPO, extras("ext", "x", "a", "b", "pushlab.message_id", "m1")));
+    }
+
+    @Test
+    public void eachVendorReservesOnlyItsOwnKeys() {
+        for (Vendor v : Vendor.values()) {
+            assertEquals(v.wire, true, ExtExtractor.reserved(v, "pushlab.message_id"));
+            assertEquals(v.wire, false, ExtExtractor.reserved(v, "action"));
+            assertEquals(v.wire, false, ExtExtractor.reserved(v, ""));
+        }
+        assertEquals(true, ExtExtractor.reserved(Vendor.FCM, "from"));
+        assertEquals(true, ExtExtractor.reserved(Vendor.FCM, "gcm.n.e"));
+        assertEquals(false, ExtExtractor.reserved(Vendor.FCM, "key_message"));
+        assertEquals(true, ExtExtractor.reserved(Vendor.XIAOMI, "key_message"));
+        for (String k : Arrays.asList("from", "ext", "collapse_key", "google.x", "gcm.n.e", "key_message")) {
+            assertEquals(k, false, ExtExtractor.reserved(Vendor.OPPO, k));
+        }
+        assertEquals(false, ExtExtractor.reserved(null, "from"));
     }
 
     @Test
     public void nothingToReportWithoutExt() {
-        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(extras("pushlab.message_id", "m1")));
-        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(extras("key_message", "not json")));
+        for (Vendor v : Vendor.values()) {
+            assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(v, extras("pushlab.message_id", "m1")));
+        }
+        assertEquals(Collections.emptyList(),
+                ExtExtractor.fromActivity(Vendor.XIAOMI, extras("key_message", "not json")));
+        // vivo hands its ext to the click callback only.
+        assertEquals(Collections.emptyList(), ExtExtractor.fromActivity(Vendor.VIVO, extras("ext", EXT, "a", "b")));
         assertEquals(Collections.emptyList(),
                 ExtExtractor.fromCallback("com.vivo.pushclient.action.RECEIVE", extras("pushlab.message_id", "m")));
     }
@@ -77,11 +111,15 @@ public class ExtExtractorTest {
     }
 
     @Test
-    public void vivoHuaweiAndFcmCallbacksCarryParams() {
-        for (String action : Arrays.asList("com.vivo.pushclient.action.RECEIVE",
-                "com.huawei.push.action.MESSAGING_EVENT", "com.google.android.c2dm.intent.RECEIVE")) {
-            assertEquals(action, found("callback_params", EXT), ExtExtractor.fromCallback(action, extras("ext", EXT)));
+    public void vivoCallbacksCarryParamsAndFcmAndHuaweiCallbacksNoExt() {
+        assertEquals(found("callback_params", EXT),
+                ExtExtractor.fromCallback("com.vivo.pushclient.action.RECEIVE", extras("ext", EXT)));
+        for (String action : Arrays.asList("com.huawei.push.action.MESSAGING_EVENT",
+                "com.google.android.c2dm.intent.RECEIVE", "com.example.OTHER")) {
+            assertEquals(action, Collections.emptyList(), ExtExtractor.fromCallback(action, extras("ext", EXT)));
         }
+        assertEquals(Vendor.VIVO, ExtExtractor.callbackVendor("com.vivo.pushclient.action.RECEIVE"));
+        assertEquals(null, ExtExtractor.callbackVendor("com.pushlab.agent.TOKEN"));
     }
 
     @Test
@@ -111,25 +149,31 @@ public class ExtExtractorTest {
         return DisplayPlan.plan(d, 33, false);
     }
 
+    /** What the app finds on the activity the vector's tap opens, read by the vector's vendor. */
+    private static List<ExtExtractor.Found> tapped(String vector) throws Exception {
+        DisplayPlan p = plan(vector);
+        return ExtExtractor.fromActivity(p.vendor, asExtras(p.tap.extras));
+    }
+
     @Test
     public void theGatewayVectorsExtReachesTheAppWhereItsVendorPutsIt() throws Exception {
         DisplayPlan mi = plan("display: open app, Mi callback with ext");
         assertEquals(found("callback_params", EXT), ExtExtractor.fromCallback(mi.clicked.get(0).action,
                 asExtras(mi.clicked.get(0).extras)));
         assertEquals(found("intent_extra", "{\"a\":\"b\"}"),
-                ExtExtractor.fromActivity(asExtras(plan("display: in-app page by intent URI").tap.extras)));
+                tapped("display: in-app page by intent URI"));
         // A device that loses Huawei data on tap: the ext is gone, nothing to report.
         DisplayInstruction hw = StreamItem.fromJson(
                 Fixtures.gateway("stream-items.json").get("display: in-app page by intent URI")).instruction;
         assertEquals(Collections.emptyList(),
-                ExtExtractor.fromActivity(asExtras(DisplayPlan.plan(hw, 29, true).tap.extras)));
+                ExtExtractor.fromActivity(hw.vendor, asExtras(DisplayPlan.plan(hw, 29, true).tap.extras)));
         assertEquals(found("intent_extra", "{}"),
-                ExtExtractor.fromActivity(asExtras(plan("display: activity class").tap.extras)));
+                tapped("display: activity class"));
         assertEquals(found("intent_extras", EXT),
-                ExtExtractor.fromActivity(asExtras(plan("display: intent action").tap.extras)));
+                tapped("display: intent action"));
         assertEquals(Collections.emptyList(),
-                ExtExtractor.fromActivity(asExtras(plan("display: URL").tap.extras)));
+                tapped("display: URL"));
         assertEquals(found("intent_extra", "{\"k\":\"v\"}"),
-                ExtExtractor.fromActivity(asExtras(plan("display: FCM, posted by the app's SDK").tap.extras)));
+                tapped("display: FCM, posted by the app's SDK"));
     }
 }

@@ -15,6 +15,7 @@ import com.pushlab.core.HubReporter;
 import com.pushlab.core.ExtExtractor;
 import com.pushlab.core.Http;
 import com.pushlab.core.ImClient;
+import com.pushlab.core.Vendor;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,7 +110,22 @@ final class Demo {
         Object id = map.get(DisplayPlan.EXTRA_MESSAGE_ID);
         String messageId = id instanceof String ? (String) id : null;
         report(DeviceEvent.activityStarted(messageId, device(), component));
-        report(extEvents(messageId, ExtExtractor.fromActivity(map)));
+        report(extEvents(messageId, ExtExtractor.fromActivity(pushVendor(), map)));
+    }
+
+    /**
+     * The app's push channel: the vendor whose token it last asked for
+     * (report_token); a tap's extras are read by that vendor's rules. Null
+     * before any.
+     */
+    Vendor pushVendor() {
+        String v = prefs.getString("vendor", null);
+        for (Vendor x : Vendor.values()) {
+            if (x.wire.equals(v)) {
+                return x;
+            }
+        }
+        return null;
     }
 
     private void report(List<DeviceEvent> events) {

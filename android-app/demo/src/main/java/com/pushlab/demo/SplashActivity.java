@@ -68,7 +68,7 @@ public class SplashActivity extends Activity {
         } else if ("report_token".equals(command)) {
             String vendor = intent.getStringExtra("pushlab.vendor");
             String cert = intent.getStringExtra("pushlab.certificate_id");
-            e.putString("certificate." + vendor, cert).commit();
+            e.putString("certificate." + vendor, cert).putString("vendor", vendor).commit();
             Intent reg = new Intent("com.pushlab.agent.REGISTER")
                     .setClassName(AGENT, AGENT + ".RegisterReceiver")
                     .putExtra("vendor", vendor)
