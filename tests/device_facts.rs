@@ -38,6 +38,16 @@ async fn every_simulated_profile_reports_over_adb_what_its_push_service_register
         "miui-android6",
         "aosp-nogms-android12l-cn",
         "flyme-android13-global",
+        "emui-android10-hms20401299",
+        "emui-android10-nohms",
+        "miui-android13-global-gms",
+        "miui-android13-hms60800312",
+        "aosp-gms-android5",
+        "aosp-gms-android4.1",
+        "aosp-gms-android16-gms220000000",
+        "coloros-api25",
+        "funtouch-android11-nopush",
+        "emui-android10-passthrough-drop",
     ];
     for name in PROFILES.iter().chain(extra.iter()) {
         let profile = Profile::parse(name).expect("profile");
