@@ -152,22 +152,42 @@ pub const HMS_CORE_OLD: u64 = 20_301_300;
 /// without naming a version (`gms`, and `aosp-gms-*`).
 pub const PLAY_SERVICES_CURRENT: u64 = 240_913_035;
 
-/// The ROM family running on the device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The ROM family running on the device (written as in names, also in
+/// inline definitions).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Rom {
     /// AOSP with Google Play services (FCM available).
+    #[serde(rename = "aosp-gms")]
     AospGms,
     /// AOSP without Google Play services.
+    #[serde(rename = "aosp-nogms")]
     AospNoGms,
     /// Xiaomi MIUI.
+    #[serde(rename = "miui")]
     Miui,
     /// Huawei EMUI.
+    #[serde(rename = "emui")]
     Emui,
     /// OPPO ColorOS.
+    #[serde(rename = "coloros")]
     ColorOs,
     /// vivo FuntouchOS.
+    #[serde(rename = "funtouch")]
     FuntouchOs,
     /// Meizu Flyme.
+    #[serde(rename = "flyme")]
     Flyme,
 }
 
@@ -233,7 +253,18 @@ impl Rom {
 }
 
 /// Where the device is sold; decides locale and service availability.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Region {
     /// Mainland China.
     Cn,
@@ -261,14 +292,28 @@ impl Region {
 }
 
 /// A model quirk: something a particular phone does that its ROM family
-/// in general does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// in general does not (inline definitions write [`Quirk::word`]).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Quirk {
     /// The ROM's push service does not support the app's vendor channel
     /// (OPPO and vivo models without push; name segment `nopush`).
+    #[serde(rename = "no_vendor_push")]
     NoVendorPush,
     /// The device loses the data of Huawei notification messages on tap
     /// (name segment `passthrough-drop`).
+    #[serde(rename = "drops_passthrough")]
     DropsHuaweiPassthrough,
 }
 
@@ -506,6 +551,16 @@ impl ProfileError {
             ProfileError::BadVersion { .. } => version_allowed(),
             ProfileError::UnknownSegment { .. } => own(SEGMENTS_AFTER_VERSION),
             ProfileError::Repeated { .. } | ProfileError::Conflict { .. } => Vec::new(),
+        }
+    }
+
+    /// What is wrong, without the profile's name or the allowed list
+    /// (``unknown segment `eu` ``), for reports that place it themselves.
+    pub fn reason(&self) -> String {
+        let m = self.message();
+        match m.split_once("`: ") {
+            Some((head, rest)) if head.starts_with("profile `") => rest.to_string(),
+            _ => m,
         }
     }
 
