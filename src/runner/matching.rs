@@ -9,8 +9,10 @@
 //!   included (a simulated device of that very profile);
 //! - [`Fit::Compatible`]: the same ROM family (from the brand and
 //!   manufacturer, as phones report them), the same region, the same push
-//!   capabilities where they change what the vendors answer, and the API
-//!   level on the same side of every [`API_THRESHOLDS`] level;
+//!   capabilities where they change what the vendors answer (HMS Core on
+//!   the same side of [`HMS_CORE_MIN_PUSH`], or absent alike; Play services
+//!   installed alike; the same quirks), and the API level on the same side
+//!   of every [`API_THRESHOLDS`] level;
 //! - [`Fit::No`]: why not, in words a tester can act on.
 //!
 //! Vendor push support is compared on ColorOS and Funtouch only: the AOSP
@@ -264,7 +266,13 @@ fn capability_reasons(family: RomFamily, want: &DeviceInfo, info: &DeviceInfo) -
             Hms::have(info.hms_core_version)
         ));
     }
-    if family == RomFamily::Aosp && info.play_services != want.play_services {
+    // Play services decide FCM: on stock Android always, elsewhere where
+    // FCM can work at all (outside mainland China) or where the profile
+    // says they are installed (`miui-android13-global-gms`).
+    let fcm_region = want.region.trim() != "cn";
+    if (family == RomFamily::Aosp || fcm_region || want.play_services)
+        && info.play_services != want.play_services
+    {
         reasons.push(if want.play_services {
             "needs Google Play services; this device has none".to_string()
         } else {
@@ -345,6 +353,11 @@ fn region_token(region: Region) -> &'static str {
 /// The marketing version of an API level (`26` is `8`, `32` is `12L`).
 fn android_version(api: u32) -> String {
     match api {
+        16 => "4.1".into(),
+        17 => "4.2".into(),
+        18 => "4.3".into(),
+        19 => "4.4".into(),
+        20 => "4.4W".into(),
         21 => "5.0".into(),
         22 => "5.1".into(),
         23 => "6".into(),
@@ -384,7 +397,8 @@ mod tests {
 
     #[test]
     fn every_profile_is_an_exact_fit_for_itself() {
-        for name in crate::scenario::model::PROFILES {
+        let examples = crate::profile::EXAMPLE_PROFILES.iter().map(|(n, _)| n);
+        for name in crate::scenario::model::PROFILES.iter().chain(examples) {
             let p = profile(name);
             assert_eq!(fit(&p, &p.device_info()), Fit::Exact, "{name}");
         }
@@ -455,6 +469,84 @@ mod tests {
         assert_eq!(fit(&profile("aosp-gms-android13"), &pixel), Fit::Compatible);
         assert!(!fit(&profile("aosp-nogms-android13"), &pixel).fits());
         assert!(!fit(&profile("aosp-gms-android13-cn"), &pixel).fits());
+    }
+
+    #[test]
+    fn hms_core_versions_count_by_their_side_of_the_push_minimum() {
+        let mut huawei = phone("HUAWEI", "HUAWEI", "NOH-AN00", 29, "cn");
+        huawei.hms_core_version = Some(20_401_299);
+        assert_eq!(
+            fit(&profile("emui-android10-hms20401299"), &huawei),
+            Fit::Compatible
+        );
+        assert_eq!(
+            fit(&profile("emui-android10-hms20401300"), &huawei).reasons(),
+            ["needs HMS Core 20401300 or newer; this device has HMS Core 20401299"]
+        );
+        huawei.hms_core_version = Some(20_401_300);
+        assert_eq!(
+            fit(&profile("emui-android10-hms20401300"), &huawei),
+            Fit::Compatible
+        );
+        assert_eq!(fit(&profile("emui-android10"), &huawei), Fit::Compatible);
+        assert_eq!(
+            fit(&profile("emui-android10-nohms"), &huawei).reasons(),
+            ["needs a device without HMS Core; this device has HMS Core 20401300"]
+        );
+    }
+
+    #[test]
+    fn play_services_count_on_any_rom_that_says_or_needs_them() {
+        let mut poco = phone("POCO", "Xiaomi", "22101320G", 33, "global");
+        assert_eq!(
+            fit(&profile("miui-android13-global"), &poco),
+            Fit::Compatible
+        );
+        assert_eq!(
+            fit(&profile("miui-android13-global-gms"), &poco).reasons(),
+            ["needs Google Play services; this device has none"]
+        );
+        poco.play_services = true;
+        assert_eq!(
+            fit(&profile("miui-android13-global-gms"), &poco),
+            Fit::Compatible
+        );
+        assert!(!fit(&profile("miui-android13-global"), &poco).fits());
+        // In mainland China FCM cannot work either way.
+        let mut redmi = phone("Redmi", "Xiaomi", "23049RAD8C", 33, "cn");
+        redmi.play_services = true;
+        assert_eq!(fit(&profile("miui-android13"), &redmi), Fit::Compatible);
+    }
+
+    #[test]
+    fn old_api_levels_fit_below_the_channel_threshold() {
+        let mut pixel = phone("google", "Google", "Nexus 5", 23, "global");
+        pixel.play_services = true;
+        assert_eq!(fit(&profile("aosp-gms-android5"), &pixel), Fit::Compatible);
+        assert_eq!(
+            fit(&profile("aosp-gms-android4.1"), &pixel),
+            Fit::Compatible
+        );
+        pixel.api_level = 26;
+        assert_eq!(
+            fit(&profile("aosp-gms-android5"), &pixel).reasons(),
+            ["needs Android 7.1 or earlier (API 25 or lower); this device is API 26"]
+        );
+        let oppo = phone("OPPO", "OPPO", "A77", 25, "cn");
+        assert_eq!(fit(&profile("coloros-api25"), &oppo), Fit::Compatible);
+        assert_eq!(
+            fit(&profile("coloros-api26"), &oppo).reasons(),
+            ["needs Android 8 or later (API 26+); this device is API 25"]
+        );
+        let mut vivo = phone("vivo", "vivo", "V1730EA", 30, "cn");
+        vivo.vendor_push = false;
+        assert_eq!(
+            fit(&profile("funtouch-android11-nopush"), &vivo),
+            fit(&profile("funtouch-nopush-android11"), &vivo)
+        );
+        assert_eq!(android_version(16), "4.1");
+        assert_eq!(android_version(20), "4.4W");
+        assert_eq!(android_version(36), "16");
     }
 
     #[test]
