@@ -52,6 +52,22 @@ use std::str::FromStr;
 /// The name of the profile used when none is given.
 pub const DEFAULT_PROFILE: &str = "aosp-gms-android13";
 
+/// The name grammar, as `pushlab sim --list-profiles` prints it.
+pub const GRAMMAR: &str = "\
+<rom>-<version>[-<region>][-<hms>][-<gms>][-<quirk>...]
+  rom      aosp-gms | aosp-nogms | miui | emui | coloros | funtouch | flyme
+  version  android<V> with V one of 4.1 4.2 4.3 4.4 4.4w 5 5.1 6 7 7.1 8 8.1 9 10 11 12 12l 13 14 15 16
+           (also 5.0 6.0 7.0 8.0), or api<N> with N in 16..36
+  region   cn | global                      (default: cn; global on aosp-*)
+  hms      hms<versionCode> | nohms          (default: current HMS Core on emui, none elsewhere;
+                                              push needs 20401300 or later)
+  gms      gms | gms<versionCode> | nogms    (default: Play services on aosp-gms only)
+  quirk    nopush            coloros, funtouch: the ROM's push service refuses the app
+           passthrough-drop  emui: Huawei notification data is lost on tap
+Segments after the version may come in any order, each once. Older names
+still work: emui-hms-old, emui-passthrough-drop, <rom>-nopush-<version>.
+";
+
 /// Names of the built-in example profiles scenario files have always
 /// named (any name the grammar reads also works; see [`EXAMPLE_PROFILES`]).
 pub const KNOWN_PROFILES: &[&str] = &[
