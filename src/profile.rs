@@ -1045,7 +1045,7 @@ fn parse_spec(lower: &str) -> Result<(ProfileSpec, bool), ProfileError> {
                 rom,
             }
         })?;
-    let mut words: Vec<&str> = rest.split('-').collect();
+    let words: Vec<&str> = rest.split('-').collect();
     // `passthrough-drop` is one segment written with a hyphen.
     let mut i = 0;
     let mut segments: Vec<String> = Vec::new();
@@ -1058,7 +1058,6 @@ fn parse_spec(lower: &str) -> Result<(ProfileSpec, bool), ProfileError> {
             i += 1;
         }
     }
-    words.clear();
     let mut quirks = Vec::new();
     let mut rest = segments.as_slice();
     let infix = rest.first().is_some_and(|s| s == "nopush");

@@ -36,8 +36,8 @@ pub struct ScenarioFile {
     pub vendor: VendorId,
     /// The offline-push certificate saved in the IM console before each case.
     pub certificate: CertificateSpec,
-    /// Device profile(s): one name, or a list (the file then runs as a
-    /// matrix, every case on every profile).
+    /// Device profile(s): one name or inline definition, or a list of them
+    /// (the file then runs as a matrix, every case on every profile).
     #[serde(default)]
     pub devices: Devices,
     /// Values the steps fall back on.
