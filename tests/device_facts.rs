@@ -38,6 +38,16 @@ async fn every_simulated_profile_reports_over_adb_what_its_push_service_register
         "miui-android6",
         "aosp-nogms-android12l-cn",
         "flyme-android13-global",
+        "emui-android10-hms20401299",
+        "emui-android10-nohms",
+        "miui-android13-global-gms",
+        "miui-android13-hms60800312",
+        "aosp-gms-android5",
+        "aosp-gms-android4.1",
+        "aosp-gms-android16-gms220000000",
+        "coloros-api25",
+        "funtouch-android11-nopush",
+        "emui-android10-passthrough-drop",
     ];
     for name in PROFILES.iter().chain(extra.iter()) {
         let profile = Profile::parse(name).expect("profile");
@@ -119,20 +129,12 @@ async fn hms_core_s_version_comes_from_dumpsys_package() {
 /// A phone as it reports itself with the agent's default properties: the
 /// ROM its maker ships.
 fn phone(brand: &str, manufacturer: &str, model: &str, api: u32, region: &str) -> DeviceInfo {
-    let rom = match manufacturer {
-        "Xiaomi" => Rom::Miui,
-        "HUAWEI" | "HONOR" => Rom::Emui,
-        "OPPO" | "OnePlus" => Rom::Coloros,
-        "vivo" => Rom::Funtouchos,
-        "Meizu" => Rom::Flyme,
-        _ => Rom::Aosp,
-    };
     DeviceInfo {
         brand: brand.into(),
         manufacturer: manufacturer.into(),
         model: model.into(),
         api_level: api,
-        rom,
+        rom: Rom::shipped_by(manufacturer),
         region: region.into(),
         vendor_push: true,
         hms_core_version: None,
@@ -159,7 +161,10 @@ fn real_phones() -> Vec<DeviceInfo> {
         with(phone("HONOR", "HONOR", "COL-AL10", 29, "cn"), &|d| {
             d.hms_core_version = Some(20_301_000)
         }),
-        phone("HONOR", "HONOR", "PGT-AN10", 33, "cn"),
+        // A HONOR made after the 2020 split: MagicOS, no HMS Core.
+        with(phone("HONOR", "HONOR", "PGT-AN10", 33, "cn"), &|d| {
+            d.rom = Rom::Aosp
+        }),
         with(phone("HUAWEI", "HUAWEI", "NOH-AN00", 29, "cn"), &|d| {
             d.hms_core_version = Some(60_800_312);
             d.drops_huawei_passthrough = true;

@@ -308,6 +308,115 @@ fn a_device_list_runs_every_case_on_every_profile() {
     );
 }
 
+const INLINE: &str = r#"
+vendor: huawei
+certificate:
+  credentials: {app_id: "1", client_secret: fake}
+devices:
+  - coloros-api26
+  - {rom: emui, api: 29, hms_core: 20401299}
+  - {rom: emui, android: 10, region: global, hms_core: false}
+  - {rom: aosp-gms, android: 4.4w, play_services: 220000000}
+  - {rom: miui, android: "12l", play_services: true}
+  - {rom: funtouch, api: 30, quirks: [no_vendor_push]}
+cases:
+  - name: everywhere
+    steps: [login]
+  - name: on a Huawei that loses pass-through data
+    device: {rom: emui, api: 29, quirks: [drops_passthrough]}
+    steps: [login]
+"#;
+
+#[test]
+fn inline_devices_run_under_their_canonical_names() {
+    let s = parse_str("i.yaml", INLINE).unwrap();
+    let devices: Vec<String> = expand(&s).into_iter().map(|r| r.device).collect();
+    assert_eq!(
+        devices,
+        [
+            "coloros-api26",
+            "emui-android10-hms20401299",
+            "emui-android10-global-nohms",
+            "aosp-gms-android4.4w-gms220000000",
+            "miui-android12l-gms",
+            "funtouch-android11-nopush",
+            "emui-android10-passthrough-drop",
+        ]
+    );
+    // An inline definition is the profile its name parses to.
+    let inline = s.file.devices.0[1].profile().unwrap();
+    assert_eq!(
+        inline,
+        pushlab::profile::Profile::parse("emui-android10-hms20401299").unwrap()
+    );
+    assert_eq!(inline.hms_core_version, Some(20_401_299));
+}
+
+#[test]
+fn profile_names_match_the_schema_pattern_exactly_when_they_parse() {
+    let pattern = regex::Regex::new(&pushlab::scenario::model::PROFILE_NAME_PATTERN).unwrap();
+    let known = pushlab::profile::KNOWN_PROFILES.iter().copied();
+    let examples = pushlab::profile::EXAMPLE_PROFILES.iter().map(|(n, _)| *n);
+    for name in known.chain(examples).chain([
+        "coloros-api26",
+        "coloros-android8",
+        "coloros-android7.1",
+        "emui-android10-nohms",
+        "aosp-gms-api21",
+        "emui-android10-passthrough-drop",
+        "coloros-nopush-api29-global",
+    ]) {
+        assert!(pattern.is_match(name), "{name} matches the pattern");
+        pushlab::profile::Profile::parse(name).unwrap();
+    }
+    for bad in [
+        "miui-android99",
+        "miui-api15",
+        "miui-api37",
+        "nokia-android10",
+        "miui-android10-eu",
+        "miui-android5.2",
+        "emui",
+    ] {
+        assert!(!pattern.is_match(bad), "{bad} breaks the pattern");
+        assert!(pushlab::profile::Profile::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn the_json_schema_takes_inline_devices_and_refuses_bad_names() {
+    let validator = schema_validator();
+    let doc: Value =
+        serde_json::to_value(serde_yaml_ng::from_str::<serde_yaml_ng::Value>(INLINE).unwrap())
+            .unwrap();
+    assert_eq!(violations(&validator, &doc), Vec::<String>::new());
+    for (what, device) in [
+        ("bad name", serde_json::json!("miui-android99")),
+        (
+            "unknown field",
+            serde_json::json!({"rom": "emui", "api": 29, "hms": 1}),
+        ),
+        (
+            "unknown ROM",
+            serde_json::json!({"rom": "nokia", "api": 29}),
+        ),
+        (
+            "API out of range",
+            serde_json::json!({"rom": "emui", "api": 40}),
+        ),
+        (
+            "unknown quirk",
+            serde_json::json!({"rom": "emui", "api": 29, "quirks": ["slow"]}),
+        ),
+    ] {
+        let doc = serde_json::json!({"vendor": "xiaomi", "certificate": {"credentials": {}}, "devices": device, "cases": []});
+        assert!(
+            !violations(&validator, &doc).is_empty(),
+            "{what} is rejected by the schema"
+        );
+    }
+}
+
 fn id(file: &str, case: &str, device: &str) -> RunId {
     RunId {
         file: file.into(),

@@ -193,7 +193,10 @@ async fn post_notifications_permission_gates_posts_on_api_33() {
         "pm revoke com.pushlab.demo android.permission.POST_NOTIFICATIONS",
     )
     .await;
-    assert!(out.is_empty(), "{out}");
+    assert!(
+        out.contains("Unknown permission: android.permission.POST_NOTIFICATIONS"),
+        "{out}"
+    );
     model
         .post_notification(DEMO, message(Some("im"), "C"))
         .expect("API 32 needs no permission");

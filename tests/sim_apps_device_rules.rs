@@ -15,20 +15,12 @@ const USER: &str = "vinson";
 const EXT: &str = r#"{"action":"jump to denny"}"#;
 
 fn device(brand: &str, api: u32) -> DeviceInfo {
-    let rom = match brand {
-        "Xiaomi" => Rom::Miui,
-        "HUAWEI" => Rom::Emui,
-        "OPPO" => Rom::Coloros,
-        "vivo" => Rom::Funtouchos,
-        "meizu" | "Meizu" => Rom::Flyme,
-        _ => Rom::Aosp,
-    };
     DeviceInfo {
         brand: brand.into(),
         manufacturer: brand.into(),
         model: format!("{brand} test model"),
         api_level: api,
-        rom,
+        rom: Rom::shipped_by(brand),
         region: "cn".into(),
         vendor_push: true,
         hms_core_version: Some(60_300_000),

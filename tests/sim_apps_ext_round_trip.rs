@@ -37,7 +37,7 @@ use pushlab::push::{
 use pushlab::services::clock::Timestamp;
 use pushlab::services::journal::{MessageId, Record};
 use pushlab::sim::apps::{DEMO_CHAT_ACTIVITY, EXTRA_MESSAGE_ID};
-use pushlab::wire::protocol::DeviceInfo;
+use pushlab::wire::protocol::{DeviceInfo, Rom};
 use serde_json::{json, Map, Value};
 use sim_apps_support::{fcm_credentials, Lab};
 
@@ -163,6 +163,7 @@ fn device(brand: &str, api: u32, region: &str) -> DeviceInfo {
         manufacturer: brand.into(),
         model: format!("{brand} test model"),
         api_level: api,
+        rom: Rom::shipped_by(brand),
         region: region.into(),
         vendor_push: true,
         hms_core_version: None,

@@ -100,3 +100,50 @@ async fn sim_rejects_an_unknown_profile() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown ROM"));
 }
+
+#[tokio::test]
+async fn list_profiles_prints_the_grammar_and_every_example_that_boots() {
+    let out = tokio::time::timeout(
+        DEADLINE,
+        pushlab().args(["sim", "--list-profiles"]).output(),
+    )
+    .await
+    .expect("in time")
+    .expect("run pushlab sim --list-profiles");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("<rom>-<version>[-<region>][-<hms>][-<gms>][-<quirk>...]"),
+        "{text}"
+    );
+    let examples: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "Examples:")
+        .skip(1)
+        .collect();
+    assert_eq!(
+        examples.len(),
+        pushlab::profile::EXAMPLE_PROFILES.len(),
+        "{text}"
+    );
+    for line in examples {
+        let mut words = line.split_whitespace();
+        let name = words.next().expect("a name");
+        assert!(words.next().is_some(), "{line}: a description follows");
+        let profile = pushlab::profile::Profile::parse(name).expect("the example parses");
+        assert_eq!(profile.name, name);
+    }
+    // A name outside the grammar is refused with the bad segment named.
+    let bad = tokio::time::timeout(
+        DEADLINE,
+        pushlab()
+            .args(["sim", "--profile", "coloros-android8-eu"])
+            .output(),
+    )
+    .await
+    .expect("in time")
+    .expect("run pushlab sim");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("unknown segment `eu`"), "{err}");
+}

@@ -38,6 +38,11 @@ impl ApiLevel {
     /// The marketing version, e.g. "13" for 33, when known.
     pub fn release(self) -> Option<&'static str> {
         Some(match self.0 {
+            16 => "4.1",
+            17 => "4.2",
+            18 => "4.3",
+            19 => "4.4",
+            20 => "4.4W",
             21 => "5.0",
             22 => "5.1",
             23 => "6.0",

@@ -11,11 +11,15 @@ use pushlab::sim::{AdbPublicKey, AuthPolicy, Profile, SimDevice};
 /// Run a simulated Android device that adb can connect to.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Device profile: `<rom>-android<version>[-cn|-global]`, e.g.
-    /// aosp-gms-android13, miui-android13, emui-android10, coloros-android10,
-    /// funtouch-android11, flyme-android11, aosp-nogms-android13.
+    /// Device profile:
+    /// `<rom>-<version>[-<region>][-<hms>][-<gms>][-<quirk>...]`, e.g.
+    /// aosp-gms-android13, coloros-api26, emui-android10-hms20401299,
+    /// aosp-gms-android5, funtouch-android11-nopush (see --list-profiles).
     #[arg(long, default_value = pushlab::sim::profile::DEFAULT_PROFILE)]
     pub profile: String,
+    /// Print the profile name grammar and example profiles, and exit.
+    #[arg(long)]
+    pub list_profiles: bool,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
@@ -34,7 +38,26 @@ pub struct Args {
     pub no_companions: bool,
 }
 
+/// The grammar and the example profiles, one line each.
+pub fn profile_list() -> String {
+    use pushlab::sim::profile::{EXAMPLE_PROFILES, GRAMMAR};
+    let width = EXAMPLE_PROFILES
+        .iter()
+        .map(|(n, _)| n.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("Profile names:\n{GRAMMAR}\nExamples:\n");
+    for (name, about) in EXAMPLE_PROFILES {
+        out.push_str(&format!("  {name:<width$}  {about}\n"));
+    }
+    out
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.list_profiles {
+        print!("{}", profile_list());
+        return Ok(ExitCode::SUCCESS);
+    }
     let profile = Profile::parse(&args.profile)?;
     let auth = match &args.adb_keys {
         Some(path) => {

@@ -122,13 +122,31 @@ impl Device {
             .map(|_| ())
     }
 
-    /// `cmd statusbar expand-notifications` / `collapse`.
+    /// `cmd statusbar expand-notifications` / `collapse`; on phones
+    /// without `cmd` (before Android 7.0, API 24) the status bar's binder
+    /// calls `service call statusbar 1` / `2`.
     pub async fn notification_shade(&self, open: bool) -> Result<(), DeviceError> {
         let cmd = if open {
             "cmd statusbar expand-notifications"
         } else {
             "cmd statusbar collapse"
         };
-        self.shell_ok(cmd).await.map(|_| ())
+        let out = self.shell(cmd).await?;
+        if out.exit == Some(127) || out.combined().contains("cmd: not found") {
+            let code = if open { 1 } else { 2 };
+            return self
+                .shell_ok(&format!("service call statusbar {code}"))
+                .await
+                .map(|_| ());
+        }
+        if out.success() {
+            Ok(())
+        } else {
+            Err(DeviceError::CommandFailed {
+                command: cmd.to_string(),
+                exit: out.exit,
+                output: out.combined(),
+            })
+        }
     }
 }

@@ -167,6 +167,10 @@ impl fmt::Display for Setup {
     }
 }
 
+/// Android 4.3: the first level with notification listeners, which the
+/// agent needs to see what the device shows and removes.
+pub const NOTIFICATION_LISTENER_API: u32 = 18;
+
 /// Why a device could not be prepared.
 #[derive(Debug, thiserror::Error)]
 pub enum CompanionError {
@@ -187,6 +191,8 @@ pub enum CompanionError {
         api: u32,
         min_sdk: u32,
     },
+    #[error("{device} runs Android API {api}; the agent watches notifications with a notification listener, which Android has from 4.3 (API 18) on")]
+    NoListener { device: String, api: u32 },
     #[error("installing {package} on {device} failed: {detail}")]
     Install {
         package: String,
@@ -253,6 +259,12 @@ pub async fn prepare(
         .map_err(err("reading ro.build.version.sdk"))?
         .map(|a| a.0)
         .unwrap_or(0);
+    if api != 0 && api < NOTIFICATION_LISTENER_API {
+        return Err(CompanionError::NoListener {
+            device: name.to_string(),
+            api,
+        });
+    }
     let mut done = Vec::new();
     let apks = options.apks.as_ref();
     for (package, apk) in [

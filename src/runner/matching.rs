@@ -9,8 +9,10 @@
 //!   included (a simulated device of that very profile);
 //! - [`Fit::Compatible`]: the same ROM family (from the brand and
 //!   manufacturer, as phones report them), the same region, the same push
-//!   capabilities where they change what the vendors answer, and the API
-//!   level on the same side of every [`API_THRESHOLDS`] level;
+//!   capabilities where they change what the vendors answer (HMS Core on
+//!   the same side of [`HMS_CORE_MIN_PUSH`], or absent alike; Play services
+//!   installed alike; the same quirks), and the API level on the same side
+//!   of every [`API_THRESHOLDS`] level;
 //! - [`Fit::No`]: why not, in words a tester can act on.
 //!
 //! Vendor push support is compared on ColorOS and Funtouch only: the AOSP
@@ -23,7 +25,7 @@
 use std::fmt;
 
 use crate::profile::{Profile, Region, Rom, HMS_CORE_MIN_PUSH};
-use crate::wire::protocol::DeviceInfo;
+use crate::wire::protocol::{DeviceInfo, Rom as WireRom};
 
 /// API levels at which the simulated framework (`src/sim/android`,
 /// `src/sim/apps`) behaves differently, so a case's outcome may change
@@ -109,24 +111,33 @@ impl RomFamily {
         }
     }
 
-    /// The family of a device, from its manufacturer, then its brand (as
-    /// `ro.product.manufacturer` / `ro.product.brand` read on phones:
-    /// `Xiaomi`/`Redmi`, `vivo`/`iQOO`, `OnePlus`, `HONOR`...). HONOR
-    /// models made after the 2020 split run MagicOS without HMS Core, so a
-    /// HONOR counts as EMUI only when HMS Core is installed.
+    /// The family of a device, from the ROM it reports (read from the
+    /// ROM's own version property, or `debug.pushlab.rom` on an emulator
+    /// standing for a vendor phone). The vendors decide registration by
+    /// that same fact, so a phone branded Xiaomi that reports no MIUI
+    /// cannot stand for a MIUI profile.
     pub fn of_device(info: &DeviceInfo) -> RomFamily {
-        let family = |name: &str| match name.trim().to_ascii_lowercase().as_str() {
-            "xiaomi" | "redmi" | "poco" => Some(RomFamily::Miui),
-            "huawei" => Some(RomFamily::Emui),
-            "honor" if info.hms_core_version.is_some() => Some(RomFamily::Emui),
-            "oppo" | "realme" | "oneplus" => Some(RomFamily::ColorOs),
-            "vivo" | "iqoo" => Some(RomFamily::Funtouch),
-            "meizu" => Some(RomFamily::Flyme),
-            _ => None,
-        };
-        family(&info.manufacturer)
-            .or_else(|| family(&info.brand))
-            .unwrap_or(RomFamily::Aosp)
+        match info.rom {
+            WireRom::Miui | WireRom::Hyperos => RomFamily::Miui,
+            WireRom::Emui | WireRom::Harmonyos => RomFamily::Emui,
+            WireRom::Coloros => RomFamily::ColorOs,
+            WireRom::Funtouchos | WireRom::Originos => RomFamily::Funtouch,
+            WireRom::Flyme => RomFamily::Flyme,
+            WireRom::Aosp => RomFamily::Aosp,
+        }
+    }
+
+    /// The `debug.pushlab.rom` value that makes a device report this
+    /// family.
+    pub fn rom_name(self) -> &'static str {
+        match self {
+            RomFamily::Miui => "miui",
+            RomFamily::Emui => "emui",
+            RomFamily::ColorOs => "coloros",
+            RomFamily::Funtouch => "funtouchos",
+            RomFamily::Flyme => "flyme",
+            RomFamily::Aosp => "aosp",
+        }
     }
 
     /// How a reason names a device of this family.
@@ -200,9 +211,10 @@ pub fn fit(profile: &Profile, info: &DeviceInfo) -> Fit {
     let same_family = RomFamily::of_device(info) == family;
     if !same_family {
         reasons.push(format!(
-            "needs {}; this is {}",
+            "needs {}; this is {} (setprop debug.pushlab.rom {} to make an emulator stand for one)",
             family.label(),
-            describe_device(info)
+            describe_device(info),
+            family.rom_name()
         ));
     }
     let region = region_of(info);
@@ -264,7 +276,13 @@ fn capability_reasons(family: RomFamily, want: &DeviceInfo, info: &DeviceInfo) -
             Hms::have(info.hms_core_version)
         ));
     }
-    if family == RomFamily::Aosp && info.play_services != want.play_services {
+    // Play services decide FCM: on stock Android always, elsewhere where
+    // FCM can work at all (outside mainland China) or where the profile
+    // says they are installed (`miui-android13-global-gms`).
+    let fcm_region = want.region.trim() != "cn";
+    if (family == RomFamily::Aosp || fcm_region || want.play_services)
+        && info.play_services != want.play_services
+    {
         reasons.push(if want.play_services {
             "needs Google Play services; this device has none".to_string()
         } else {
@@ -294,7 +312,8 @@ pub fn describe_device(info: &DeviceInfo) -> String {
         (m, model) => format!("{m} {model}"),
     };
     format!(
-        "{name} (Android {}, API {})",
+        "{name} ({}, Android {}, API {})",
+        info.rom.display_name(),
         android_version(info.api_level),
         info.api_level
     )
@@ -345,6 +364,11 @@ fn region_token(region: Region) -> &'static str {
 /// The marketing version of an API level (`26` is `8`, `32` is `12L`).
 fn android_version(api: u32) -> String {
     match api {
+        16 => "4.1".into(),
+        17 => "4.2".into(),
+        18 => "4.3".into(),
+        19 => "4.4".into(),
+        20 => "4.4W".into(),
         21 => "5.0".into(),
         22 => "5.1".into(),
         23 => "6".into(),
@@ -374,7 +398,7 @@ mod tests {
             manufacturer: manufacturer.into(),
             model: model.into(),
             api_level: api,
-            rom: Default::default(),
+            rom: WireRom::shipped_by(manufacturer),
             region: region.into(),
             vendor_push: true,
             hms_core_version: None,
@@ -385,7 +409,8 @@ mod tests {
 
     #[test]
     fn every_profile_is_an_exact_fit_for_itself() {
-        for name in crate::scenario::model::PROFILES {
+        let examples = crate::profile::EXAMPLE_PROFILES.iter().map(|(n, _)| n);
+        for name in crate::scenario::model::PROFILES.iter().chain(examples) {
             let p = profile(name);
             assert_eq!(fit(&p, &p.device_info()), Fit::Exact, "{name}");
         }
@@ -406,7 +431,17 @@ mod tests {
         let no = fit(&profile("funtouch-android11"), &pixel);
         assert_eq!(
             no.reasons().first().map(String::as_str),
-            Some("needs a vivo (Funtouch OS) device; this is google Pixel 7 (Android 13, API 33)")
+            Some("needs a vivo (Funtouch OS) device; this is google Pixel 7 (stock Android, Android 13, API 33) (setprop debug.pushlab.rom funtouchos to make an emulator stand for one)")
+        );
+        // A vivo-branded phone that reports no vivo ROM cannot stand for one
+        // either: vivo would refuse its registration.
+        let mut emulator = phone("vivo", "vivo", "sdk_gphone64", 30, "cn");
+        emulator.rom = WireRom::Aosp;
+        assert!(!fit(&profile("funtouch-android11"), &emulator).fits());
+        emulator.rom = WireRom::Originos;
+        assert_eq!(
+            fit(&profile("funtouch-android11"), &emulator),
+            Fit::Compatible
         );
         assert_eq!(fit(&profile("aosp-gms-android13"), &pixel), Fit::Compatible);
     }
@@ -435,7 +470,9 @@ mod tests {
             fit(&profile("emui-android10"), &honor).reasons(),
             ["needs HMS Core 20401300 or newer; this device has HMS Core 20301000"]
         );
+        // A HONOR made after the 2020 split runs MagicOS without HMS Core.
         honor.hms_core_version = None;
+        honor.rom = WireRom::Aosp;
         assert_eq!(RomFamily::of_device(&honor), RomFamily::Aosp);
     }
 
@@ -456,6 +493,84 @@ mod tests {
         assert_eq!(fit(&profile("aosp-gms-android13"), &pixel), Fit::Compatible);
         assert!(!fit(&profile("aosp-nogms-android13"), &pixel).fits());
         assert!(!fit(&profile("aosp-gms-android13-cn"), &pixel).fits());
+    }
+
+    #[test]
+    fn hms_core_versions_count_by_their_side_of_the_push_minimum() {
+        let mut huawei = phone("HUAWEI", "HUAWEI", "NOH-AN00", 29, "cn");
+        huawei.hms_core_version = Some(20_401_299);
+        assert_eq!(
+            fit(&profile("emui-android10-hms20401299"), &huawei),
+            Fit::Compatible
+        );
+        assert_eq!(
+            fit(&profile("emui-android10-hms20401300"), &huawei).reasons(),
+            ["needs HMS Core 20401300 or newer; this device has HMS Core 20401299"]
+        );
+        huawei.hms_core_version = Some(20_401_300);
+        assert_eq!(
+            fit(&profile("emui-android10-hms20401300"), &huawei),
+            Fit::Compatible
+        );
+        assert_eq!(fit(&profile("emui-android10"), &huawei), Fit::Compatible);
+        assert_eq!(
+            fit(&profile("emui-android10-nohms"), &huawei).reasons(),
+            ["needs a device without HMS Core; this device has HMS Core 20401300"]
+        );
+    }
+
+    #[test]
+    fn play_services_count_on_any_rom_that_says_or_needs_them() {
+        let mut poco = phone("POCO", "Xiaomi", "22101320G", 33, "global");
+        assert_eq!(
+            fit(&profile("miui-android13-global"), &poco),
+            Fit::Compatible
+        );
+        assert_eq!(
+            fit(&profile("miui-android13-global-gms"), &poco).reasons(),
+            ["needs Google Play services; this device has none"]
+        );
+        poco.play_services = true;
+        assert_eq!(
+            fit(&profile("miui-android13-global-gms"), &poco),
+            Fit::Compatible
+        );
+        assert!(!fit(&profile("miui-android13-global"), &poco).fits());
+        // In mainland China FCM cannot work either way.
+        let mut redmi = phone("Redmi", "Xiaomi", "23049RAD8C", 33, "cn");
+        redmi.play_services = true;
+        assert_eq!(fit(&profile("miui-android13"), &redmi), Fit::Compatible);
+    }
+
+    #[test]
+    fn old_api_levels_fit_below_the_channel_threshold() {
+        let mut pixel = phone("google", "Google", "Nexus 5", 23, "global");
+        pixel.play_services = true;
+        assert_eq!(fit(&profile("aosp-gms-android5"), &pixel), Fit::Compatible);
+        assert_eq!(
+            fit(&profile("aosp-gms-android4.1"), &pixel),
+            Fit::Compatible
+        );
+        pixel.api_level = 26;
+        assert_eq!(
+            fit(&profile("aosp-gms-android5"), &pixel).reasons(),
+            ["needs Android 7.1 or earlier (API 25 or lower); this device is API 26"]
+        );
+        let oppo = phone("OPPO", "OPPO", "A77", 25, "cn");
+        assert_eq!(fit(&profile("coloros-api25"), &oppo), Fit::Compatible);
+        assert_eq!(
+            fit(&profile("coloros-api26"), &oppo).reasons(),
+            ["needs Android 8 or later (API 26+); this device is API 25"]
+        );
+        let mut vivo = phone("vivo", "vivo", "V1730EA", 30, "cn");
+        vivo.vendor_push = false;
+        assert_eq!(
+            fit(&profile("funtouch-android11-nopush"), &vivo),
+            fit(&profile("funtouch-nopush-android11"), &vivo)
+        );
+        assert_eq!(android_version(16), "4.1");
+        assert_eq!(android_version(20), "4.4W");
+        assert_eq!(android_version(36), "16");
     }
 
     #[test]

@@ -300,13 +300,59 @@ pub fn credentials(
     Ok(creds)
 }
 
-fn check_profile(name: &str, path: Vec<Seg>, out: &mut Vec<Problem>) {
-    if !PROFILES.contains(&name) {
-        out.push(Problem {
+/// A device the grammar refuses: placed on the name, or on the inline
+/// definition's field the error is about.
+fn check_profile(device: &DeviceRef, path: Vec<Seg>, out: &mut Vec<Problem>) {
+    let Err(e) = device.profile() else {
+        return;
+    };
+    match (device, e) {
+        (DeviceRef::Name(_), DeviceError::Profile(e)) => out.push(Problem {
             path,
-            message: format!("unknown device profile `{name}`"),
-            allowed: PROFILES.iter().map(|s| s.to_string()).collect(),
-        });
+            message: format!("device {}", e.message()),
+            allowed: e.allowed(),
+        }),
+        (DeviceRef::Inline(_), DeviceError::Profile(e)) => {
+            let field = e.dimension().map_or("rom", |d| d.field());
+            // Say it in the definition's words rather than the name's.
+            let mut message = e.reason();
+            for q in crate::profile::Quirk::ALL {
+                message = message.replace(&format!("`{}`", q.token()), &format!("`{}`", q.word()));
+            }
+            message = message
+                .replace("`nogms`", "`play_services: false`")
+                .replace("`gms`", "`play_services`");
+            out.push(Problem {
+                path: path_with(&path, field),
+                message,
+                allowed: e.allowed(),
+            });
+        }
+        (_, DeviceError::Api(n)) => out.push(Problem {
+            path: path_with(&path, "api"),
+            message: format!("API level {n} is not supported"),
+            allowed: vec![format!(
+                "{}..={}",
+                crate::profile::ApiLevel::MIN,
+                crate::profile::ApiLevel::MAX
+            )],
+        }),
+        (_, DeviceError::Android(v)) => out.push(Problem {
+            path: path_with(&path, "android"),
+            message: format!("`{v}` is no Android version"),
+            allowed: crate::profile::ApiLevel::version_spellings()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }),
+        (_, DeviceError::Version { both }) => out.push(problem(
+            path,
+            if both {
+                "give the Android version once: `api` or `android`, not both"
+            } else {
+                "a device definition needs `api` (16-36) or `android` (e.g. \"8.1\")"
+            },
+        )),
     }
 }
 

@@ -23,8 +23,8 @@ pub const DEMO_PACKAGE: &str = "com.pushlab.demo";
 /// The device profile used when a file names none.
 pub const DEFAULT_PROFILE: &str = crate::profile::DEFAULT_PROFILE;
 
-/// Device profiles a scenario may name: the simulator's built-in ones
-/// (listed so that `pushlab check` catches a misspelt one).
+/// The built-in example profiles scenario files have always named (any
+/// name the grammar in [`crate::profile`] reads is accepted).
 pub const PROFILES: &[&str] = crate::profile::KNOWN_PROFILES;
 
 /// One scenario file.
@@ -36,8 +36,8 @@ pub struct ScenarioFile {
     pub vendor: VendorId,
     /// The offline-push certificate saved in the IM console before each case.
     pub certificate: CertificateSpec,
-    /// Device profile(s): one name, or a list (the file then runs as a
-    /// matrix, every case on every profile).
+    /// Device profile(s): one name or inline definition, or a list of them
+    /// (the file then runs as a matrix, every case on every profile).
     #[serde(default)]
     pub devices: Devices,
     /// Values the steps fall back on.
@@ -205,14 +205,296 @@ impl PageSpec {
     }
 }
 
+/// The pattern a profile name follows (the grammar in [`crate::profile`]),
+/// for the schema. Names are read without regard to case; the pattern
+/// gives the lower-case spelling.
+pub static PROFILE_NAME_PATTERN: LazyLock<String> = LazyLock::new(|| {
+    let roms = crate::profile::Rom::tokens().join("|");
+    let versions: Vec<String> = crate::profile::ApiLevel::version_spellings()
+        .iter()
+        .map(|v| regex_syntax_escape(v))
+        .collect();
+    format!(
+        "^(emui-hms-old|emui-passthrough-drop|({roms})(-nopush)?-(android({})|api(1[6-9]|2[0-9]|3[0-6]))(-(cn|global|hms[0-9]+|nohms|gms[0-9]*|nogms|nopush|passthrough-drop))*)$",
+        versions.join("|")
+    )
+});
+
+/// Escapes the `.` of version spellings for a pattern.
+fn regex_syntax_escape(s: &str) -> String {
+    s.replace('.', "\\.")
+}
+
+/// How the schema describes a profile name.
+const PROFILE_NAME_DESCRIPTION: &str = "A device profile name: <rom>-<version>[-<region>][-<hms>][-<gms>][-<quirk>...]. rom: aosp-gms, aosp-nogms, miui, emui, coloros, funtouch, flyme; version: android4.1 … android16 (4.1, 4.2, 4.3, 4.4, 4.4w, 5, 5.1, 6, 7, 7.1, 8, 8.1, 9, 10, 11, 12, 12l, 13, 14, 15, 16) or api16 … api36; region: cn or global; hms: hms<versionCode> or nohms; gms: gms, gms<versionCode> or nogms; quirks: nopush (coloros, funtouch), passthrough-drop (emui). E.g. coloros-api26, emui-android10-hms20401299, aosp-gms-android5, funtouch-android11-nopush. Older names emui-hms-old, emui-passthrough-drop and <rom>-nopush-<version> also work.";
+
+/// A device a file or case runs on: a profile name (the grammar in
+/// [`crate::profile`]) or a profile defined in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum DeviceRef {
+    /// A profile name, e.g. `coloros-api26`.
+    Name(String),
+    /// A profile defined field by field.
+    Inline(InlineDevice),
+}
+
+impl DeviceRef {
+    /// The profile, or why the name or definition makes none (checked at
+    /// load time, so a loaded file's devices all have one).
+    pub fn profile(&self) -> Result<crate::profile::Profile, DeviceError> {
+        match self {
+            DeviceRef::Name(n) => crate::profile::Profile::parse(n).map_err(DeviceError::Profile),
+            DeviceRef::Inline(d) => d.profile(),
+        }
+    }
+
+    /// How runs name the device: a name as the file writes it, an inline
+    /// definition by its profile's canonical name.
+    pub fn run_name(&self) -> String {
+        match self {
+            DeviceRef::Name(n) => n.trim().to_string(),
+            DeviceRef::Inline(d) => d
+                .profile()
+                .map(|p| p.name)
+                .unwrap_or_else(|_| "invalid-inline-device".into()),
+        }
+    }
+}
+
+impl From<&str> for DeviceRef {
+    fn from(name: &str) -> Self {
+        DeviceRef::Name(name.to_string())
+    }
+}
+
+/// Why a device of a file makes no profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceError {
+    /// The grammar refused the name or the definition's values.
+    Profile(crate::profile::ProfileError),
+    /// An inline definition gives both `api` and `android`, or neither.
+    Version { both: bool },
+    /// An inline `api` outside 16..=36.
+    Api(u8),
+    /// An inline `android` that is no Android version.
+    Android(String),
+}
+
+/// A device profile defined in place, e.g. `{rom: emui, api: 29, region:
+/// cn, hms_core: 20401299, quirks: [drops_passthrough]}`. Every field but
+/// `rom` and the version may be left out for the ROM's default.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InlineDevice {
+    /// The ROM family.
+    pub rom: crate::profile::Rom,
+    /// The API level (16–36); or give `android`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 16, max = 36))]
+    pub api: Option<u8>,
+    /// The Android version as names write it (`"8.1"`, `"4.4w"`, `12l`,
+    /// `10`); or give `api`.
+    #[serde(
+        default,
+        deserialize_with = "de_version",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(schema_with = "version_schema")]
+    pub android: Option<String>,
+    /// Where the device is sold (default: `cn`, `global` on `aosp-*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<crate::profile::Region>,
+    /// HMS Core's version code, or `false` for none installed (default:
+    /// current on `emui`, none elsewhere).
+    #[serde(
+        default,
+        deserialize_with = "de_installed_hms",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(schema_with = "hms_schema")]
+    pub hms_core: Option<Option<u64>>,
+    /// Google Play services: `true`, `false`, or a version code (default:
+    /// installed on `aosp-gms` only).
+    #[serde(
+        default,
+        deserialize_with = "de_installed_gms",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(schema_with = "gms_schema")]
+    pub play_services: Option<Option<u64>>,
+    /// Model quirks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quirks: Vec<crate::profile::Quirk>,
+}
+
+impl InlineDevice {
+    /// The profile the definition makes.
+    pub fn profile(&self) -> Result<crate::profile::Profile, DeviceError> {
+        use crate::profile::{ApiLevel, ProfileSpec};
+        let api = match (&self.api, &self.android) {
+            (Some(n), None) => ApiLevel::new(*n).ok_or(DeviceError::Api(*n))?,
+            (None, Some(v)) => ApiLevel::from_version(&v.to_ascii_lowercase())
+                .ok_or_else(|| DeviceError::Android(v.clone()))?,
+            (a, _) => return Err(DeviceError::Version { both: a.is_some() }),
+        };
+        ProfileSpec {
+            rom: self.rom,
+            api_level: api,
+            region: self.region,
+            hms_core: self.hms_core,
+            play_services: self.play_services,
+            quirks: self.quirks.clone(),
+        }
+        .build()
+        .map_err(DeviceError::Profile)
+    }
+}
+
+fn version_schema(_: &mut SchemaGenerator) -> Schema {
+    let versions = crate::profile::ApiLevel::version_spellings();
+    json_schema!({
+        "description": "An Android version: 4.1, 4.2, 4.3, 4.4, 4.4w, 5, 5.1, 6 … 12, 12l, 13 … 16.",
+        "anyOf": [
+            { "type": "string", "enum": versions },
+            { "type": "number", "enum": [4.1, 4.2, 4.3, 4.4, 5, 5.0, 5.1, 6, 6.0, 7, 7.0, 7.1, 8, 8.0, 8.1, 9, 10, 11, 12, 13, 14, 15, 16] }
+        ]
+    })
+}
+
+fn hms_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "HMS Core's versionCode (e.g. 20401300, the lowest with push), or false for none.",
+        "anyOf": [ { "type": "integer", "minimum": 1 }, { "const": false } ]
+    })
+}
+
+fn gms_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "Google Play services installed (true/false), or their versionCode.",
+        "anyOf": [ { "type": "boolean" }, { "type": "integer", "minimum": 1 } ]
+    })
+}
+
+/// An Android version written as a string or a YAML number (`8.1`, `10`).
+fn de_version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an Android version such as 8.1, 10 or 12l")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(Some(s.trim().to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            Ok(Some(n.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            Ok(Some(n.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+            Ok(Some(n.to_string()))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A service as installed (`false`: not installed; a number: its version
+/// code; `true`, where `allow_true`: installed at the default version).
+fn de_installed<'de, D: Deserializer<'de>>(
+    d: D,
+    allow_true: Option<u64>,
+) -> Result<Option<Option<u64>>, D::Error> {
+    struct V(Option<u64>);
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Option<u64>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            match self.0 {
+                Some(_) => f.write_str("true, false or a version code"),
+                None => f.write_str("a version code or false"),
+            }
+        }
+        fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+            match (b, self.0) {
+                (false, _) => Ok(Some(None)),
+                (true, Some(v)) => Ok(Some(Some(v))),
+                (true, None) => Err(E::invalid_value(de::Unexpected::Bool(true), &self)),
+            }
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            if n == 0 {
+                return Err(E::invalid_value(de::Unexpected::Unsigned(0), &self));
+            }
+            Ok(Some(Some(n)))
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            match u64::try_from(n) {
+                Ok(n) => self.visit_u64(n),
+                Err(_) => Err(E::invalid_value(de::Unexpected::Signed(n), &self)),
+            }
+        }
+    }
+    d.deserialize_any(V(allow_true))
+}
+
+fn de_installed_hms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    de_installed(d, None)
+}
+
+fn de_installed_gms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    de_installed(d, Some(crate::profile::PLAY_SERVICES_CURRENT))
+}
+
+impl JsonSchema for DeviceRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DeviceRef".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let inline = g.subschema_for::<InlineDevice>();
+        json_schema!({
+            "description": "A device profile: a name, or a definition in place.",
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": *PROFILE_NAME_PATTERN,
+                    "description": PROFILE_NAME_DESCRIPTION,
+                    "examples": crate::profile::EXAMPLE_PROFILES.iter().map(|(n, _)| *n).collect::<Vec<_>>()
+                },
+                inline
+            ]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DeviceRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a device profile name or a definition {rom: …, api: …}")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<DeviceRef, E> {
+                Ok(DeviceRef::Name(s.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DeviceRef, A::Error> {
+                InlineDevice::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(DeviceRef::Inline)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// One device profile or a list of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub struct Devices(pub Vec<String>);
+pub struct Devices(pub Vec<DeviceRef>);
 
 impl Default for Devices {
     fn default() -> Self {
-        Devices(vec![DEFAULT_PROFILE.to_string()])
+        Devices(vec![DeviceRef::Name(DEFAULT_PROFILE.to_string())])
     }
 }
 
@@ -220,12 +502,13 @@ impl JsonSchema for Devices {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Devices".into()
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let one = g.subschema_for::<DeviceRef>();
         json_schema!({
             "description": "A device profile, or a list of them (a matrix).",
             "anyOf": [
-                { "type": "string", "enum": PROFILES },
-                { "type": "array", "items": { "type": "string", "enum": PROFILES }, "minItems": 1 }
+                one.clone(),
+                { "type": "array", "items": one, "minItems": 1 }
             ]
         })
     }
@@ -237,15 +520,19 @@ impl<'de> Deserialize<'de> for Devices {
         impl<'de> Visitor<'de> for V {
             type Value = Devices;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a device profile name or a list of them")
+                f.write_str("a device profile (a name or a definition) or a list of them")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Devices, E> {
-                Ok(Devices(vec![s.to_string()]))
+                Ok(Devices(vec![DeviceRef::Name(s.to_string())]))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Devices, A::Error> {
+                InlineDevice::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|d| Devices(vec![DeviceRef::Inline(d)]))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Devices, A::Error> {
                 let mut v = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
-                    v.push(s);
+                while let Some(d) = seq.next_element::<DeviceRef>()? {
+                    v.push(d);
                 }
                 if v.is_empty() {
                     return Err(de::Error::invalid_length(0, &"at least one profile"));
@@ -373,9 +660,10 @@ pub struct Case {
     /// What the case proves, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
-    /// Runs only on this profile instead of the file's `devices`.
+    /// Runs only on this profile (a name or a definition) instead of the
+    /// file's `devices`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device: Option<String>,
+    pub device: Option<DeviceRef>,
     /// Goes through another vendor than the file's (the case's
     /// `certificate` must then give that vendor's `credentials`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

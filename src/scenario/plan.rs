@@ -188,9 +188,9 @@ pub fn expand(s: &Scenario) -> Vec<CaseRun> {
                 .clone()
                 .unwrap_or_else(|| f.certificate.badge_class.clone()),
         };
-        let devices = match &case.device {
-            Some(d) => vec![d.clone()],
-            None => f.devices.0.clone(),
+        let devices: Vec<String> = match &case.device {
+            Some(d) => vec![d.run_name()],
+            None => f.devices.0.iter().map(DeviceRef::run_name).collect(),
         };
         for device in devices {
             runs.push(CaseRun {

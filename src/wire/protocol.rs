@@ -80,10 +80,27 @@ impl Rom {
             .unwrap_or(Rom::Aosp)
     }
 
+    /// The ROM a maker ships on its phones (by `ro.product.manufacturer` or
+    /// brand, any case): MIUI for Xiaomi, EMUI for Huawei and Honor, ColorOS
+    /// for OPPO, OnePlus and realme, FuntouchOS for vivo, Flyme for Meizu;
+    /// `aosp` for anyone else. A phone's own properties say better
+    /// ([`facts::rom_from_props`](super::facts::rom_from_props)); this is
+    /// for phones described by maker only.
+    pub fn shipped_by(maker: &str) -> Rom {
+        match maker.trim().to_ascii_lowercase().as_str() {
+            "xiaomi" | "redmi" | "poco" => Rom::Miui,
+            "huawei" | "honor" => Rom::Emui,
+            "oppo" | "oneplus" | "realme" => Rom::Coloros,
+            "vivo" | "iqoo" => Rom::Funtouchos,
+            "meizu" => Rom::Flyme,
+            _ => Rom::Aosp,
+        }
+    }
+
     /// The marketing name, for messages.
     pub fn display_name(self) -> &'static str {
         match self {
-            Rom::Aosp => "Android without a vendor ROM",
+            Rom::Aosp => "stock Android",
             Rom::Miui => "MIUI",
             Rom::Hyperos => "HyperOS",
             Rom::Emui => "EMUI",

@@ -81,18 +81,10 @@ pub fn add_device(
 /// ROM, whose vendor push service is available: what the vendors require
 /// to register.
 pub fn cn_device(brand: &str) -> DeviceInfo {
-    let rom = match brand.to_ascii_lowercase().as_str() {
-        "xiaomi" | "redmi" => Rom::Miui,
-        "huawei" | "honor" => Rom::Emui,
-        "oppo" | "oneplus" | "realme" => Rom::Coloros,
-        "vivo" | "iqoo" => Rom::Funtouchos,
-        "meizu" => Rom::Flyme,
-        _ => Rom::Aosp,
-    };
     DeviceInfo {
         brand: brand.into(),
         api_level: 33,
-        rom,
+        rom: Rom::shipped_by(brand),
         region: "cn".into(),
         vendor_push: true,
         ..DeviceInfo::default()

@@ -261,9 +261,17 @@ impl AndroidModel {
     }
 
     /// Lets a listener service receive posts and removals
-    /// (`cmd notification allow_listener`).
+    /// (`cmd notification allow_listener`). Before Android 4.3 (API 18)
+    /// there are no notification listeners: nothing changes.
     pub fn allow_listener(&self, component: ComponentName) {
-        self.state.lock().listeners.insert(component);
+        if self.has_listeners() {
+            self.state.lock().listeners.insert(component);
+        }
+    }
+
+    /// Whether the framework has notification listeners (API 18+).
+    pub fn has_listeners(&self) -> bool {
+        self.api() >= 18
     }
 
     /// Takes a listener's access away (`cmd notification

@@ -10,6 +10,9 @@ use super::types::{InstallError, PermissionError, ProcessDeath};
 use crate::android::intent::CATEGORY_LAUNCHER;
 use crate::android::{ComponentName, Intent};
 
+/// Android 6.0: the first level with runtime permissions.
+const RUNTIME_PERMISSIONS_API: u32 = 23;
+
 impl AndroidModel {
     /// A package's record.
     pub fn package(&self, name: &str) -> Option<Package> {
@@ -78,7 +81,9 @@ impl AndroidModel {
                 p.installer = Some("com.android.shell".into());
                 st.packages.insert(name.clone(), p);
             }
-            if grant_all {
+            // Below Android 6.0 (API 23) there are no runtime permissions:
+            // installing grants everything the manifest asks for.
+            if grant_all || api < RUNTIME_PERMISSIONS_API {
                 if let Some(p) = st.packages.get_mut(&name) {
                     p.granted.extend(requested);
                 }
@@ -102,7 +107,7 @@ impl AndroidModel {
     pub fn clear_data(self: &Arc<Self>, name: &str) -> bool {
         self.wipe(name, "clear data", |st| {
             if let Some(p) = st.packages.get_mut(name) {
-                if !p.system {
+                if !p.system && u32::from(self.api()) >= RUNTIME_PERMISSIONS_API {
                     p.granted
                         .retain(|g| packages::is_install_time_permission(g));
                 }
@@ -137,13 +142,22 @@ impl AndroidModel {
         ok
     }
 
-    /// `pm grant` / `pm revoke`.
+    /// `pm grant` / `pm revoke`. Below API 23 permissions are granted at
+    /// install and cannot be changed; `POST_NOTIFICATIONS` exists from API
+    /// 33 on.
     pub fn set_permission(
         &self,
         package: &str,
         permission: &str,
         granted: bool,
     ) -> Result<(), PermissionError> {
+        let api = u32::from(self.api());
+        if permission == packages::POST_NOTIFICATIONS && api < 33 {
+            return Err(PermissionError::UnknownPermission(permission.to_string()));
+        }
+        if api < RUNTIME_PERMISSIONS_API {
+            return Err(PermissionError::NotChangeable(permission.to_string()));
+        }
         let mut st = self.state.lock();
         let p = st
             .packages

@@ -588,6 +588,25 @@ pub fn push_service_for(profile: &Profile) -> Option<(&'static str, &'static str
     }
 }
 
+/// Push-related services the device carries besides the ROM's own push
+/// service ([`push_service_for`]), with their version codes: HMS Core on a
+/// non-Huawei ROM that has it, Play services on a ROM other than
+/// `aosp-gms` that has them (a global Xiaomi, a Huawei from before 2019).
+pub fn extra_services_for(profile: &Profile) -> Vec<(&'static str, &'static str, u64)> {
+    let mut out = Vec::new();
+    if let (Some(v), false) = (profile.hms_core_version, profile.rom == Rom::Emui) {
+        out.push((crate::wire::facts::HMS_CORE_PACKAGE, "HMS Core", v));
+    }
+    if let (Some(v), false) = (profile.play_services, profile.rom == Rom::AospGms) {
+        out.push((
+            crate::wire::facts::PLAY_SERVICES_PACKAGE,
+            "Google Play services",
+            v,
+        ));
+    }
+    out
+}
+
 /// Every package the device boots with: the ROM's, and the companion apps
 /// unless `companions` is false (a phone on which pushlab has not yet
 /// installed them).
@@ -646,14 +665,20 @@ pub fn preinstalled(profile: &Profile, companions: bool) -> Vec<Package> {
         let mut m = Manifest::new(pkg, label);
         // `dumpsys package com.huawei.hwid` shows HMS Core's version code,
         // which is how a host reads it on a real Huawei phone.
-        m.version_code = match (profile.rom, profile.hms_core_version) {
-            (Rom::Emui, Some(v)) => i64::try_from(v).unwrap_or(i64::MAX),
-            (Rom::AospGms, _) => 240_913_035,
+        m.version_code = match (profile.rom, profile.hms_core_version, profile.play_services) {
+            (Rom::Emui, Some(v), _) | (Rom::AospGms, _, Some(v)) => {
+                i64::try_from(v).unwrap_or(i64::MAX)
+            }
             _ => 1,
         };
         m.services
             .push(ComponentInfo::new(format!("{pkg}.PushService"), vec![]).exported(true));
         out.push(sys(m, 10_120, "system/priv-app"));
+    }
+    for (uid, (pkg, label, version)) in (10_121..).zip(extra_services_for(profile)) {
+        let mut m = Manifest::new(pkg, label);
+        m.version_code = i64::try_from(version).unwrap_or(i64::MAX);
+        out.push(sys(m, uid, "system/priv-app"));
     }
     let app = |m: Manifest, uid: u32| {
         let path = format!(

@@ -263,4 +263,10 @@ pub enum PermissionError {
         "java.lang.SecurityException: Package {package} has not requested permission {permission}"
     )]
     NotRequested { package: String, permission: String },
+    /// Before API 33 there is no `POST_NOTIFICATIONS` permission.
+    #[error("java.lang.IllegalArgumentException: Unknown permission: {0}")]
+    UnknownPermission(String),
+    /// Before API 23 permissions are fixed at install.
+    #[error("java.lang.SecurityException: Permission {0} is not a changeable permission type")]
+    NotChangeable(String),
 }

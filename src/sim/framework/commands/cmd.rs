@@ -67,6 +67,33 @@ pub(super) async fn cmd(
     }
 }
 
+/// `service call statusbar 1|2`: the binder calls that open and close
+/// the notification shade on phones without `cmd` (before API 24).
+/// Other services and codes answer as an unknown transaction.
+pub(super) fn service(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {
+    const DONE: &str = "Result: Parcel(00000000    '....')\n";
+    let rest: Vec<&str> = args.iter().map(String::as_str).collect();
+    match rest.as_slice() {
+        ["call", "statusbar", "1", ..] => {
+            model.set_shade(true);
+            CommandOutput::ok(DONE)
+        }
+        ["call", "statusbar", "2", ..] => {
+            model.set_shade(false);
+            CommandOutput::ok(DONE)
+        }
+        ["call", "statusbar", ..] => CommandOutput::ok(
+            "Result: Parcel(ffffffb6 00000000 '........')\n",
+        ),
+        ["call", other, ..] => CommandOutput::ok(format!("service: Service {other} does not exist\n")),
+        _ => out(
+            String::new(),
+            "Usage: service [-h|-?]\n       service list\n       service check SERVICE\n       service call SERVICE CODE [i32 N | i64 N | f N | d N | s16 STR ] ...\n".into(),
+            255,
+        ),
+    }
+}
+
 /// `appops set PACKAGE OP MODE` / `appops get PACKAGE OP`: an app's
 /// permission-like operations (kept, not enforced).
 pub(super) fn appops(model: &Arc<AndroidModel>, args: &[String]) -> CommandOutput {

@@ -34,6 +34,7 @@ pub fn register(device: &DeviceState) {
         "monkey",
         "settings",
         "appops",
+        "service",
     ] {
         r.register(name, Arc::new(Framework(name)));
     }
@@ -82,6 +83,9 @@ impl ShellCommand for Framework {
         let Some(model) = ctx.device.extension::<AndroidModel>() else {
             return CommandOutput::fail(127, format!("/system/bin/sh: {}: not found\n", self.0));
         };
+        if model.api() < since(self.0) {
+            return CommandOutput::fail(127, format!("/system/bin/sh: {}: not found\n", self.0));
+        }
         let args: Vec<String> = ctx.argv.get(1..).unwrap_or_default().to_vec();
         match self.0 {
             "am" => am::am(&model, &args),
@@ -97,7 +101,19 @@ impl ShellCommand for Framework {
             "monkey" => input::monkey(&model, &args),
             "settings" => cmd::settings(&model, &args),
             "appops" => cmd::appops(&model, &args),
+            "service" => cmd::service(&model, &args),
             _ => CommandOutput::code(127),
         }
+    }
+}
+
+/// The API level a framework command first ships at: `cmd` came with
+/// Android 7.0 (API 24), `settings` with 4.2 (API 17); the others are as
+/// old as the supported range.
+fn since(command: &str) -> u8 {
+    match command {
+        "cmd" => 24,
+        "settings" => 17,
+        _ => 0,
     }
 }
