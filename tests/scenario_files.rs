@@ -519,3 +519,19 @@ fn durations_read_as_people_write_them() {
         ["d.yaml:7:23: cases[0].steps[0].advance_time: `10 days` is not a duration (allowed units: ms, s, m, h)"]
     );
 }
+
+/// Every step a file can use is described in docs/scenarios.md.
+#[test]
+fn every_step_is_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scenarios.md"))
+        .expect("docs/scenarios.md");
+    let missing: Vec<&str> = pushlab::scenario::model::STEP_NAMES
+        .iter()
+        .copied()
+        .filter(|s| !doc.lines().any(|l| l.trim() == format!("### {s}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/scenarios.md has no `### <step>` for {missing:?}"
+    );
+}
