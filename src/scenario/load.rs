@@ -274,30 +274,7 @@ pub fn credentials(
     vendor: VendorId,
     map: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<Credentials, String> {
-    let mut m = map.clone();
-    m.insert(
-        "vendor".into(),
-        serde_json::Value::String(vendor.name().into()),
-    );
-    let creds: Credentials =
-        serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| e.to_string())?;
-    // Unknown keys are errors here too: a key the vendor's fields do not
-    // read back is a typo.
-    if let Ok(serde_json::Value::Object(known)) = serde_json::to_value(&creds) {
-        if let Some(k) = map.keys().find(|k| !known.contains_key(*k)) {
-            let mut allowed: Vec<&str> = known
-                .keys()
-                .map(String::as_str)
-                .filter(|k| *k != "vendor")
-                .collect();
-            allowed.sort_unstable();
-            return Err(format!(
-                "unknown field `{k}` (allowed: {})",
-                allowed.join(", ")
-            ));
-        }
-    }
-    Ok(creds)
+    Credentials::from_fields(vendor, map)
 }
 
 fn check_profile(name: &str, path: Vec<Seg>, out: &mut Vec<Problem>) {
