@@ -54,8 +54,8 @@ diagnoses! {
     ImNoToken = "im.no_token" => "The recipient's device never reported a push token to the IM server. Call setOfflinePushConfig(certificate ID, token) after login.",
     /// The reported certificate id is not known to the IM server.
     ImCertificateUnknown = "im.certificate_unknown" => "The certificate ID reported with the token does not exist in the IM console. Check the businessID the app reports against the console's certificate list.",
-    /// The certificate was saved less than 10 minutes ago.
-    ImCertificateNotEffective = "im.certificate_not_effective" => "The certificate was saved less than 10 minutes ago; certificate information takes effect 10 minutes after it is saved. Wait and retry.",
+    /// The certificate was saved less than its delay (10 minutes) ago.
+    ImCertificateNotEffective = "im.certificate_not_effective" => "The certificate was saved less than 10 minutes ago (the IM server's certificate delay); certificate information takes effect that long after it is saved. Wait and retry.",
     /// A custom message carried no Desc.
     ImCustomWithoutDesc = "im.custom_without_desc" => "Custom messages are not pushed offline unless OfflinePushInfo.Desc is set. Set desc when sending custom messages.",
     /// The vendor refused the server's credentials or signature.

@@ -47,6 +47,7 @@ fn certificate(click: ClickAction) -> Certificate {
         channel_id: Some("im_channel".into()),
         badge_class: Some("com.tencent.qcloud.tim.demo.SplashActivity".into()),
         saved_at: Timestamp(0),
+        delay_secs: pushlab::push::CERTIFICATE_DELAY_SECS,
     }
 }
 

@@ -90,6 +90,25 @@ impl AppRegistry {
             .push((cert.id, Arc::new(VendorApp::of_certificate(cert))));
     }
 
+    /// Registers the apps of a certificate's live versions (an edited
+    /// certificate whose old version is still in effect is sent with the
+    /// old values, which the console, a faithful copy, also holds).
+    pub fn set_certificate_versions(&self, certificate_id: u64, versions: &[Certificate]) {
+        let mut apps = self.inner.write();
+        apps.from_certificates.retain(|(id, _)| *id != certificate_id);
+        for cert in versions {
+            let app = VendorApp::of_certificate(cert);
+            if !apps
+                .from_certificates
+                .iter()
+                .any(|(id, a)| *id == certificate_id && **a == app)
+            {
+                apps.from_certificates
+                    .push((certificate_id, Arc::new(app)));
+            }
+        }
+    }
+
     /// Forgets the app registered by this certificate.
     pub fn remove(&self, certificate_id: u64) {
         self.inner

@@ -130,8 +130,16 @@ pub struct Certificate {
     /// Huawei badge: the app's entry activity class.
     #[serde(default)]
     pub badge_class: Option<String>,
-    /// When it was saved; it takes effect 10 minutes later.
+    /// When this version was saved.
     pub saved_at: Timestamp,
+    /// How long after saving it takes effect (the IM server's certificate
+    /// delay when it was saved; 600 s unless configured otherwise).
+    #[serde(default = "default_delay_secs")]
+    pub delay_secs: u64,
+}
+
+fn default_delay_secs() -> u64 {
+    CERTIFICATE_DELAY_SECS
 }
 
 impl Certificate {
@@ -139,10 +147,12 @@ impl Certificate {
         self.credentials.vendor()
     }
 
-    /// Certificate information takes effect 10 minutes after it is saved.
+    /// Certificate information takes effect its delay after it is saved
+    /// (by default 10 minutes: seed 000 and 001, every vendor's "Configuring
+    /// the push certificate"; see docs/vendors/tim.md).
     pub fn effective_at(&self) -> Timestamp {
         self.saved_at
-            .plus(std::time::Duration::from_secs(CERTIFICATE_DELAY_SECS))
+            .plus(std::time::Duration::from_secs(self.delay_secs))
     }
 }
 
