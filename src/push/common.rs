@@ -95,7 +95,8 @@ impl AppRegistry {
     /// old values, which the console, a faithful copy, also holds).
     pub fn set_certificate_versions(&self, certificate_id: u64, versions: &[Certificate]) {
         let mut apps = self.inner.write();
-        apps.from_certificates.retain(|(id, _)| *id != certificate_id);
+        apps.from_certificates
+            .retain(|(id, _)| *id != certificate_id);
         for cert in versions {
             let app = VendorApp::of_certificate(cert);
             if !apps
@@ -103,8 +104,7 @@ impl AppRegistry {
                 .iter()
                 .any(|(id, a)| *id == certificate_id && **a == app)
             {
-                apps.from_certificates
-                    .push((certificate_id, Arc::new(app)));
+                apps.from_certificates.push((certificate_id, Arc::new(app)));
             }
         }
     }

@@ -25,7 +25,7 @@ use super::{
 use crate::push::common::{
     fault_status, http_code, journal_fault, random_string, FaultKind, ALNUM, HEX,
 };
-use crate::push::{VendorApp, Credentials as AnyCredentials, RequestLog, VendorId};
+use crate::push::{Credentials as AnyCredentials, RequestLog, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 use crate::services::gateway::Registration;
 use crate::services::journal::{Event, MessageId};

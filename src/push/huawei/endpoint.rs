@@ -20,7 +20,7 @@ use super::{codes, diagnosis_for, http_status_of, message_of, Inner, Issued};
 use crate::diagnosis::Diagnosis;
 use crate::push::common::{random_string, token_of_another_package};
 use crate::push::endpoint::{json_answer, Exchange, FaultWords, Halt};
-use crate::push::{VendorApp, Credentials, RequestLog, Services, VendorId};
+use crate::push::{Credentials, RequestLog, Services, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 use crate::services::journal::Event;
 

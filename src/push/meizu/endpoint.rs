@@ -19,7 +19,7 @@ use super::{code_message, diagnosis_of, Counters, Inner, MAX_PUSH_IDS, PUSH_PATH
 use crate::diagnosis::Diagnosis;
 use crate::push::common::{random_string, token_of_another_package, HEX};
 use crate::push::endpoint::{json_answer, Exchange, FaultWords, Halt};
-use crate::push::{VendorApp, Credentials as AnyCredentials, VendorId};
+use crate::push::{Credentials as AnyCredentials, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 
 /// A Meizu answer: always HTTP 200 with a string `code`.

@@ -16,9 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::delivery::display_instruction;
 use super::message::{parse_notification, Fields, Notification};
-use super::{
-    auth_sign, code_message, codes, Inner, IssuedToken, OppoError, SavedMessage,
-};
+use super::{auth_sign, code_message, codes, Inner, IssuedToken, OppoError, SavedMessage};
 use super::{
     AUTH_PATH, BATCH_MAX, BROADCAST_PATH, SAVE_MESSAGE_PATH, TIMESTAMP_WINDOW_MS, TOKEN_LIFETIME,
     UNICAST_BATCH_PATH, UNICAST_PATH,
@@ -27,7 +25,7 @@ use crate::diagnosis::Diagnosis;
 use crate::push::common::{
     fault_status, http_code, journal_fault, random_string, token_of_another_package, FaultKind, HEX,
 };
-use crate::push::{VendorApp, Credentials as AnyCredentials, RequestLog, Services, VendorId};
+use crate::push::{Credentials as AnyCredentials, RequestLog, Services, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 use crate::services::journal::{Event, MessageId};
 

@@ -15,16 +15,16 @@ use serde_json::{json, Map, Value};
 
 use super::delivery::display_instruction;
 use super::message::{parse_message, parse_payload, Fields, Message};
-use super::{
-    auth_sign, code_desc, codes, Credentials, Inner, IssuedToken, VivoError,
-};
+use super::{auth_sign, code_desc, codes, Credentials, Inner, IssuedToken, VivoError};
 use super::{
     ALL_PATH, AUTH_PATH, INTERNAL_ERROR_TEXT, PUSH_TO_LIST_PATH, SAVE_LIST_PAYLOAD_PATH, SEND_PATH,
     TIMESTAMP_WINDOW_MS, TOKEN_LIFETIME,
 };
 use crate::diagnosis::Diagnosis;
-use crate::push::common::{fault_status, http_code, journal_fault, random_string, token_of_another_package, FaultKind};
-use crate::push::{VendorApp, Credentials as AnyCredentials, RequestLog, Services, VendorId};
+use crate::push::common::{
+    fault_status, http_code, journal_fault, random_string, token_of_another_package, FaultKind,
+};
+use crate::push::{Credentials as AnyCredentials, RequestLog, Services, VendorApp, VendorId};
 use crate::services::journal::{Event, MessageId};
 
 /// vivo's API paths, each answering any method (a wrong one is refused).
@@ -397,12 +397,7 @@ async fn send(s: &Inner, req: &Req) -> Answer {
 }
 
 /// The message of a `/message/send`, to a known regId and within quota.
-fn check_send(
-    s: &Inner,
-    req: &Req,
-    cert: &VendorApp,
-    app_id: &str,
-) -> Result<Message, VivoError> {
+fn check_send(s: &Inner, req: &Req, cert: &VendorApp, app_id: &str) -> Result<Message, VivoError> {
     let body = app_body(req, app_id)?;
     let m = parse_message(body)?;
     // Aliases are not simulated (pushlab devices register regIds): an

@@ -20,7 +20,7 @@ use super::{
 use crate::diagnosis::Diagnosis;
 use crate::push::common::{random_string, token_of_another_package, ALNUM};
 use crate::push::endpoint::{json_answer, Exchange, FaultWords, Halt};
-use crate::push::{VendorApp, Credentials, Services, VendorId};
+use crate::push::{Credentials, Services, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 
 /// A Mi error: code plus reason.
@@ -407,9 +407,9 @@ fn targets<'t>(
     });
     if good.is_empty() {
         let refusal = MiError::new(codes::SEND_FAILED, "No valid targets!");
-        let foreign = tokens.iter().any(|t| {
-            token_of_another_package(&inner.services, VendorId::Xiaomi, t, &app.package)
-        });
+        let foreign = tokens
+            .iter()
+            .any(|t| token_of_another_package(&inner.services, VendorId::Xiaomi, t, &app.package));
         return Err(if foreign {
             refusal.meaning(Diagnosis::VendorPackageMismatch)
         } else {

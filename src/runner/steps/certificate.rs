@@ -21,9 +21,8 @@ impl Exec<'_> {
             input.package = p.clone();
         }
         if let Some(changed) = &e.credentials {
-            input.credentials = edited_credentials(&input.credentials, changed).map_err(|m| {
-                self.fail(format!("edit_certificate: credentials: {m}"), None)
-            })?;
+            input.credentials = edited_credentials(&input.credentials, changed)
+                .map_err(|m| self.fail(format!("edit_certificate: credentials: {m}"), None))?;
             input.credentials.complete_for_simulation().map_err(infra)?;
         }
         if let Some(c) = &e.click {
