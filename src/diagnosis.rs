@@ -67,6 +67,8 @@ diagnoses! {
     /// The vendor app the push goes through was created for another package
     /// than the app that holds the token (or than the certificate names).
     VendorPackageMismatch = "vendor.package_mismatch" => "The vendor app in the vendor's developer console was created for another package than the app on the phone: the device token (or the certificate's package name) belongs to a different app, so the vendor refuses it. Make the package name in the IM console's certificate, the app in the vendor console and the installed app's package the same one.",
+    /// The vendor opens only http:// and https:// pages for an open-URL click.
+    VendorUrlSchemeUnsupported = "vendor.url_scheme_unsupported" => "The vendor opens only http:// or https:// web pages for an open-URL click and refused this one, although the IM console took it. Change the web page in the IM console's certificate to an http:// or https:// address (for another app or a market link, use an in-app page click instead).",
     /// The vendor's frequency control refused the request.
     VendorRateLimited = "vendor.rate_limited" => "The vendor's frequency control refused the push (too many requests in a short time). Slow down or apply for a higher rate.",
     /// The vendor's daily quota is used up.

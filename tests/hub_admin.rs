@@ -39,7 +39,7 @@ async fn faults_and_retrospection_through_the_admin_api() {
         &base,
         "/gateway/v1/register",
         json!({"device": "phone-1", "vendor": "xiaomi", "package": "com.pushlab.demo",
-               "device_info": {"brand": "Xiaomi", "api_level": 33, "region": "cn", "vendor_push": true}}),
+               "device_info": {"brand": "Xiaomi", "api_level": 33, "rom": "miui", "region": "cn", "vendor_push": true}}),
     )
     .await;
     let token = reg["token"].as_str().unwrap().to_string();

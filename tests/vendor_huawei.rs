@@ -518,7 +518,7 @@ async fn validation_failures_answer_hms_codes() {
                 &["message", "android", "notification", "click_action"],
                 json!({"type": 2, "url": "http://x"}),
             ),
-            "80100001",
+            "80100003",
         ),
         (
             "type 4",

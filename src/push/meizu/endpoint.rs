@@ -30,7 +30,8 @@ fn answer(code: &str, message: &str) -> Response {
 
 /// The one place a refusal becomes Meizu's answer, journaled and logged.
 fn refuse(ex: &Exchange, r: Refusal) -> Response {
-    ex.journal_rejected(&r.code, &r.message, diagnosis_of(&r.code));
+    let diagnosis = r.meaning.unwrap_or_else(|| diagnosis_of(&r.code));
+    ex.journal_rejected(&r.code, &r.message, diagnosis);
     ex.log(200, false, &r.code, &r.message);
     answer(&r.code, &r.message)
 }
@@ -40,6 +41,9 @@ fn refuse(ex: &Exchange, r: Refusal) -> Response {
 pub(super) struct Refusal {
     code: String,
     message: String,
+    /// What the refusal means when Meizu's code alone says less; else the
+    /// code's diagnosis.
+    meaning: Option<Diagnosis>,
 }
 
 impl Refusal {
@@ -47,6 +51,7 @@ impl Refusal {
         Refusal {
             code: code.to_string(),
             message: message.into(),
+            meaning: None,
         }
     }
 }
@@ -174,10 +179,13 @@ fn click(click_info: &Value) -> Result<Click, Refusal> {
                 Click::Url(u.to_string())
             }
             Some(u) if !u.is_empty() => {
-                return Err(Refusal::new(
-                    "1005",
-                    "clickType为打开URI页面时 url 必须以 http:// 或 https:// 开头",
-                ))
+                return Err(Refusal {
+                    meaning: Some(Diagnosis::VendorUrlSchemeUnsupported),
+                    ..Refusal::new(
+                        "1005",
+                        "clickType为打开URI页面时 url 必须以 http:// 或 https:// 开头",
+                    )
+                })
             }
             _ => {
                 return Err(Refusal::new(

@@ -215,7 +215,8 @@ fn check_click(form: &Form) -> Result<(), MiError> {
             Some(_) => Err(MiError::new(
                 codes::ILLEGAL_PARAMETER,
                 "extra.web_uri must start with http:// or https://",
-            )),
+            )
+            .meaning(Diagnosis::VendorUrlSchemeUnsupported)),
             None => Err(MiError::new(
                 codes::MISSING_PARAMETER,
                 "extra.web_uri is required when extra.notify_effect is 3",
