@@ -54,8 +54,8 @@ diagnoses! {
     ImNoToken = "im.no_token" => "The recipient's device never reported a push token to the IM server. Call setOfflinePushConfig(certificate ID, token) after login.",
     /// The reported certificate id is not known to the IM server.
     ImCertificateUnknown = "im.certificate_unknown" => "The certificate ID reported with the token does not exist in the IM console. Check the businessID the app reports against the console's certificate list.",
-    /// The certificate was saved less than 10 minutes ago.
-    ImCertificateNotEffective = "im.certificate_not_effective" => "The certificate was saved less than 10 minutes ago; certificate information takes effect 10 minutes after it is saved. Wait and retry.",
+    /// The certificate was saved less than its delay (10 minutes) ago.
+    ImCertificateNotEffective = "im.certificate_not_effective" => "The certificate was saved less than 10 minutes ago (the IM server's certificate delay); certificate information takes effect that long after it is saved. Wait and retry.",
     /// A custom message carried no Desc.
     ImCustomWithoutDesc = "im.custom_without_desc" => "Custom messages are not pushed offline unless OfflinePushInfo.Desc is set. Set desc when sending custom messages.",
     /// The vendor refused the server's credentials or signature.
@@ -64,6 +64,11 @@ diagnoses! {
     VendorInvalidRequest = "vendor.invalid_request" => "The vendor rejected the request as invalid (missing or malformed field, size limit, click action). See the vendor's error message in the chain.",
     /// The vendor does not know the device token.
     VendorTokenInvalid = "vendor.token_invalid" => "The vendor does not know this device token (uninstalled, expired or from another app). Make the app report a fresh token after login.",
+    /// The vendor app the push goes through was created for another package
+    /// than the app that holds the token (or than the certificate names).
+    VendorPackageMismatch = "vendor.package_mismatch" => "The vendor app in the vendor's developer console was created for another package than the app on the phone: the device token (or the certificate's package name) belongs to a different app, so the vendor refuses it. Make the package name in the IM console's certificate, the app in the vendor console and the installed app's package the same one.",
+    /// The vendor opens only http:// and https:// pages for an open-URL click.
+    VendorUrlSchemeUnsupported = "vendor.url_scheme_unsupported" => "The vendor opens only http:// or https:// web pages for an open-URL click and refused this one, although the IM console took it. Change the web page in the IM console's certificate to an http:// or https:// address (for another app or a market link, use an in-app page click instead).",
     /// The vendor's frequency control refused the request.
     VendorRateLimited = "vendor.rate_limited" => "The vendor's frequency control refused the push (too many requests in a short time). Slow down or apply for a higher rate.",
     /// The vendor's daily quota is used up.
@@ -86,6 +91,8 @@ diagnoses! {
     HuaweiHmsTooOld = "huawei.hms_too_old" => "HMS Core on the device is older than 20401300, which Huawei push needs. Update HMS Core from AppGallery.",
     /// Huawei: the device drops pass-through data of notification messages.
     HuaweiPassthroughUnsupported = "huawei.passthrough_unsupported" => "Some Huawei devices cannot receive the content passed through with a notification message: the ext never reaches the app on tap. Carry what the app needs in the click's intent URI extras (or route by the intent URI itself) instead of relying on the pass-through data.",
+    /// Huawei: the web page of a click_action type 2 is not HTTPS.
+    HuaweiHttpsRequired = "huawei.https_required" => "HMS Push Kit requires an HTTPS URL for click_action type 2 (open a web page) and refuses the push otherwise, even though the IM console accepts an http:// address. Change the web page in the IM console's Huawei certificate to https://.",
     /// FCM: no Google Play services on the device.
     FcmNoPlayServices = "fcm.no_play_services" => "FCM needs Google Play services on the device; this device has none. Use the vendor's own channel on this device.",
     /// FCM: the device is in mainland China.

@@ -24,6 +24,7 @@ fn cert() -> Certificate {
         channel_id: None,
         badge_class: None,
         saved_at: SAVED,
+        delay_secs: pushlab::push::CERTIFICATE_DELAY_SECS,
     }
 }
 

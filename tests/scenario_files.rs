@@ -535,3 +535,67 @@ fn every_step_is_documented() {
         "docs/scenarios.md has no `### <step>` for {missing:?}"
     );
 }
+
+// ---- the vendor console and the certificate delay ----
+
+const CONSOLE: &str = r#"
+vendor: xiaomi
+certificate:
+  credentials: {app_id: "1", app_key: "2", app_secret: typo}
+console:
+  credentials: {app_secret: real}
+certificate_delay: 10m
+cases:
+  - name: file console
+    steps: [login]
+  - name: case console over the file's
+    console: {package: com.pushlab.other}
+    certificate_delay: 0s
+    steps: [login, edit_certificate: {click: {open_url: "https://x.example"}, channel_id: null}]
+"#;
+
+#[test]
+fn console_is_the_certificate_with_the_console_fields_in_their_place() {
+    let s = parse_str("c.yaml", CONSOLE).unwrap();
+    let runs = expand(&s);
+    let secret = |c: &pushlab::push::Credentials| match c {
+        pushlab::push::Credentials::Xiaomi(x) => (x.app_id.clone(), x.app_secret.clone()),
+        _ => panic!("not Mi"),
+    };
+    let file = runs[0].console.as_ref().expect("the file's console");
+    assert_eq!(file.package, "com.pushlab.demo");
+    assert_eq!(secret(&file.credentials), ("1".into(), "real".into()));
+    assert_eq!(secret(&runs[0].certificate.credentials).1, "typo");
+    assert_eq!(
+        runs[0].certificate_delay,
+        std::time::Duration::from_secs(600)
+    );
+    let case = runs[1].console.as_ref().expect("the case's console");
+    assert_eq!(case.package, "com.pushlab.other");
+    assert_eq!(secret(&case.credentials).1, "real");
+    assert_eq!(runs[1].certificate_delay, std::time::Duration::ZERO);
+    assert!(matches!(&runs[1].steps[1], Step::EditCertificate(e)
+        if e.click == Some(ClickSpec::OpenUrl("https://x.example".into())) && e.channel_id == Some(None)));
+}
+
+#[test]
+fn without_console_the_certificate_speaks_for_the_vendor() {
+    let s = parse_str("m.yaml", MATRIX).unwrap();
+    assert!(expand(&s).iter().all(|r| r.console.is_none()));
+    assert!(expand(&s)
+        .iter()
+        .all(|r| r.certificate_delay == std::time::Duration::from_secs(600)));
+}
+
+#[test]
+fn the_schema_names_console_delay_and_edit_certificate() {
+    let schema = serde_json::to_string(&json_schema()).unwrap();
+    for word in [
+        "\"console\"",
+        "\"certificate_delay\"",
+        "\"edit_certificate\"",
+        "ConsoleSpec",
+    ] {
+        assert!(schema.contains(word), "schema lacks {word}");
+    }
+}

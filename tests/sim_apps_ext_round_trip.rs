@@ -386,6 +386,7 @@ fn push_of(path: &Path, ext: &str) -> Push {
             channel_id: path.channel.map(str::to_string),
             badge_class: None,
             saved_at: Timestamp(0),
+            delay_secs: pushlab::push::CERTIFICATE_DELAY_SECS,
         },
         token: "token".into(),
         title: "Denny".into(),

@@ -81,6 +81,7 @@ mod transport {
                 channel_id: None,
                 badge_class: None,
                 saved_at: Timestamp(0),
+                delay_secs: pushlab::push::CERTIFICATE_DELAY_SECS,
             },
             token: "token".into(),
             title: "t".into(),

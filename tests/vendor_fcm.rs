@@ -79,6 +79,7 @@ fn certificate(click: ClickAction) -> Certificate {
         channel_id: Some("im_channel".into()),
         badge_class: None,
         saved_at: Timestamp(0),
+        delay_secs: pushlab::push::CERTIFICATE_DELAY_SECS,
     }
 }
 

@@ -47,6 +47,7 @@ fn certificate(click: ClickAction) -> Certificate {
         channel_id: Some("im_channel".into()),
         badge_class: Some("com.tencent.qcloud.tim.demo.SplashActivity".into()),
         saved_at: Timestamp(0),
+        delay_secs: pushlab::push::CERTIFICATE_DELAY_SECS,
     }
 }
 
@@ -517,7 +518,7 @@ async fn validation_failures_answer_hms_codes() {
                 &["message", "android", "notification", "click_action"],
                 json!({"type": 2, "url": "http://x"}),
             ),
-            "80100001",
+            "80100003",
         ),
         (
             "type 4",

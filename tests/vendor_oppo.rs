@@ -47,6 +47,7 @@ fn certificate(click: ClickAction, channel: Option<&str>) -> Certificate {
         channel_id: channel.map(str::to_string),
         badge_class: None,
         saved_at: Timestamp(0),
+        delay_secs: pushlab::push::CERTIFICATE_DELAY_SECS,
     }
 }
 

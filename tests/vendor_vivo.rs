@@ -53,6 +53,7 @@ fn certificate(click: ClickAction) -> Certificate {
         channel_id: None,
         badge_class: None,
         saved_at: Timestamp(0),
+        delay_secs: pushlab::push::CERTIFICATE_DELAY_SECS,
     }
 }
 

@@ -25,6 +25,17 @@ pub struct Args {
     /// advancing skips ahead (e.g. past a certificate's 10-minute delay).
     #[arg(long, value_enum, default_value_t = ClockArg::Real)]
     pub clock: ClockArg,
+
+    /// How long a certificate saved in the IM console takes to take effect
+    /// (`600s`, `10m`, `0s`...). The guides give 10 minutes; `0s` models a
+    /// console whose change reaches the push servers at once.
+    #[arg(long, default_value = "600s", value_parser = parse_delay)]
+    pub certificate_delay: std::time::Duration,
+}
+
+/// A duration as scenario files write it (`500ms`, `10s`, `10m`, `1h`).
+fn parse_delay(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<pushlab::scenario::model::Wait>().map(|w| w.0)
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -53,6 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ClockArg::Virtual => Clock::virtual_now(),
         };
         let hub = Hub::new(clock);
+        hub.im.set_certificate_delay(args.certificate_delay);
         let running = hub
             .start(args.listen)
             .await

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::Hub;
 use crate::push::common::Fault;
-use crate::push::{Vendor, VendorId};
+use crate::push::{Credentials, Vendor, VendorApp, VendorId};
 use crate::services::journal::{MessageId, Query as JournalQuery};
 
 pub fn router(hub: Hub) -> Router {
@@ -34,6 +34,10 @@ pub fn router(hub: Hub) -> Router {
             get(get_limits).put(set_limits),
         )
         .route("/admin/v1/vendors/{vendor}/reset", post(reset_vendor))
+        .route(
+            "/admin/v1/vendors/{vendor}/apps",
+            get(list_apps).post(register_app).delete(unregister_apps),
+        )
         .route("/journal", get(journal))
         .route("/journal/messages/{id}", get(journal_message))
         .with_state(hub)
@@ -223,6 +227,67 @@ async fn reset_vendor(State(hub): State<Hub>, Path(name): Path<String>) -> Respo
     match vendor(&hub, &name) {
         Ok(v) => {
             v.reset();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// An app as the vendor's developer console holds it, in the body of
+/// `POST /admin/v1/vendors/{vendor}/apps`: the package and the credentials
+/// in the vendor's own fields (as in a certificate).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppInput {
+    package: String,
+    credentials: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The apps registered explicitly with the vendor (empty: the vendor takes
+/// each saved certificate's values as its console's).
+async fn list_apps(State(hub): State<Hub>, Path(name): Path<String>) -> Response {
+    match vendor(&hub, &name) {
+        Ok(v) => Json(hub.services.apps.registered(v.id())).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Registers (or replaces, by package) an app in the vendor's console. From
+/// then on the vendor knows only its registered apps: a certificate whose
+/// credentials or package differ is refused as the real vendor would.
+async fn register_app(State(hub): State<Hub>, Path(name): Path<String>, body: Bytes) -> Response {
+    let v = match vendor(&hub, &name) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let input: AppInput = match serde_json::from_slice(&body) {
+        Ok(x) => x,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("app: {e}")),
+    };
+    if input.package.trim().is_empty() {
+        return error(StatusCode::BAD_REQUEST, "app: package must not be empty");
+    }
+    let credentials = match Credentials::from_fields(v.id(), &input.credentials) {
+        Ok(c) => c,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("app credentials: {e}")),
+    };
+    hub.register_vendor_app(VendorApp {
+        package: input.package,
+        credentials,
+    });
+    (
+        StatusCode::CREATED,
+        Json(hub.services.apps.registered(v.id())),
+    )
+        .into_response()
+}
+
+/// Forgets the vendor's registered apps: saved certificates speak for the
+/// console again.
+async fn unregister_apps(State(hub): State<Hub>, Path(name): Path<String>) -> Response {
+    match vendor(&hub, &name) {
+        Ok(v) => {
+            hub.services.apps.unregister_all(v.id());
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => e.into_response(),

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::im::ImServer;
 use crate::push::common::AppRegistry;
-use crate::push::{Services, Vendor, VendorId};
+use crate::push::{Services, Vendor, VendorApp, VendorId};
 use crate::services::clock::Clock;
 use crate::services::gateway::Gateway;
 use crate::services::journal::Journal;
@@ -61,6 +61,14 @@ impl Hub {
 
     pub fn gateway(&self) -> &Gateway {
         &self.services.gateway
+    }
+
+    /// Registers an app in its vendor's developer console (what
+    /// `POST /admin/v1/vendors/{vendor}/apps` does): from then on that
+    /// vendor authenticates against its registered apps only, not against
+    /// the certificates saved in the IM console.
+    pub fn register_vendor_app(&self, app: VendorApp) {
+        self.services.apps.register(app);
     }
 
     /// Forgets all state: accounts, certificates, tokens, journal, vendor

@@ -84,7 +84,9 @@ type DedupKey = (String, Option<u64>, u64, u32);
 struct State {
     accounts: BTreeMap<String, Account>,
     sessions: HashMap<String, Session>,
-    certificates: BTreeMap<u64, Certificate>,
+    /// Each certificate id's live versions, oldest first: the version in
+    /// effect (if any) and the newer ones still waiting for their delay.
+    certificates: BTreeMap<u64, Vec<Certificate>>,
     dedup: HashMap<DedupKey, DedupEntry>,
     counter: u64,
 }
@@ -221,6 +223,25 @@ pub struct CertificateInput {
     pub badge_class: Option<String>,
 }
 
+/// The version that decides a push at `now`: the newest one in effect, or,
+/// when none is yet, the newest saved (which the decision then finds not in
+/// effect).
+fn in_effect(versions: &[Certificate], now: Timestamp) -> Option<&Certificate> {
+    versions
+        .iter()
+        .rev()
+        .find(|c| c.effective_at() <= now)
+        .or_else(|| versions.last())
+}
+
+/// Drops the versions that can never be in effect again: those older than
+/// the newest version already in effect.
+fn prune_versions(versions: &mut Vec<Certificate>, now: Timestamp) {
+    if let Some(i) = versions.iter().rposition(|c| c.effective_at() <= now) {
+        versions.drain(..i);
+    }
+}
+
 /// Result of a successful `sendmsg`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
@@ -241,6 +262,8 @@ pub struct ImServer {
     /// Bumped on every change of accounts, sessions, tokens or connections,
     /// so callers can wait for a state instead of polling.
     changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// How long a saved certificate takes to take effect, in seconds.
+    certificate_delay: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl ImServer {
@@ -256,7 +279,26 @@ impl ImServer {
             http,
             state: Arc::default(),
             changes: Arc::new(tokio::sync::watch::channel(0).0),
+            certificate_delay: Arc::new(std::sync::atomic::AtomicU64::new(
+                crate::push::CERTIFICATE_DELAY_SECS,
+            )),
         }
+    }
+
+    /// Sets how long certificates saved from now on take to take effect
+    /// (default 600 s, the guides' 10 minutes; 0 models a console whose
+    /// change reaches the push servers at once). See docs/vendors/tim.md.
+    pub fn set_certificate_delay(&self, delay: Duration) {
+        self.certificate_delay
+            .store(delay.as_secs(), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The delay certificates saved now get.
+    pub fn certificate_delay(&self) -> Duration {
+        Duration::from_secs(
+            self.certificate_delay
+                .load(std::sync::atomic::Ordering::SeqCst),
+        )
     }
 
     fn changed(&self) {
@@ -489,12 +531,15 @@ impl ImServer {
 
     // ---- certificates ----
 
-    /// Saves a certificate (new, or an update of the same id); it takes
-    /// effect 10 minutes later. Its app is registered with the vendor's
-    /// console at once.
+    /// Saves a certificate: a new one, or a new version of the same id (an
+    /// edit in the console). A version takes effect its delay after saving
+    /// ([`Self::certificate_delay`]); until then the version before it, if
+    /// any, stays in effect (see docs/vendors/tim.md, "Certificates"). Its
+    /// app is registered with the vendor's console at once.
     pub fn save_certificate(&self, input: CertificateInput) -> Certificate {
         let now = self.services.clock.now();
-        let cert = {
+        let delay_secs = self.certificate_delay().as_secs();
+        let (cert, live) = {
             let mut s = self.state.lock();
             let id = match input.id {
                 Some(id) => id,
@@ -511,16 +556,37 @@ impl ImServer {
                 channel_id: input.channel_id,
                 badge_class: input.badge_class,
                 saved_at: now,
+                delay_secs,
             };
-            s.certificates.insert(id, cert.clone());
-            cert
+            let versions = s.certificates.entry(id).or_default();
+            versions.push(cert.clone());
+            prune_versions(versions, now);
+            (cert, versions.clone())
         };
-        self.services.apps.upsert(&cert);
+        self.services.apps.set_certificate_versions(cert.id, &live);
         cert
     }
 
+    /// The newest saved version of each certificate.
     pub fn certificates(&self) -> Vec<Certificate> {
-        self.state.lock().certificates.values().cloned().collect()
+        self.state
+            .lock()
+            .certificates
+            .values()
+            .filter_map(|v| v.last().cloned())
+            .collect()
+    }
+
+    /// The version of certificate `id` in effect now, if one is.
+    pub fn certificate_in_effect(&self, id: u64) -> Option<Certificate> {
+        let now = self.services.clock.now();
+        self.state
+            .lock()
+            .certificates
+            .get(&id)
+            .and_then(|v| in_effect(v, now))
+            .filter(|c| c.effective_at() <= now)
+            .cloned()
     }
 
     pub fn delete_certificate(&self, id: u64) -> bool {
@@ -561,7 +627,11 @@ impl ImServer {
         let certificate = match &state {
             RecipientState::Offline {
                 token: Some((id, _)),
-            } => s.certificates.get(id).cloned(),
+            } => s
+                .certificates
+                .get(id)
+                .and_then(|versions| in_effect(versions, now))
+                .cloned(),
             _ => None,
         };
         match decision::decide(&state, &msg, certificate.as_ref(), now) {

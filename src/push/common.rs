@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use super::{Certificate, VendorId, MESSAGE_ID_HEADER};
+use super::{Certificate, VendorApp, VendorId, MESSAGE_ID_HEADER};
 use crate::services::clock::{Clock, Timestamp};
 use crate::services::gateway::Gateway;
 use crate::services::journal::{Journal, MessageId};
@@ -57,46 +57,154 @@ impl Services {
     }
 }
 
-/// The apps registered in the vendors' consoles. Adding a certificate to the
-/// IM server registers its app here too: the credentials come from there.
+/// The apps registered in the vendors' developer consoles, which the
+/// simulated endpoints authenticate against.
+///
+/// Two sources feed it. By default, saving a certificate in the IM console
+/// registers the app it describes (the certificate is taken as a faithful
+/// copy of the vendor console). Apps registered explicitly (the admin API's
+/// `POST /admin/v1/vendors/{vendor}/apps`, a scenario's `console:`) model the
+/// vendor console on their own: once a vendor has one, that vendor's
+/// endpoint knows only its explicitly registered apps, so a certificate that
+/// disagrees with them is refused as the real vendor refuses it.
 #[derive(Clone, Default)]
 pub struct AppRegistry {
-    inner: Arc<parking_lot::RwLock<Vec<Arc<Certificate>>>>,
+    inner: Arc<parking_lot::RwLock<Apps>>,
+}
+
+#[derive(Default)]
+struct Apps {
+    /// (certificate id, its app), in saving order.
+    from_certificates: Vec<(u64, Arc<VendorApp>)>,
+    /// Registered explicitly, in registration order.
+    console: Vec<Arc<VendorApp>>,
 }
 
 impl AppRegistry {
-    /// Registers or replaces the app of this certificate.
+    /// Registers or replaces the app of this certificate (the default
+    /// source; see the type's doc).
     pub fn upsert(&self, cert: &Certificate) {
         let mut apps = self.inner.write();
-        apps.retain(|c| c.id != cert.id);
-        apps.push(Arc::new(cert.clone()));
+        apps.from_certificates.retain(|(id, _)| *id != cert.id);
+        apps.from_certificates
+            .push((cert.id, Arc::new(VendorApp::of_certificate(cert))));
     }
 
+    /// Registers the apps of a certificate's live versions (an edited
+    /// certificate whose old version is still in effect is sent with the
+    /// old values, which the console, a faithful copy, also holds).
+    pub fn set_certificate_versions(&self, certificate_id: u64, versions: &[Certificate]) {
+        let mut apps = self.inner.write();
+        apps.from_certificates
+            .retain(|(id, _)| *id != certificate_id);
+        for cert in versions {
+            let app = VendorApp::of_certificate(cert);
+            if !apps
+                .from_certificates
+                .iter()
+                .any(|(id, a)| *id == certificate_id && **a == app)
+            {
+                apps.from_certificates.push((certificate_id, Arc::new(app)));
+            }
+        }
+    }
+
+    /// Forgets the app registered by this certificate.
     pub fn remove(&self, certificate_id: u64) {
-        self.inner.write().retain(|c| c.id != certificate_id);
+        self.inner
+            .write()
+            .from_certificates
+            .retain(|(id, _)| *id != certificate_id);
     }
 
-    /// The first app of this vendor for which `pred` holds (vendor modules
-    /// match on their own credentials, e.g. by app secret or app id).
+    /// Registers an app in its vendor's console, replacing one of the same
+    /// vendor and package. From then on the vendor knows only its explicitly
+    /// registered apps.
+    pub fn register(&self, app: VendorApp) {
+        let mut apps = self.inner.write();
+        apps.console
+            .retain(|a| !(a.vendor() == app.vendor() && a.package == app.package));
+        apps.console.push(Arc::new(app));
+    }
+
+    /// The apps registered explicitly for `vendor`.
+    pub fn registered(&self, vendor: VendorId) -> Vec<VendorApp> {
+        self.inner
+            .read()
+            .console
+            .iter()
+            .filter(|a| a.vendor() == vendor)
+            .map(|a| (**a).clone())
+            .collect()
+    }
+
+    /// Forgets the apps registered explicitly for `vendor`: certificates
+    /// register theirs again.
+    pub fn unregister_all(&self, vendor: VendorId) {
+        self.inner.write().console.retain(|a| a.vendor() != vendor);
+    }
+
+    /// The first app the vendor's console holds for which `pred` holds
+    /// (vendor modules match on their own credentials, e.g. by app secret or
+    /// app id).
     pub fn find(
         &self,
         vendor: VendorId,
-        mut pred: impl FnMut(&Certificate) -> bool,
-    ) -> Option<Arc<Certificate>> {
-        self.inner
-            .read()
-            .iter()
-            .find(|c| c.vendor() == vendor && pred(c))
-            .cloned()
+        mut pred: impl FnMut(&VendorApp) -> bool,
+    ) -> Option<Arc<VendorApp>> {
+        self.held(vendor).into_iter().find(|a| pred(a))
     }
 
-    pub fn list(&self) -> Vec<Certificate> {
-        self.inner.read().iter().map(|c| (**c).clone()).collect()
+    /// What the vendor's console holds: its explicitly registered apps when
+    /// it has any, else the apps of the saved certificates.
+    fn held(&self, vendor: VendorId) -> Vec<Arc<VendorApp>> {
+        let apps = self.inner.read();
+        let console: Vec<_> = apps
+            .console
+            .iter()
+            .filter(|a| a.vendor() == vendor)
+            .cloned()
+            .collect();
+        if !console.is_empty() {
+            return console;
+        }
+        apps.from_certificates
+            .iter()
+            .filter(|(_, a)| a.vendor() == vendor)
+            .map(|(_, a)| a.clone())
+            .collect()
+    }
+
+    /// Every vendor app endpoints currently know.
+    pub fn list(&self) -> Vec<VendorApp> {
+        VendorId::ALL
+            .iter()
+            .flat_map(|v| self.held(*v))
+            .map(|a| (*a).clone())
+            .collect()
     }
 
     pub fn clear(&self) {
-        self.inner.write().clear();
+        let mut apps = self.inner.write();
+        apps.from_certificates.clear();
+        apps.console.clear();
     }
+}
+
+/// Whether `token` is one the vendor issued, on some device, to another
+/// package than `package`: the token exists, but not for this vendor app.
+/// Endpoints answer it with their usual invalid-token code; the journal
+/// names it `vendor.package_mismatch`.
+pub fn token_of_another_package(
+    services: &Services,
+    vendor: VendorId,
+    token: &str,
+    package: &str,
+) -> bool {
+    services
+        .gateway
+        .lookup(vendor, token)
+        .is_some_and(|r| r.package != package)
 }
 
 /// One request a simulated endpoint handled, for retrospection.

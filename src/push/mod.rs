@@ -61,6 +61,37 @@ pub enum Credentials {
 }
 
 impl Credentials {
+    /// Reads `vendor`'s credentials from its own fields (e.g. Mi: `app_id`,
+    /// `app_key`, `app_secret`). A key the vendor's fields do not read back
+    /// is refused as a typo, naming the allowed ones.
+    pub fn from_fields(
+        vendor: VendorId,
+        map: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Credentials, String> {
+        let mut m = map.clone();
+        m.insert(
+            "vendor".into(),
+            serde_json::Value::String(vendor.name().into()),
+        );
+        let creds: Credentials =
+            serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| e.to_string())?;
+        if let Ok(serde_json::Value::Object(known)) = serde_json::to_value(&creds) {
+            if let Some(k) = map.keys().find(|k| !known.contains_key(*k)) {
+                let mut allowed: Vec<&str> = known
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| *k != "vendor")
+                    .collect();
+                allowed.sort_unstable();
+                return Err(format!(
+                    "unknown field `{k}` (allowed: {})",
+                    allowed.join(", ")
+                ));
+            }
+        }
+        Ok(creds)
+    }
+
     /// Fills in what a scenario may leave out because the simulated vendor
     /// never checks it against a real account: today the private key of an
     /// FCM service account (see [`fcm::Credentials::complete_for_simulation`]).
@@ -99,8 +130,16 @@ pub struct Certificate {
     /// Huawei badge: the app's entry activity class.
     #[serde(default)]
     pub badge_class: Option<String>,
-    /// When it was saved; it takes effect 10 minutes later.
+    /// When this version was saved.
     pub saved_at: Timestamp,
+    /// How long after saving it takes effect (the IM server's certificate
+    /// delay when it was saved; 600 s unless configured otherwise).
+    #[serde(default = "default_delay_secs")]
+    pub delay_secs: u64,
+}
+
+fn default_delay_secs() -> u64 {
+    CERTIFICATE_DELAY_SECS
 }
 
 impl Certificate {
@@ -108,15 +147,45 @@ impl Certificate {
         self.credentials.vendor()
     }
 
-    /// Certificate information takes effect 10 minutes after it is saved.
+    /// Certificate information takes effect its delay after it is saved
+    /// (by default 10 minutes: seed 000 and 001, every vendor's "Configuring
+    /// the push certificate"; see docs/vendors/tim.md).
     pub fn effective_at(&self) -> Timestamp {
         self.saved_at
-            .plus(std::time::Duration::from_secs(CERTIFICATE_DELAY_SECS))
+            .plus(std::time::Duration::from_secs(self.delay_secs))
     }
 }
 
-/// How long a saved certificate takes to take effect.
+/// How long a saved certificate takes to take effect by default (the
+/// guides' 10 minutes; a hub may be configured otherwise, see
+/// [`crate::im::ImServer::set_certificate_delay`]).
 pub const CERTIFICATE_DELAY_SECS: u64 = 600;
+
+/// An app as a vendor's own developer console holds it: the package it was
+/// created for and the credentials the console issued. The IM certificate is
+/// the user's copy of these values; where the copy is wrong (a typo in the
+/// AppSecret, another app's AppId, another package), the vendor refuses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorApp {
+    /// The package the vendor app was created for.
+    pub package: String,
+    pub credentials: Credentials,
+}
+
+impl VendorApp {
+    pub fn vendor(&self) -> VendorId {
+        self.credentials.vendor()
+    }
+
+    /// The app a certificate describes, as if the console held exactly the
+    /// certificate's values.
+    pub fn of_certificate(cert: &Certificate) -> VendorApp {
+        VendorApp {
+            package: cert.package.clone(),
+            credentials: cert.credentials.clone(),
+        }
+    }
+}
 
 /// `OfflinePushInfo.AndroidInfo` of Tencent IM: per-vendor channel ids and
 /// classification fields. Field names are TIM's.

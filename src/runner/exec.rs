@@ -19,6 +19,7 @@ use super::{CaseError, ProvidedDevice};
 use crate::android::ComponentName;
 use crate::device::{Device, DeviceErrorKind};
 use crate::hub::Hub;
+use crate::im::CertificateInput;
 use crate::scenario::model::{Step, Wait};
 use crate::scenario::CaseRun;
 use crate::services::clock::Clock;
@@ -60,6 +61,8 @@ pub(super) struct Exec<'a> {
     pub(super) apps: CompanionClient<'a>,
     pub(super) serial: String,
     pub(super) certificate_id: u64,
+    /// The certificate as last saved (completed for the simulation).
+    pub(super) certificate: CertificateInput,
     pub(super) package: String,
     /// Messages of the last `send`/`burst`.
     pub(super) messages: Vec<MessageId>,
@@ -103,6 +106,7 @@ pub(super) async fn execute(run: &CaseRun, provided: &ProvidedDevice) -> Result<
         apps: CompanionClient::new(dev, &package, running.base_url(), &provided.serial),
         serial: provided.serial.clone(),
         certificate_id: 0,
+        certificate: run.certificate.clone(),
         package,
         messages: Vec::new(),
         since: 0,
@@ -185,6 +189,7 @@ impl Exec<'_> {
             Step::ExpectExt(x) => self.expect_ext(x).await,
             Step::ExpectNoExt(x) => self.expect_no_ext(x.as_ref()).await,
             Step::AdvanceTime(w) => self.advance_time(*w),
+            Step::EditCertificate(e) => self.edit_certificate(e),
         }
     }
 }

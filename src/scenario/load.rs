@@ -274,30 +274,7 @@ pub fn credentials(
     vendor: VendorId,
     map: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<Credentials, String> {
-    let mut m = map.clone();
-    m.insert(
-        "vendor".into(),
-        serde_json::Value::String(vendor.name().into()),
-    );
-    let creds: Credentials =
-        serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| e.to_string())?;
-    // Unknown keys are errors here too: a key the vendor's fields do not
-    // read back is a typo.
-    if let Ok(serde_json::Value::Object(known)) = serde_json::to_value(&creds) {
-        if let Some(k) = map.keys().find(|k| !known.contains_key(*k)) {
-            let mut allowed: Vec<&str> = known
-                .keys()
-                .map(String::as_str)
-                .filter(|k| *k != "vendor")
-                .collect();
-            allowed.sort_unstable();
-            return Err(format!(
-                "unknown field `{k}` (allowed: {})",
-                allowed.join(", ")
-            ));
-        }
-    }
-    Ok(creds)
+    Credentials::from_fields(vendor, map)
 }
 
 /// A device the grammar refuses: placed on the name, or on the inline
@@ -445,6 +422,63 @@ fn check_case(file: &ScenarioFile, case: &Case, cp: &[Seg], out: &mut Vec<Proble
         }
         if let Some(click) = &o.click {
             check_click(vendor, click, path_with(&op, "click"), out);
+        }
+    }
+    check_console_and_edits(file, case, vendor, cp, out);
+}
+
+/// The `console:` of the file (when the case goes through the file's
+/// vendor) and of the case, and each `edit_certificate`: their credential
+/// keys must be the vendor's own fields, their click one the vendor has.
+fn check_console_and_edits(
+    file: &ScenarioFile,
+    case: &Case,
+    vendor: VendorId,
+    cp: &[Seg],
+    out: &mut Vec<Problem>,
+) {
+    let check_keys = |map: &serde_json::Map<String, serde_json::Value>,
+                      path: Vec<Seg>,
+                      out: &mut Vec<Problem>| {
+        let base = case
+            .certificate
+            .as_ref()
+            .and_then(|o| o.credentials.as_ref())
+            .unwrap_or(&file.certificate.credentials);
+        let mut merged = base.clone();
+        merged.extend(map.clone());
+        if let Err(e) = credentials(vendor, &merged) {
+            out.push(problem(
+                path,
+                format!("not {} credentials: {e}", vendor.display_name()),
+            ));
+        }
+    };
+    if vendor == file.vendor {
+        if let Some(c) = file.console.as_ref().and_then(|c| c.credentials.as_ref()) {
+            let path = vec![Seg::key("console"), Seg::key("credentials")];
+            // Reported once, for the file, not once per case.
+            if !out.iter().any(|p| p.path == path) {
+                check_keys(c, path, out);
+            }
+        }
+    }
+    if let Some(c) = case.console.as_ref().and_then(|c| c.credentials.as_ref()) {
+        let path = path_with(&path_with(cp, "console"), "credentials");
+        check_keys(c, path, out);
+    }
+    for (si, StepEntry(step)) in case.steps.iter().enumerate() {
+        let Step::EditCertificate(e) = step else {
+            continue;
+        };
+        let mut sp = path_with(cp, "steps");
+        sp.push(Seg::Index(si));
+        let here = path_with(&sp, step.name());
+        if let Some(c) = &e.credentials {
+            check_keys(c, path_with(&here, "credentials"), out);
+        }
+        if let Some(click) = &e.click {
+            check_click(vendor, click, path_with(&here, "click"), out);
         }
     }
 }

@@ -50,6 +50,14 @@ pub struct ScenarioFile {
     /// How the demo app is configured before each case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<AppConfig>,
+    /// The vendor app as the vendor's own developer console holds it, for
+    /// every case. Absent: the console holds exactly the certificate's
+    /// package and credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console: Option<ConsoleSpec>,
+    /// How long a saved certificate takes to take effect (default `600s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_delay: Option<Wait>,
     /// The cases, each run with a fresh hub and a fresh app state.
     pub cases: Vec<Case>,
 }
@@ -682,6 +690,14 @@ pub struct Case {
     /// Demo app setup for this case (replaces the file's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<AppConfig>,
+    /// The vendor console's app for this case (merged over the file's
+    /// `console`, which is merged over the certificate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console: Option<ConsoleSpec>,
+    /// The certificate delay for this case (default: the file's, else
+    /// `600s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_delay: Option<Wait>,
     pub steps: Vec<StepEntry>,
 }
 
@@ -761,6 +777,7 @@ pub const STEP_NAMES: &[&str] = &[
     "expect_ext",
     "expect_no_ext",
     "advance_time",
+    "edit_certificate",
 ];
 
 /// One step of a case.
@@ -801,6 +818,11 @@ pub enum Step {
     ExpectNoExt(Option<ExpectNoExtArgs>),
     /// Moves the hub's clock forward.
     AdvanceTime(Wait),
+    /// Saves the case's certificate again in the IM console with these
+    /// fields changed (same certificate id). The new version takes effect
+    /// after the certificate delay; until then the previous one stays in
+    /// effect.
+    EditCertificate(EditCertificateArgs),
 }
 
 impl Step {
@@ -823,6 +845,7 @@ impl Step {
             Step::ExpectExt(_) => "expect_ext",
             Step::ExpectNoExt(_) => "expect_no_ext",
             Step::AdvanceTime(_) => "advance_time",
+            Step::EditCertificate(_) => "edit_certificate",
         }
     }
 
@@ -1063,4 +1086,79 @@ pub struct ExpectExtArgs {
     pub via: ExtVia,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Wait>,
+}
+
+// ---------------------------------------------------------------------------
+// The vendor console and certificate edits
+// ---------------------------------------------------------------------------
+
+/// The vendor app as the vendor's own developer console holds it: what the
+/// IM certificate is a copy of. Each field given replaces the certificate's
+/// value, so a case states only where the two differ (the FAQ's "check that
+/// the certificate information is correct": a wrong AppSecret, another
+/// app's AppId, another package).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSpec {
+    /// The package the vendor app was created for (default: the
+    /// certificate's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// Credentials in the vendor's own fields; each key given replaces the
+    /// certificate's (e.g. Mi `app_secret`, FCM `service_account`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ConsoleSpec {
+    /// `self` with `over`'s fields replacing its own (credentials key by
+    /// key).
+    pub fn merged(&self, over: &ConsoleSpec) -> ConsoleSpec {
+        let credentials = match (&self.credentials, &over.credentials) {
+            (Some(a), Some(b)) => {
+                let mut m = a.clone();
+                m.extend(b.clone());
+                Some(m)
+            }
+            (a, b) => b.clone().or_else(|| a.clone()),
+        };
+        ConsoleSpec {
+            package: over.package.clone().or_else(|| self.package.clone()),
+            credentials,
+        }
+    }
+}
+
+/// `edit_certificate`: the fields that change; the others keep their value.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditCertificateArgs {
+    /// The certificate's package name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// Credential fields to change, key by key (the others keep their
+    /// value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The new click event.
+    #[serde(
+        default,
+        deserialize_with = "de_enum_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub click: Option<ClickSpec>,
+    /// The new channel id; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel_id: Option<Option<String>>,
+    /// The new Huawei badge class; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub badge_class: Option<Option<String>>,
 }

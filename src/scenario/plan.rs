@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::load::{credentials, Scenario};
 use super::model::*;
 use crate::im::CertificateInput;
-use crate::push::{ClickAction, PageTarget, VendorId};
+use crate::push::{ClickAction, PageTarget, VendorApp, VendorId};
 
 /// How long an `expect_*` waits when neither the step nor the file says.
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(10);
@@ -24,6 +24,12 @@ pub struct CaseRun {
     pub device: String,
     pub vendor: VendorId,
     pub certificate: CertificateInput,
+    /// The vendor app registered in the vendor's console through the hub's
+    /// admin path when the file or case has a `console:`; `None`: the
+    /// certificate's own values are the console's (the default).
+    pub console: Option<VendorApp>,
+    /// How long the certificate takes to take effect.
+    pub certificate_delay: Duration,
     pub certificate_effective: bool,
     pub limits: Option<serde_json::Value>,
     pub app: AppConfig,
@@ -128,7 +134,8 @@ impl Selection {
     }
 }
 
-fn click_action(c: &ClickSpec) -> ClickAction {
+/// The certificate's click event as the IM server takes it.
+pub fn click_action(c: &ClickSpec) -> ClickAction {
     match c {
         ClickSpec::OpenApp => ClickAction::OpenApp,
         ClickSpec::OpenUrl(url) => ClickAction::OpenUrl { url: url.clone() },
@@ -156,6 +163,33 @@ fn merge_limits(
         (a, None) => a.clone(),
         (_, b) => b.clone(),
     }
+}
+
+/// The file's `console` with the case's over it, as a vendor app: the
+/// certificate's package and credentials with the console's fields in
+/// their place. `None` when neither says anything.
+fn console_of(
+    f: &ScenarioFile,
+    case: &Case,
+    certificate: &CertificateInput,
+    cert_credentials: &serde_json::Map<String, serde_json::Value>,
+) -> Option<VendorApp> {
+    let spec = match (&f.console, &case.console) {
+        (None, None) => return None,
+        (Some(a), Some(b)) => a.merged(b),
+        (a, b) => b.clone().or_else(|| a.clone())?,
+    };
+    let mut map = cert_credentials.clone();
+    map.extend(spec.credentials.clone().unwrap_or_default());
+    // Checked at load time, as the certificate's.
+    let credentials = credentials(certificate.credentials.vendor(), &map).ok()?;
+    Some(VendorApp {
+        package: spec
+            .package
+            .clone()
+            .unwrap_or_else(|| certificate.package.clone()),
+        credentials,
+    })
 }
 
 /// Every run of a checked file: each case on each of its profiles.
@@ -188,6 +222,12 @@ pub fn expand(s: &Scenario) -> Vec<CaseRun> {
                 .clone()
                 .unwrap_or_else(|| f.certificate.badge_class.clone()),
         };
+        let console = console_of(f, case, &certificate, creds_map);
+        let certificate_delay = case
+            .certificate_delay
+            .or(f.certificate_delay)
+            .map(|w| w.0)
+            .unwrap_or(Duration::from_secs(crate::push::CERTIFICATE_DELAY_SECS));
         let devices: Vec<String> = match &case.device {
             Some(d) => vec![d.run_name()],
             None => f.devices.0.iter().map(DeviceRef::run_name).collect(),
@@ -199,6 +239,8 @@ pub fn expand(s: &Scenario) -> Vec<CaseRun> {
                 device,
                 vendor,
                 certificate: certificate.clone(),
+                console: console.clone(),
+                certificate_delay,
                 certificate_effective: case.certificate_effective,
                 limits: merge_limits(&f.limits, &case.limits),
                 app: case

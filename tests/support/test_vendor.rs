@@ -131,7 +131,7 @@ async fn send(
         notification: NotificationSpec {
             title: v["title"].as_str().unwrap_or_default().into(),
             text: v["text"].as_str().unwrap_or_default().into(),
-            channel_id: app.channel_id.clone(),
+            channel_id: v["channel_id"].as_str().map(str::to_string),
             ..Default::default()
         },
         poster: Poster::SystemService,
@@ -181,7 +181,7 @@ impl Vendor for TestVendor {
             .post(&url)
             .header("x-test-secret", secret)
             .header(MESSAGE_ID_HEADER, push.message_id.0.as_str())
-            .json(&json!({"token": push.token, "title": push.title, "text": push.desc, "ext": push.ext}))
+            .json(&json!({"token": push.token, "title": push.title, "text": push.desc, "ext": push.ext, "channel_id": push.certificate.channel_id}))
             .send()
             .await;
         let result = match r {

@@ -188,7 +188,9 @@ fn service_account_of(push: &Push) -> Result<ServiceAccount, Rejection> {
 /// The diagnosis of an FCM error (FcmError code, else canonical status).
 pub fn diagnosis_of(http_status: u16, error_code: &str, message: &str) -> Diagnosis {
     match error_code {
-        "UNREGISTERED" | "SENDER_ID_MISMATCH" => Diagnosis::VendorTokenInvalid,
+        "UNREGISTERED" => Diagnosis::VendorTokenInvalid,
+        // The token exists but was issued to another sender's app.
+        "SENDER_ID_MISMATCH" => Diagnosis::VendorPackageMismatch,
         "QUOTA_EXCEEDED" | "RESOURCE_EXHAUSTED" => Diagnosis::VendorRateLimited,
         "THIRD_PARTY_AUTH_ERROR" | "UNAUTHENTICATED" | "PERMISSION_DENIED" => {
             Diagnosis::VendorAuthFailed

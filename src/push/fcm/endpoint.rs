@@ -25,7 +25,7 @@ use super::{
 use crate::push::common::{
     fault_status, http_code, journal_fault, random_string, FaultKind, ALNUM, HEX,
 };
-use crate::push::{Certificate, Credentials as AnyCredentials, RequestLog, VendorId};
+use crate::push::{Credentials as AnyCredentials, RequestLog, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 use crate::services::gateway::Registration;
 use crate::services::journal::{Event, MessageId};
@@ -177,7 +177,7 @@ fn assertion_of(body: &[u8]) -> Result<String, OAuthError> {
 }
 
 /// The registered app whose service account is `iss`.
-fn account_of(inner: &Inner, iss: &str) -> Result<(Arc<Certificate>, ServiceAccount), OAuthError> {
+fn account_of(inner: &Inner, iss: &str) -> Result<(Arc<VendorApp>, ServiceAccount), OAuthError> {
     let cert = inner
         .services
         .apps
@@ -253,7 +253,7 @@ fn scopes_of(c: &Claims) -> Result<Vec<String>, OAuthError> {
 fn issue(
     inner: &Inner,
     sa: &ServiceAccount,
-    cert: &Certificate,
+    cert: &VendorApp,
     scopes: Vec<String>,
     now: Timestamp,
 ) -> Value {

@@ -18,9 +18,9 @@ use super::delivery::instruction;
 use super::validate::{err, validate, HwError, Validated};
 use super::{codes, diagnosis_for, http_status_of, message_of, Inner, Issued};
 use crate::diagnosis::Diagnosis;
-use crate::push::common::random_string;
+use crate::push::common::{random_string, token_of_another_package};
 use crate::push::endpoint::{json_answer, Exchange, FaultWords, Halt};
-use crate::push::{Certificate, Credentials, RequestLog, Services, VendorId};
+use crate::push::{Credentials, RequestLog, Services, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 use crate::services::journal::Event;
 
@@ -144,7 +144,7 @@ fn issue_token(inner: &Inner, client_id: &str, now: Timestamp) -> (String, u64) 
 }
 
 /// The console's app with this app id.
-fn app_of(inner: &Inner, app_id: &str) -> Option<Arc<Certificate>> {
+fn app_of(inner: &Inner, app_id: &str) -> Option<Arc<VendorApp>> {
     inner.services.apps.find(
         VendorId::Huawei,
         |c| matches!(&c.credentials, Credentials::Huawei(h) if h.app_id == app_id),
@@ -176,7 +176,8 @@ fn hms_json(status: StatusCode, code: &str, msg: &str, request_id: &str) -> Resp
 fn refuse(ex: &Exchange, request_id: &str, e: HwError) -> Response {
     let status = http_status_of(e.code);
     ex.log(status.as_u16(), false, e.code, &e.reason);
-    ex.journal_rejected(e.code, &e.reason, diagnosis_for(e.code));
+    let diagnosis = e.diagnosis.unwrap_or_else(|| diagnosis_for(e.code));
+    ex.journal_rejected(e.code, &e.reason, diagnosis);
     hms_json(status, e.code, message_of(e.code), request_id)
 }
 
@@ -268,7 +269,7 @@ impl SendCall<'_> {
 
     /// OAuth: `Bearer <token>` issued for this app id, not expired, of an
     /// app in the console.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Certificate>, HwError> {
+    fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<VendorApp>, HwError> {
         let bearer = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -346,7 +347,7 @@ impl SendCall<'_> {
     /// the send is refused.
     fn targets<'t>(
         &self,
-        app: &Certificate,
+        app: &VendorApp,
         tokens: &'t [String],
     ) -> Result<(Vec<&'t String>, Vec<&'t String>), HwError> {
         let (good, bad): (Vec<&String>, Vec<&String>) = tokens.iter().partition(|t| {
@@ -357,7 +358,15 @@ impl SendCall<'_> {
                 .is_some_and(|r| r.package == app.package)
         });
         if !tokens.is_empty() && good.is_empty() {
-            return Err(err(codes::ALL_TOKENS_INVALID, "all the tokens are invalid"));
+            let refusal = err(codes::ALL_TOKENS_INVALID, "all the tokens are invalid");
+            let foreign = tokens.iter().any(|t| {
+                token_of_another_package(&self.inner.services, VendorId::Huawei, t, &app.package)
+            });
+            return Err(if foreign {
+                refusal.meaning(crate::diagnosis::Diagnosis::VendorPackageMismatch)
+            } else {
+                refusal
+            });
         }
         Ok((good, bad))
     }
@@ -367,7 +376,7 @@ impl SendCall<'_> {
     /// known token.
     fn accept(
         &self,
-        app: &Certificate,
+        app: &VendorApp,
         v: &Validated,
         good: &[&String],
         bad: &[&String],
@@ -393,7 +402,7 @@ impl SendCall<'_> {
     /// Journals the acceptance for `token` and shows the notification, if
     /// any and within the marketing cap. Data messages go to the app's own
     /// process, which is gone in the offline case: nothing is displayed.
-    fn deliver(&self, app: &Certificate, v: &Validated, token: &str) {
+    fn deliver(&self, app: &VendorApp, v: &Validated, token: &str) {
         let ex = self.ex;
         ex.journal_accepted(self.request_id, token);
         let Some(n) = &v.notification else { return };

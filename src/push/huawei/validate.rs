@@ -11,12 +11,24 @@ use super::{codes, CATEGORIES, MAX_BODY_BYTES, MAX_TOKENS};
 pub(super) struct HwError {
     pub(super) code: &'static str,
     pub(super) reason: String,
+    /// What the refusal means when HMS's code alone says less (an
+    /// "Illegal payload" that is HMS's HTTPS rule); else the code's.
+    pub(super) diagnosis: Option<crate::diagnosis::Diagnosis>,
 }
 
 pub(super) fn err(code: &'static str, reason: impl Into<String>) -> HwError {
     HwError {
         code,
         reason: reason.into(),
+        diagnosis: None,
+    }
+}
+
+impl HwError {
+    /// The same refusal, journaled as `d`.
+    pub(super) fn meaning(mut self, d: crate::diagnosis::Diagnosis) -> HwError {
+        self.diagnosis = Some(d);
+        self
     }
 }
 
@@ -108,10 +120,14 @@ fn validate_click(n: &Value) -> Result<Click, HwError> {
         }
         Some(2) => match opt_str(ca, "url")? {
             Some(u) if u.starts_with("https://") => Ok(Click::Url(u.to_string())),
-            Some(_) => Err(err(
-                codes::PARAMETER_ERROR,
-                "click_action url must be https",
-            )),
+            // HMS takes only HTTPS pages (HMS-CLICK); it refuses the
+            // payload, which the IM console does not check (seed 000
+            // "Huawei Push" › "Open webpage" allows http://).
+            Some(u) => Err(err(
+                codes::ILLEGAL_PAYLOAD,
+                format!("click_action.url must start with https://, got {u}"),
+            )
+            .meaning(crate::diagnosis::Diagnosis::HuaweiHttpsRequired)),
             None => Err(err(codes::PARAMETER_ERROR, "click_action type 2 needs url")),
         },
         Some(3) => Ok(Click::App),

@@ -16,9 +16,10 @@ use super::client::sign;
 use super::delivery::{instruction, is_push_id_shaped};
 use super::request::{Click, Notice};
 use super::{code_message, diagnosis_of, Counters, Inner, MAX_PUSH_IDS, PUSH_PATH};
-use crate::push::common::{random_string, HEX};
+use crate::diagnosis::Diagnosis;
+use crate::push::common::{random_string, token_of_another_package, HEX};
 use crate::push::endpoint::{json_answer, Exchange, FaultWords, Halt};
-use crate::push::{Certificate, Credentials as AnyCredentials, VendorId};
+use crate::push::{Credentials as AnyCredentials, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 
 /// A Meizu answer: always HTTP 200 with a string `code`.
@@ -29,7 +30,8 @@ fn answer(code: &str, message: &str) -> Response {
 
 /// The one place a refusal becomes Meizu's answer, journaled and logged.
 fn refuse(ex: &Exchange, r: Refusal) -> Response {
-    ex.journal_rejected(&r.code, &r.message, diagnosis_of(&r.code));
+    let diagnosis = r.meaning.unwrap_or_else(|| diagnosis_of(&r.code));
+    ex.journal_rejected(&r.code, &r.message, diagnosis);
     ex.log(200, false, &r.code, &r.message);
     answer(&r.code, &r.message)
 }
@@ -39,6 +41,9 @@ fn refuse(ex: &Exchange, r: Refusal) -> Response {
 pub(super) struct Refusal {
     code: String,
     message: String,
+    /// What the refusal means when Meizu's code alone says less; else the
+    /// code's diagnosis.
+    meaning: Option<Diagnosis>,
 }
 
 impl Refusal {
@@ -46,6 +51,7 @@ impl Refusal {
         Refusal {
             code: code.to_string(),
             message: message.into(),
+            meaning: None,
         }
     }
 }
@@ -173,10 +179,13 @@ fn click(click_info: &Value) -> Result<Click, Refusal> {
                 Click::Url(u.to_string())
             }
             Some(u) if !u.is_empty() => {
-                return Err(Refusal::new(
-                    "1005",
-                    "clickType为打开URI页面时 url 必须以 http:// 或 https:// 开头",
-                ))
+                return Err(Refusal {
+                    meaning: Some(Diagnosis::VendorUrlSchemeUnsupported),
+                    ..Refusal::new(
+                        "1005",
+                        "clickType为打开URI页面时 url 必须以 http:// 或 https:// 开头",
+                    )
+                })
             }
             _ => {
                 return Err(Refusal::new(
@@ -270,7 +279,7 @@ async fn send_stages(
         &notice,
         ex.now,
     )?;
-    Ok(accept(inner, ex, &notice, outcome))
+    Ok(accept(inner, ex, &cert, &notice, outcome))
 }
 
 /// A form Meizu can read, with every required parameter.
@@ -288,7 +297,7 @@ fn check_params(params: &Params, empty_body: bool) -> Result<(), Refusal> {
 
 /// Authentication: an app of the console with this `appId`, and the MD5
 /// signature of the parameters with its appSecret.
-fn authenticate(inner: &Inner, params: &Params) -> Result<Arc<Certificate>, Refusal> {
+fn authenticate(inner: &Inner, params: &Params) -> Result<Arc<VendorApp>, Refusal> {
     let app_id = params.get("appId");
     let illegal_app = || Refusal::new("110000", code_message("110000"));
     let cert = inner
@@ -338,7 +347,7 @@ async fn faults(inner: &Inner, ex: &Exchange<'_>) -> Result<(), Halt<Refusal>> {
 /// decide which devices it reaches.
 fn quota(
     inner: &Inner,
-    cert: &Certificate,
+    cert: &VendorApp,
     app_id: &str,
     push_ids: &[&str],
     notice: &Notice,
@@ -375,7 +384,7 @@ fn quota(
 fn device_check(
     inner: &Inner,
     counters: &Counters,
-    cert: &Certificate,
+    cert: &VendorApp,
     app_id: &str,
     id: &str,
     public: bool,
@@ -408,13 +417,28 @@ fn device_check(
 
 /// Journals each failed pushId, journals and delivers each reached one,
 /// and answers `"200"` with the failures listed in `value`.
-fn accept(inner: &Inner, ex: &Exchange, notice: &Notice, outcome: Outcome) -> Response {
+fn accept(
+    inner: &Inner,
+    ex: &Exchange,
+    cert: &VendorApp,
+    notice: &Notice,
+    outcome: Outcome,
+) -> Response {
     let Outcome { accepted, failures } = outcome;
     let msg_id = random_string(32, HEX);
     for (failure, ids) in &failures {
         for id in ids {
             let message = format!("{}: {id}", code_message(failure));
-            ex.journal_rejected(failure, &message, diagnosis_of(failure));
+            // 110002 lists a pushId Meizu has no device for in this app;
+            // one issued to another package is a package mismatch.
+            let diagnosis = if *failure == "110002"
+                && token_of_another_package(&inner.services, VendorId::Meizu, id, &cert.package)
+            {
+                Diagnosis::VendorPackageMismatch
+            } else {
+                diagnosis_of(failure)
+            };
+            ex.journal_rejected(failure, &message, diagnosis);
         }
     }
     for (id, package) in &accepted {
@@ -443,26 +467,20 @@ fn accept(inner: &Inner, ex: &Exchange, notice: &Notice, outcome: Outcome) -> Re
 mod tests {
     use super::*;
     use crate::push::common::test_services;
-    use crate::push::ClickAction;
     use crate::push::EndpointState;
 
     fn inner() -> Arc<Inner> {
         super::super::Meizu::new(test_services()).inner
     }
 
-    fn cert() -> Certificate {
-        Certificate {
-            id: 1,
+    fn cert() -> VendorApp {
+        VendorApp {
             package: "com.example".into(),
             credentials: AnyCredentials::Meizu(super::super::Credentials {
                 app_id: "100".into(),
                 app_key: String::new(),
                 app_secret: "s".into(),
             }),
-            click: ClickAction::OpenApp,
-            channel_id: None,
-            badge_class: None,
-            saved_at: Timestamp(0),
         }
     }
 
@@ -486,7 +504,7 @@ mod tests {
     #[test]
     fn a_wrong_signature_is_refused_with_1006() {
         let inner = inner();
-        inner.services.apps.upsert(&cert());
+        inner.services.apps.register(cert());
         let mut p = params(&[("appId", "100"), ("pushIds", "x"), ("messageJson", "{}")]);
         p.0.push(("sign".into(), "0".repeat(32)));
         assert_eq!(authenticate(&inner, &p).unwrap_err().code, "1006");

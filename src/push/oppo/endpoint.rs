@@ -16,16 +16,16 @@ use serde_json::{json, Map, Value};
 
 use super::delivery::display_instruction;
 use super::message::{parse_notification, Fields, Notification};
-use super::{
-    auth_sign, code_message, codes, diagnosis_for, Inner, IssuedToken, OppoError, SavedMessage,
-};
+use super::{auth_sign, code_message, codes, Inner, IssuedToken, OppoError, SavedMessage};
 use super::{
     AUTH_PATH, BATCH_MAX, BROADCAST_PATH, SAVE_MESSAGE_PATH, TIMESTAMP_WINDOW_MS, TOKEN_LIFETIME,
     UNICAST_BATCH_PATH, UNICAST_PATH,
 };
 use crate::diagnosis::Diagnosis;
-use crate::push::common::{fault_status, http_code, journal_fault, random_string, FaultKind, HEX};
-use crate::push::{Certificate, Credentials as AnyCredentials, RequestLog, Services, VendorId};
+use crate::push::common::{
+    fault_status, http_code, journal_fault, random_string, token_of_another_package, FaultKind, HEX,
+};
+use crate::push::{Credentials as AnyCredentials, RequestLog, Services, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 use crate::services::journal::{Event, MessageId};
 
@@ -144,7 +144,7 @@ impl Inner {
                     vendor: VendorId::Oppo,
                     vendor_code: e.code.to_string(),
                     message: e.message.clone(),
-                    code: diagnosis_for(e.code, &e.message),
+                    code: e.diagnosis(),
                 },
             );
         }
@@ -152,7 +152,7 @@ impl Inner {
         json_response(StatusCode::OK, error_body(&e))
     }
 
-    fn find_app(&self, app_key: &str) -> Option<Arc<Certificate>> {
+    fn find_app(&self, app_key: &str) -> Option<Arc<VendorApp>> {
         self.services.apps.find(
             VendorId::Oppo,
             |c| matches!(&c.credentials, AnyCredentials::Oppo(o) if o.app_key == app_key),
@@ -160,7 +160,7 @@ impl Inner {
     }
 
     /// The app of the request's `auth_token` (form field, else header).
-    fn authenticate(&self, req: &Req) -> Result<(Arc<Certificate>, String), OppoError> {
+    fn authenticate(&self, req: &Req) -> Result<(Arc<VendorApp>, String), OppoError> {
         let token = req
             .field("auth_token")
             .or_else(|| {
@@ -259,7 +259,7 @@ impl Inner {
     }
 
     /// Common checks of every authenticated call: method, encoding, token.
-    fn precheck(&self, req: &Req) -> Result<(Arc<Certificate>, String), OppoError> {
+    fn precheck(&self, req: &Req) -> Result<(Arc<VendorApp>, String), OppoError> {
         if req.method != Method::POST {
             return Err(OppoError::new(codes::METHOD_NOT_ALLOWED));
         }
@@ -273,7 +273,7 @@ impl Inner {
     /// the target and notification when OPPO would accept it.
     fn check_unicast(
         &self,
-        app: &Certificate,
+        app: &VendorApp,
         app_key: &str,
         m: &Map<String, Value>,
     ) -> Result<(String, Notification), OppoError> {
@@ -309,7 +309,13 @@ impl Inner {
             .lookup(VendorId::Oppo, &target)
             .is_some_and(|r| r.package == app.package);
         if target_type == 5 || !known {
-            return Err(OppoError::with(codes::INVALID_REGISTRATION_ID, &target));
+            let refusal = OppoError::with(codes::INVALID_REGISTRATION_ID, &target);
+            if target_type != 5
+                && token_of_another_package(&self.services, VendorId::Oppo, &target, &app.package)
+            {
+                return Err(refusal.meaning(crate::diagnosis::Diagnosis::VendorPackageMismatch));
+            }
+            return Err(refusal);
         }
         self.quotas
             .read()
@@ -328,7 +334,7 @@ impl Inner {
     /// device that holds the token.
     fn accept(
         &self,
-        app: &Certificate,
+        app: &VendorApp,
         token: &str,
         n: &Notification,
         vendor_message_id: &str,
@@ -602,7 +608,7 @@ fn saved_message(s: &Inner, req: &Req, app_key: &str) -> Result<(String, SavedMe
 fn broadcast_targets(
     s: &Inner,
     req: &Req,
-    app: &Certificate,
+    app: &VendorApp,
     listed: &[String],
 ) -> Result<Vec<String>, OppoError> {
     let form: Map<String, Value> = req
@@ -641,7 +647,7 @@ fn broadcast_targets(
 /// broadcast answer.
 fn deliver_broadcast(
     s: &Inner,
-    app: &Certificate,
+    app: &VendorApp,
     app_key: &str,
     saved: &SavedMessage,
     targets: &[String],
@@ -743,7 +749,7 @@ fn batch_messages(req: &Req) -> Result<Vec<Value>, OppoError> {
 /// the answer's `data`.
 fn batch_entry(
     s: &Inner,
-    app: &Certificate,
+    app: &VendorApp,
     app_key: &str,
     m: &Value,
     message_id: &MessageId,
@@ -774,7 +780,7 @@ fn batch_entry(
                     vendor: VendorId::Oppo,
                     vendor_code: e.code.to_string(),
                     message: e.message.clone(),
-                    code: diagnosis_for(e.code, &e.message),
+                    code: e.diagnosis(),
                 },
             );
             json!({

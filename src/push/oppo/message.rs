@@ -185,7 +185,8 @@ fn read_click(f: &Fields<'_>) -> Result<OppoClick, OppoError> {
                 return Err(OppoError::with(
                     codes::INVALID_ARGUMENT,
                     "click_action_url must start with http:// or https:// for type 2",
-                ));
+                )
+                .meaning(crate::diagnosis::Diagnosis::VendorUrlSchemeUnsupported));
             }
             OppoClick::Url(url)
         }

@@ -321,6 +321,9 @@ impl DailyCounter {
 struct OppoError {
     code: i64,
     message: String,
+    /// What the refusal means when OPPO's code alone says less; else the
+    /// code's diagnosis.
+    meaning: Option<Diagnosis>,
 }
 
 impl OppoError {
@@ -328,6 +331,7 @@ impl OppoError {
         OppoError {
             code,
             message: code_message(code).to_string(),
+            meaning: None,
         }
     }
 
@@ -335,7 +339,20 @@ impl OppoError {
         OppoError {
             code,
             message: format!("{}: {detail}", code_message(code)),
+            meaning: None,
         }
+    }
+
+    /// The same refusal, journaled as `d`.
+    fn meaning(mut self, d: Diagnosis) -> OppoError {
+        self.meaning = Some(d);
+        self
+    }
+
+    /// The diagnosis the journal records for this refusal.
+    fn diagnosis(&self) -> Diagnosis {
+        self.meaning
+            .unwrap_or_else(|| diagnosis_for(self.code, &self.message))
     }
 }
 

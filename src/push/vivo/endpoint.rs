@@ -15,16 +15,16 @@ use serde_json::{json, Map, Value};
 
 use super::delivery::display_instruction;
 use super::message::{parse_message, parse_payload, Fields, Message};
-use super::{
-    auth_sign, code_desc, codes, diagnosis_for, Credentials, Inner, IssuedToken, VivoError,
-};
+use super::{auth_sign, code_desc, codes, Credentials, Inner, IssuedToken, VivoError};
 use super::{
     ALL_PATH, AUTH_PATH, INTERNAL_ERROR_TEXT, PUSH_TO_LIST_PATH, SAVE_LIST_PAYLOAD_PATH, SEND_PATH,
     TIMESTAMP_WINDOW_MS, TOKEN_LIFETIME,
 };
 use crate::diagnosis::Diagnosis;
-use crate::push::common::{fault_status, http_code, journal_fault, random_string, FaultKind};
-use crate::push::{Certificate, Credentials as AnyCredentials, RequestLog, Services, VendorId};
+use crate::push::common::{
+    fault_status, http_code, journal_fault, random_string, token_of_another_package, FaultKind,
+};
+use crate::push::{Credentials as AnyCredentials, RequestLog, Services, VendorApp, VendorId};
 use crate::services::journal::{Event, MessageId};
 
 /// vivo's API paths, each answering any method (a wrong one is refused).
@@ -125,14 +125,14 @@ impl Inner {
                 vendor: VendorId::Vivo,
                 vendor_code: e.code.to_string(),
                 message: e.desc.clone(),
-                code: diagnosis_for(e.code),
+                code: e.diagnosis(),
             },
         );
         self.log(req, 200, e.code, &e.desc, tokens, Some(message_id));
         json_response(e.body())
     }
 
-    fn find_app(&self, app_id: &str) -> Option<(Arc<Certificate>, Credentials)> {
+    fn find_app(&self, app_id: &str) -> Option<(Arc<VendorApp>, Credentials)> {
         let cert = self.services.apps.find(
             VendorId::Vivo,
             |c| matches!(&c.credentials, AnyCredentials::Vivo(v) if v.app_id.trim() == app_id),
@@ -147,7 +147,7 @@ impl Inner {
     }
 
     /// The app of the request's `authToken` header.
-    fn authenticate(&self, req: &Req) -> Result<(Arc<Certificate>, String), VivoError> {
+    fn authenticate(&self, req: &Req) -> Result<(Arc<VendorApp>, String), VivoError> {
         if req.method != Method::POST {
             return Err(VivoError::with(codes::BODY_INVALID, "POST only"));
         }
@@ -175,7 +175,7 @@ impl Inner {
     /// Journals an accepted push to `reg_id` and hands it to its device.
     fn accept(
         &self,
-        cert: &Certificate,
+        cert: &VendorApp,
         reg_id: &str,
         m: &Message,
         task_id: &str,
@@ -199,7 +199,7 @@ impl Inner {
     }
 
     /// Whether `reg_id` belongs to a device of this app.
-    fn knows(&self, cert: &Certificate, reg_id: &str) -> bool {
+    fn knows(&self, cert: &VendorApp, reg_id: &str) -> bool {
         self.services
             .gateway
             .lookup(VendorId::Vivo, reg_id)
@@ -397,12 +397,7 @@ async fn send(s: &Inner, req: &Req) -> Answer {
 }
 
 /// The message of a `/message/send`, to a known regId and within quota.
-fn check_send(
-    s: &Inner,
-    req: &Req,
-    cert: &Certificate,
-    app_id: &str,
-) -> Result<Message, VivoError> {
+fn check_send(s: &Inner, req: &Req, cert: &VendorApp, app_id: &str) -> Result<Message, VivoError> {
     let body = app_body(req, app_id)?;
     let m = parse_message(body)?;
     // Aliases are not simulated (pushlab devices register regIds): an
@@ -411,6 +406,11 @@ fn check_send(
     if !(is_reg_id && s.knows(cert, &m.target)) {
         let mut e = VivoError::new(codes::INVALID_REG_ID);
         e.invalid_user = Some(m.target.clone());
+        if is_reg_id
+            && token_of_another_package(&s.services, VendorId::Vivo, &m.target, &cert.package)
+        {
+            e.meaning = Some(crate::diagnosis::Diagnosis::VendorPackageMismatch);
+        }
         return Err(e);
     }
     s.quotas
@@ -574,7 +574,7 @@ fn saved_payload(
 /// code for the request (`Err(code)`).
 fn deliver_to_list(
     s: &Inner,
-    cert: &Certificate,
+    cert: &VendorApp,
     app_id: &str,
     m: &Message,
     reg_ids: &[String],

@@ -177,10 +177,12 @@ fn read_skip(f: &Fields<'_>) -> Result<Skip, VivoError> {
         Some(2) => {
             let url = need(skip_content)?;
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(VivoError::with(
+                let mut e = VivoError::with(
                     codes::SKIP_CONTENT_INVALID,
                     "a URL starting with http:// or https://",
-                ));
+                );
+                e.meaning = Some(crate::diagnosis::Diagnosis::VendorUrlSchemeUnsupported);
+                return Err(e);
             }
             Ok(Skip::Url(url))
         }

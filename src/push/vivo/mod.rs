@@ -352,6 +352,9 @@ struct VivoError {
     desc: String,
     /// For 10302: the target that is not valid.
     invalid_user: Option<String>,
+    /// What the refusal means when vivo's code alone says less; else the
+    /// code's diagnosis.
+    meaning: Option<Diagnosis>,
 }
 
 impl VivoError {
@@ -360,6 +363,7 @@ impl VivoError {
             code,
             desc: code_desc(code).to_string(),
             invalid_user: None,
+            meaning: None,
         }
     }
 
@@ -368,7 +372,13 @@ impl VivoError {
             code,
             desc: format!("{}: {detail}", code_desc(code)),
             invalid_user: None,
+            meaning: None,
         }
+    }
+
+    /// The diagnosis the journal records for this refusal.
+    fn diagnosis(&self) -> Diagnosis {
+        self.meaning.unwrap_or_else(|| diagnosis_for(self.code))
     }
 
     fn body(&self) -> Value {

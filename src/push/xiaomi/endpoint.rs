@@ -17,9 +17,10 @@ use super::{
     codes, description_of, diagnosis_for, Inner, MAX_CUSTOM_EXTRAS, MAX_EXTRA_CHARS,
     MAX_PAYLOAD_BYTES, MAX_REGIDS, MAX_SCHEDULE_MS, SYSTEM_EXTRAS,
 };
-use crate::push::common::{random_string, ALNUM};
+use crate::diagnosis::Diagnosis;
+use crate::push::common::{random_string, token_of_another_package, ALNUM};
 use crate::push::endpoint::{json_answer, Exchange, FaultWords, Halt};
-use crate::push::{Certificate, Credentials, Services, VendorId};
+use crate::push::{Credentials, Services, VendorApp, VendorId};
 use crate::services::clock::Timestamp;
 
 /// A Mi error: code plus reason.
@@ -27,6 +28,9 @@ use crate::services::clock::Timestamp;
 pub(super) struct MiError {
     code: i64,
     reason: String,
+    /// What the refusal means when Mi's code alone says less; else the
+    /// code's diagnosis.
+    diagnosis: Option<Diagnosis>,
 }
 
 impl MiError {
@@ -34,7 +38,14 @@ impl MiError {
         MiError {
             code,
             reason: reason.into(),
+            diagnosis: None,
         }
+    }
+
+    /// The same refusal, journaled as `d`.
+    fn meaning(mut self, d: Diagnosis) -> MiError {
+        self.diagnosis = Some(d);
+        self
     }
 }
 
@@ -57,7 +68,8 @@ fn error_body(e: &MiError) -> Value {
 fn refuse(ex: &Exchange, e: MiError) -> Response {
     let code = e.code.to_string();
     ex.log(200, false, &code, &e.reason);
-    ex.journal_rejected(&code, &e.reason, diagnosis_for(e.code));
+    let diagnosis = e.diagnosis.unwrap_or_else(|| diagnosis_for(e.code));
+    ex.journal_rejected(&code, &e.reason, diagnosis);
     json_answer(StatusCode::OK, &error_body(&e))
 }
 
@@ -203,7 +215,8 @@ fn check_click(form: &Form) -> Result<(), MiError> {
             Some(_) => Err(MiError::new(
                 codes::ILLEGAL_PARAMETER,
                 "extra.web_uri must start with http:// or https://",
-            )),
+            )
+            .meaning(Diagnosis::VendorUrlSchemeUnsupported)),
             None => Err(MiError::new(
                 codes::MISSING_PARAMETER,
                 "extra.web_uri is required when extra.notify_effect is 3",
@@ -289,7 +302,7 @@ async fn send_stages(
 
 /// Authentication: exactly `key=<AppSecret>`, lower-case `key`, of an app
 /// in the Mi console.
-fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Arc<Certificate>, MiError> {
+fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Arc<VendorApp>, MiError> {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -304,7 +317,7 @@ fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Arc<Certificate>, 
         .ok_or_else(|| MiError::new(codes::AUTH_FAILED, "Authentication failed"))
 }
 
-fn app_id_of(app: &Certificate) -> String {
+fn app_id_of(app: &VendorApp) -> String {
     match &app.credentials {
         Credentials::Xiaomi(x) => x.app_id.clone(),
         _ => String::new(),
@@ -337,7 +350,7 @@ async fn faults(inner: &Inner, ex: &Exchange<'_>) -> Result<(), Halt<MiError>> {
 }
 
 /// The request's package, its targets' count, then the message itself.
-fn validate_request(form: &Form, app: &Certificate, ex: &Exchange) -> Result<Message, MiError> {
+fn validate_request(form: &Form, app: &VendorApp, ex: &Exchange) -> Result<Message, MiError> {
     check_packages(form, app, ex.path.contains("/v2/"))?;
     if ex.tokens.is_empty() {
         return Err(MiError::new(
@@ -355,7 +368,7 @@ fn validate_request(form: &Form, app: &Certificate, ex: &Exchange) -> Result<Mes
 }
 
 /// Package: v3 accepts a comma-separated list; each must be the app's.
-fn check_packages(form: &Form, app: &Certificate, v2: bool) -> Result<(), MiError> {
+fn check_packages(form: &Form, app: &VendorApp, v2: bool) -> Result<(), MiError> {
     let Some(packages) = form
         .get("restricted_package_name")
         .filter(|p| !p.trim().is_empty())
@@ -383,7 +396,7 @@ fn check_packages(form: &Form, app: &Certificate, v2: bool) -> Result<(), MiErro
 /// UNCONFIRMED).
 fn targets<'t>(
     inner: &Inner,
-    app: &Certificate,
+    app: &VendorApp,
     tokens: &'t [String],
 ) -> Result<(Vec<&'t str>, Vec<&'t str>), MiError> {
     let (good, bad): (Vec<&str>, Vec<&str>) = tokens.iter().map(String::as_str).partition(|t| {
@@ -394,7 +407,15 @@ fn targets<'t>(
             .is_some_and(|r| r.package == app.package)
     });
     if good.is_empty() {
-        return Err(MiError::new(codes::SEND_FAILED, "No valid targets!"));
+        let refusal = MiError::new(codes::SEND_FAILED, "No valid targets!");
+        let foreign = tokens
+            .iter()
+            .any(|t| token_of_another_package(&inner.services, VendorId::Xiaomi, t, &app.package));
+        return Err(if foreign {
+            refusal.meaning(Diagnosis::VendorPackageMismatch)
+        } else {
+            refusal
+        });
     }
     Ok((good, bad))
 }
@@ -436,7 +457,7 @@ fn quota(inner: &Inner, app_id: &str, good: &[&str], now: Timestamp) -> Result<(
 fn accept(
     inner: &Inner,
     ex: &Exchange,
-    app: &Certificate,
+    app: &VendorApp,
     message: &Message,
     form: &Form,
     good: &[&str],

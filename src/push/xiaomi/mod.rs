@@ -76,6 +76,7 @@ pub fn diagnosis_for(code: i64) -> Diagnosis {
         codes::SEND_FAILED | 65003 => Diagnosis::VendorTokenInvalid,
         codes::TOO_FREQUENT | 10030 | 26004 => Diagnosis::VendorRateLimited,
         codes::QUOTA_EXCEEDED | 10034 => Diagnosis::VendorQuotaExceeded,
+        codes::ILLEGAL_PACKAGE => Diagnosis::VendorPackageMismatch,
         _ => Diagnosis::VendorInvalidRequest,
     }
 }

@@ -36,6 +36,30 @@ pub(in crate::runner) fn device_error(
     }
 }
 
+/// The vendor's own words of a refusal record, for the advice: the
+/// diagnosis says what to change, the vendor's code and message show what
+/// the vendor answered (`Huawei answered 80100003: click_action.url ...`).
+fn vendor_answer(event: &Event) -> Option<String> {
+    match event {
+        Event::EndpointRejected {
+            vendor,
+            vendor_code,
+            message,
+            ..
+        }
+        | Event::PushRejected {
+            vendor,
+            vendor_code,
+            message,
+            ..
+        } => Some(format!(
+            "{} answered {vendor_code}: {message}",
+            vendor.display_name()
+        )),
+        _ => None,
+    }
+}
+
 impl Exec<'_> {
     /// A failed assertion of the current step, with the chain of the
     /// current messages and its first broken link.
@@ -61,7 +85,16 @@ impl Exec<'_> {
             step_name: self.step.map(|s| s.1.to_string()),
             message: message.into(),
             diagnosis: finding.as_ref().map(|f| f.diagnosis.code().to_string()),
-            advice: finding.as_ref().map(|f| f.advice().to_string()),
+            advice: finding.as_ref().map(|f| {
+                let said = f
+                    .seq
+                    .and_then(|seq| shown.iter().find(|r| r.seq == seq))
+                    .and_then(|r| vendor_answer(&r.event));
+                match said {
+                    Some(said) => format!("{} {said}", f.advice()),
+                    None => f.advice().to_string(),
+                }
+            }),
             chain: lines,
         }))
     }

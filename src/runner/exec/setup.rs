@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use super::{infra, Exec};
 use crate::companion::DEMO_CHANNEL_ID;
-use crate::push::CERTIFICATE_DELAY_SECS;
 use crate::runner::CaseError;
 
 /// How long the push service may take to open its gateway stream.
@@ -29,14 +28,21 @@ impl Exec<'_> {
                     .map_err(|e| self.fail(format!("vendor limits: {e}"), None))?;
             }
         }
+        if let Some(app) = &run.console {
+            // The vendor's developer console, through the hub's own admin
+            // path (POST /admin/v1/vendors/{vendor}/apps).
+            let mut app = app.clone();
+            app.credentials.complete_for_simulation().map_err(infra)?;
+            self.hub.register_vendor_app(app);
+        }
+        self.hub.im.set_certificate_delay(run.certificate_delay);
         let mut input = run.certificate.clone();
         input.credentials.complete_for_simulation().map_err(infra)?;
-        let cert = self.hub.im.save_certificate(input);
+        let cert = self.hub.im.save_certificate(input.clone());
         self.certificate_id = cert.id;
+        self.certificate = input;
         if run.certificate_effective {
-            self.hub
-                .clock()
-                .advance(Duration::from_secs(CERTIFICATE_DELAY_SECS));
+            self.hub.clock().advance(run.certificate_delay);
         }
         self.hub.im.import_account(&run.user);
         self.hub.im.import_account(&run.sender);

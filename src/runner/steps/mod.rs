@@ -5,6 +5,7 @@
 //!   `kick`, `report_token`);
 //! - `app`: what the phone's user does (`launch_app`, `kill_app`,
 //!   `tap_notification`) and time passing (`advance_time`);
+//! - `certificate`: the IM console (`edit_certificate`);
 //! - `send`: the backend's `sendmsg` (`send`, `burst`);
 //! - `expect`: what must follow (`expect_notification`,
 //!   `expect_no_notification`, `expect_activity`, `expect_url`,
@@ -14,6 +15,7 @@
 //! device; a failure names what was expected and what was seen.
 
 mod app;
+mod certificate;
 mod expect;
 mod send;
 mod session;
