@@ -185,6 +185,7 @@ impl Exec<'_> {
             Step::ExpectExt(x) => self.expect_ext(x).await,
             Step::ExpectNoExt(x) => self.expect_no_ext(x.as_ref()).await,
             Step::AdvanceTime(w) => self.advance_time(*w),
+            Step::ExpectCallback(x) => self.expect_callback(x).await,
         }
     }
 }

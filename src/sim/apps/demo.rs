@@ -133,6 +133,17 @@ pub fn callback_ext(intent: &Intent) -> Option<(ExtVia, String)> {
     }
 }
 
+/// The SDK callback the vendor SDK's receiver in the app calls for this
+/// broadcast (`SdkCallback::dispatched` reads the action and extras).
+pub fn dispatched_callback(intent: &Intent) -> Option<crate::wire::sdk::SdkCallback> {
+    let action = intent.action.as_deref()?;
+    crate::wire::sdk::SdkCallback::dispatched(
+        action,
+        |k| intent.extras.get(k).and_then(ExtraValue::as_str),
+        |prefix| intent.extras.iter().any(|(k, _)| k.starts_with(prefix)),
+    )
+}
+
 /// What the app keeps across process death (its SharedPreferences).
 #[derive(Debug, Clone)]
 struct Prefs {
@@ -543,6 +554,7 @@ impl Worker {
             return self.token(intent).await;
         }
         let mut events = vec![DeviceEventKind::CallbackReceived {
+            callback: dispatched_callback(intent),
             action: action.clone(),
         }];
         if let Some((via, value)) = callback_ext(intent) {
@@ -561,6 +573,7 @@ impl Worker {
         self.handle_token(intent).await;
         let done = DeviceEventKind::CallbackReceived {
             action: ACTION_TOKEN.to_string(),
+            callback: None,
         };
         self.report(None, vec![done]).await;
     }
