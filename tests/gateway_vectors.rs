@@ -158,9 +158,15 @@ fn sdk_callback_dispatch() {
             |k| extras.get(k).and_then(Value::as_str),
             |p| extras.keys().any(|k| k.starts_with(p)),
         );
-        let want = v["callback"].as_str().map(|c| c.parse::<SdkCallback>().unwrap());
+        let want = v["callback"]
+            .as_str()
+            .map(|c| c.parse::<SdkCallback>().unwrap());
         assert_eq!(got, want, "{name}");
         seen.extend(got);
     }
-    assert_eq!(seen.len(), SdkCallback::ALL.len(), "every callback has a vector");
+    assert_eq!(
+        seen.len(),
+        SdkCallback::ALL.len(),
+        "every callback has a vector"
+    );
 }
