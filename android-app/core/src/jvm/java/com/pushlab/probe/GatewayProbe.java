@@ -52,6 +52,8 @@ public final class GatewayProbe {
         info.model = "M2102J2SC";
         info.apiLevel = 33;
         info.region = "cn";
+        // Mi Push registers on MIUI only.
+        info.rom = "miui";
         info.vendorPush = true;
         RegisterResult r = client.register(new RegisterRequest(device, Vendor.parse(args[2]), args[3], info));
         if (!r.isOk()) {
