@@ -52,7 +52,7 @@ fn stream_items() {
 }
 
 /// Every kind of device event the protocol has, as the JSON names it.
-const EVENT_KINDS: [&str; 11] = [
+const EVENT_KINDS: [&str; 12] = [
     "received",
     "posted",
     "dropped",
@@ -64,6 +64,7 @@ const EVENT_KINDS: [&str; 11] = [
     "callback_received",
     "ext_received",
     "ext_dropped",
+    "badge_set",
 ];
 
 #[test]
@@ -139,4 +140,33 @@ fn malformed_lines_are_errors_not_panics() {
         let b = serde_json::from_str::<DeviceEvent>(bad).is_err();
         assert!(a && b, "{bad}");
     }
+}
+
+/// `callbacks.json`: the SDK callback each vendor broadcast is dispatched
+/// to, as the demo apps (Rust model and Java) both derive it.
+#[test]
+fn sdk_callback_dispatch() {
+    use pushlab::wire::sdk::SdkCallback;
+    let vectors = vectors("callbacks.json");
+    assert!(vectors.len() >= 10);
+    let mut seen = std::collections::HashSet::new();
+    for (name, v) in vectors {
+        let action = v["action"].as_str().unwrap();
+        let extras = v["extras"].as_object().unwrap();
+        let got = SdkCallback::dispatched(
+            action,
+            |k| extras.get(k).and_then(Value::as_str),
+            |p| extras.keys().any(|k| k.starts_with(p)),
+        );
+        let want = v["callback"]
+            .as_str()
+            .map(|c| c.parse::<SdkCallback>().unwrap());
+        assert_eq!(got, want, "{name}");
+        seen.extend(got);
+    }
+    assert_eq!(
+        seen.len(),
+        SdkCallback::ALL.len(),
+        "every callback has a vector"
+    );
 }

@@ -121,7 +121,7 @@ proptest! {
             vendor: VendorId::ALL[(n.unsigned_abs() % 6) as usize],
             package: "com.a".into(),
             token: "t".into(),
-            notification: NotificationSpec { title, text, channel_id: channel, notify_id: Some(n), badge_class: None },
+            notification: NotificationSpec { title, text, channel_id: channel, notify_id: Some(n), badge_class: None, badge_add_num: None, badge_set_num: None },
             poster: if flag { Poster::AppSdk } else { Poster::SystemService },
             click,
             extras: vec![

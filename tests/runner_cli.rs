@@ -20,7 +20,7 @@ fn pushlab(args: &[&str]) -> (i32, String, String) {
 fn check_passes_the_builtin_suites() {
     let (code, out, err) = pushlab(&["check"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("ok: 7 files"), "{out}");
+    assert!(out.starts_with("ok: 8 files"), "{out}");
 }
 
 #[test]

@@ -34,6 +34,7 @@ fn every_builtin_suite_loads() {
             "faq.yaml",
             "fcm.yaml",
             "huawei.yaml",
+            "im_rules.yaml",
             "meizu.yaml",
             "oppo.yaml",
             "vivo.yaml",

@@ -31,6 +31,10 @@ fn the_chat_page_is_reachable_by_class_intent_uri_and_action() {
         activity_for(&by_action).as_deref(),
         Some(DEMO_CHAT_ACTIVITY)
     );
+
+    // VIEW with no data: the chat's VIEW + DEFAULT filter without data.
+    let by_view = Intent::new("android.intent.action.VIEW");
+    assert_eq!(activity_for(&by_view).as_deref(), Some(DEMO_CHAT_ACTIVITY));
 }
 
 #[test]

@@ -71,6 +71,7 @@ fn stage_of(event: &Event) -> (Stage, bool) {
         Event::Device(d) => match &d.kind {
             DeviceEventKind::Received | DeviceEventKind::Dropped { .. } => (Stage::Device, false),
             DeviceEventKind::Posted { .. } => (Stage::Device, true),
+            DeviceEventKind::BadgeSet { .. } => (Stage::Device, false),
             DeviceEventKind::Removed { .. } => (Stage::Device, false),
             DeviceEventKind::Clicked => (Stage::Tap, true),
             DeviceEventKind::ClickFailed { .. } => (Stage::Activity, false),

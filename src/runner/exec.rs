@@ -190,6 +190,7 @@ impl Exec<'_> {
             Step::ExpectNoExt(x) => self.expect_no_ext(x.as_ref()).await,
             Step::AdvanceTime(w) => self.advance_time(*w),
             Step::EditCertificate(e) => self.edit_certificate(e),
+            Step::ExpectCallback(x) => self.expect_callback(x).await,
         }
     }
 }

@@ -378,6 +378,7 @@ fn check(file: &ScenarioFile) -> Vec<Problem> {
         }
         check_case(file, case, &cp, &mut out);
         check_steps(case, &cp, &mut out);
+        check_vendor_steps(case.vendor.unwrap_or(file.vendor), case, &cp, &mut out);
     }
     out
 }
@@ -558,5 +559,43 @@ fn check_send(s: &SendArgs, path: Vec<Seg>, out: &mut Vec<Problem>) {
         (Some(_), Some(_)) => out.push(problem(path, "give `text` or `custom`, not both")),
         (None, None) => out.push(problem(path, "a message needs `text` or `custom`")),
         _ => {}
+    }
+}
+
+/// Steps whose arguments depend on the case's vendor: the SDK callbacks
+/// `expect_callback` may name, and the launcher badge only Huawei sets.
+fn check_vendor_steps(vendor: VendorId, case: &Case, cp: &[Seg], out: &mut Vec<Problem>) {
+    for (si, StepEntry(step)) in case.steps.iter().enumerate() {
+        let mut sp = path_with(cp, "steps");
+        sp.push(Seg::Index(si));
+        let here = path_with(&sp, step.name());
+        match step {
+            Step::ExpectCallback(x) => {
+                let valid = CallbackName::of_vendor(vendor);
+                if !valid.contains(&x.name) {
+                    out.push(Problem {
+                        path: path_with(&here, "name"),
+                        message: format!(
+                            "`{}` is not a callback of the {} SDK",
+                            x.name,
+                            vendor.display_name()
+                        ),
+                        allowed: valid.iter().map(|n| n.name().to_string()).collect(),
+                    });
+                }
+            }
+            Step::ExpectNotification(e)
+                if matches!(e.badge, Some(Some(_))) && vendor != VendorId::Huawei =>
+            {
+                out.push(problem(
+                    path_with(&here, "badge"),
+                    format!(
+                        "{} sets no launcher badge (only Huawei's `badge` does)",
+                        vendor.display_name()
+                    ),
+                ));
+            }
+            _ => {}
+        }
     }
 }

@@ -778,6 +778,7 @@ pub const STEP_NAMES: &[&str] = &[
     "expect_no_ext",
     "advance_time",
     "edit_certificate",
+    "expect_callback",
 ];
 
 /// One step of a case.
@@ -823,6 +824,9 @@ pub enum Step {
     /// after the certificate delay; until then the previous one stays in
     /// effect.
     EditCertificate(EditCertificateArgs),
+    /// The vendor SDK callback (or the opened activity) that handed the
+    /// last message to the app.
+    ExpectCallback(ExpectCallbackArgs),
 }
 
 impl Step {
@@ -846,6 +850,7 @@ impl Step {
             Step::ExpectNoExt(_) => "expect_no_ext",
             Step::AdvanceTime(_) => "advance_time",
             Step::EditCertificate(_) => "edit_certificate",
+            Step::ExpectCallback(_) => "expect_callback",
         }
     }
 
@@ -860,6 +865,7 @@ impl Step {
                 | Step::ExpectUrl(_)
                 | Step::ExpectExt(_)
                 | Step::ExpectNoExt(_)
+                | Step::ExpectCallback(_)
         )
     }
 }
@@ -980,8 +986,22 @@ pub struct ExpectNotificationArgs {
     /// The channel the notification is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    /// The launcher badge it set (`null`: it set none).
+    #[serde(
+        default,
+        deserialize_with = "double_option_badge",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub badge: Option<Option<BadgeExpect>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Wait>,
+}
+
+/// `Some(None)` for an explicit `badge: null`, `None` for an absent key.
+fn double_option_badge<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<BadgeExpect>>, D::Error> {
+    Option::<BadgeExpect>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -1161,4 +1181,103 @@ pub struct EditCertificateArgs {
         skip_serializing_if = "Option::is_none"
     )]
     pub badge_class: Option<Option<String>>,
+}
+
+/// What ran in the app for a message: a vendor SDK callback, by its method
+/// name, or `activity`, the activity the tap opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackName {
+    /// The opened activity (`onCreate` with the tap's intent).
+    Activity,
+    /// A vendor SDK callback, e.g. Mi's `onNotificationMessageClicked`.
+    Sdk(crate::wire::sdk::SdkCallback),
+}
+
+impl CallbackName {
+    /// The name as written in a file.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallbackName::Activity => "activity",
+            CallbackName::Sdk(c) => c.name(),
+        }
+    }
+
+    /// The names a case through `vendor` may use: `activity` and that
+    /// vendor SDK's callbacks.
+    pub fn of_vendor(vendor: VendorId) -> Vec<CallbackName> {
+        std::iter::once(CallbackName::Activity)
+            .chain(
+                crate::wire::sdk::SdkCallback::of_vendor(vendor)
+                    .iter()
+                    .map(|c| CallbackName::Sdk(*c)),
+            )
+            .collect()
+    }
+
+    /// Every name, for error messages and the schema.
+    pub fn all_names() -> Vec<&'static str> {
+        std::iter::once("activity")
+            .chain(crate::wire::sdk::SdkCallback::ALL.iter().map(|c| c.name()))
+            .collect()
+    }
+}
+
+impl fmt::Display for CallbackName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for CallbackName {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        if s == "activity" {
+            return Ok(CallbackName::Activity);
+        }
+        s.parse().map(CallbackName::Sdk)
+    }
+}
+
+impl Serialize for CallbackName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for CallbackName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(CallbackName::all_names);
+        let s = String::deserialize(d)?;
+        s.parse()
+            .map_err(|_| de::Error::unknown_variant(&s, NAMES.as_slice()))
+    }
+}
+
+impl JsonSchema for CallbackName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CallbackName".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "enum": CallbackName::all_names() })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectCallbackArgs {
+    /// The SDK callback's method name (valid ones depend on the case's
+    /// vendor), or `activity`.
+    pub name: CallbackName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Wait>,
+}
+
+/// The launcher badge a notification set (Huawei's `badge`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BadgeExpect {
+    /// The activity class the badge is on (the certificate's badge class).
+    pub class: String,
+    /// The number the launcher shows.
+    pub number: u32,
 }

@@ -205,6 +205,13 @@ pub struct NotificationSpec {
     pub notify_id: Option<i32>,
     /// Huawei's badge class: the app's entry activity.
     pub badge_class: Option<String>,
+    /// Huawei's `badge.add_num`: how much the launcher badge goes up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub badge_add_num: Option<u32>,
+    /// Huawei's `badge.set_num`: the number the launcher badge is set to
+    /// (wins over `badge_add_num`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub badge_set_num: Option<u32>,
 }
 
 /// Where a tap goes.
@@ -386,8 +393,14 @@ pub enum DeviceEventKind {
         #[serde(default)]
         detail: String,
     },
-    /// A vendor callback broadcast reached the app.
-    CallbackReceived { action: String },
+    /// A vendor callback broadcast reached the app, and the SDK callback
+    /// its receiver dispatched it to (`None`: none, e.g. an FCM
+    /// notification message the SDK shows itself).
+    CallbackReceived {
+        action: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        callback: Option<crate::wire::sdk::SdkCallback>,
+    },
     /// The app read the ext, and where it found it.
     ExtReceived { via: String, value: String },
     /// The device lost (part of) the message's ext before the app could
@@ -398,6 +411,10 @@ pub enum DeviceEventKind {
         #[serde(default)]
         detail: String,
     },
+    /// The push service set the app's launcher badge for the message: the
+    /// activity class the badge is on and the number the launcher now
+    /// shows (Huawei's `badge`, set through the launcher's badge provider).
+    BadgeSet { class: String, number: u32 },
 }
 
 /// One device event as posted to the gateway.

@@ -103,6 +103,8 @@ pub(super) fn instruction(
             ),
             notify_id: None,
             badge_class: None,
+            badge_add_num: None,
+            badge_set_num: None,
         },
         poster: Poster::AppSdk,
         click,

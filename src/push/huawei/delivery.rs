@@ -196,6 +196,8 @@ pub(super) fn instruction(
             channel_id: n.channel_id.clone(),
             notify_id: n.notify_id,
             badge_class: n.badge_class.clone(),
+            badge_add_num: n.badge_add_num,
+            badge_set_num: n.badge_set_num,
         },
         poster: Poster::SystemService,
         click,

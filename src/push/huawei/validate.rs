@@ -46,6 +46,9 @@ pub(super) struct Notification {
     pub(super) channel_id: Option<String>,
     pub(super) notify_id: Option<i32>,
     pub(super) badge_class: Option<String>,
+    /// `badge.add_num` and `badge.set_num` (checked to be in range).
+    pub(super) badge_add_num: Option<u32>,
+    pub(super) badge_set_num: Option<u32>,
     pub(super) click: Click,
 }
 
@@ -447,6 +450,12 @@ fn notification(an: &Value, top_notification: &Value) -> Result<Option<Notificat
         channel_id: an["channel_id"].as_str().map(str::to_string),
         notify_id: an["notify_id"].as_i64().and_then(|n| i32::try_from(n).ok()),
         badge_class: an["badge"]["class"].as_str().map(str::to_string),
+        badge_add_num: an["badge"]["add_num"]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok()),
+        badge_set_num: an["badge"]["set_num"]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok()),
         click: click.unwrap_or(Click::App),
     }))
 }

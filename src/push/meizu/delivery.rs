@@ -135,6 +135,8 @@ pub(super) fn instruction(
             channel_id: Some(NOTIFICATION_CHANNEL.to_string()),
             notify_id: None,
             badge_class: None,
+            badge_add_num: None,
+            badge_set_num: None,
         },
         poster: Poster::SystemService,
         click,

@@ -116,6 +116,8 @@ pub(super) fn display_instruction(
             channel_id: n.channel_id.clone(),
             notify_id: n.notify_id,
             badge_class: None,
+            badge_add_num: None,
+            badge_set_num: None,
         },
         poster: Poster::SystemService,
         click,

@@ -88,6 +88,8 @@ pub(super) fn display_instruction(
             channel_id: Some(SYSTEM_CHANNEL.to_string()),
             notify_id: m.notify_id,
             badge_class: None,
+            badge_add_num: None,
+            badge_set_num: None,
         },
         poster: Poster::SystemService,
         click,

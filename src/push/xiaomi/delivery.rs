@@ -127,6 +127,8 @@ pub(super) fn instruction(
             channel_id: form.extra("channel_id").map(str::to_string),
             notify_id: m.notify_id,
             badge_class: None,
+            badge_add_num: None,
+            badge_set_num: None,
         },
         poster: Poster::SystemService,
         click,

@@ -69,7 +69,11 @@ impl Exec<'_> {
             ));
         }
         self.confirm_in_shade(e, title, text, channel_id.as_ref())
-            .await
+            .await?;
+        match &e.badge {
+            Some(want) => self.expect_badge(want.as_ref(), &rec).await,
+            None => Ok(()),
+        }
     }
 
     /// On-device truth: the shade has the notification the push service

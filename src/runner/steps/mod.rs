@@ -9,12 +9,15 @@
 //! - `send`: the backend's `sendmsg` (`send`, `burst`);
 //! - `expect`: what must follow (`expect_notification`,
 //!   `expect_no_notification`, `expect_activity`, `expect_url`,
-//!   `expect_ext`).
+//!   `expect_ext`);
+//! - `callback`: which SDK callback or activity ran (`expect_callback`),
+//!   and the launcher badge of `expect_notification`.
 //!
 //! Each waits on the hub's journal with a deadline, then confirms on the
 //! device; a failure names what was expected and what was seen.
 
 mod app;
+mod callback;
 mod certificate;
 mod expect;
 mod send;

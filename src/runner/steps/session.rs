@@ -154,7 +154,7 @@ impl Exec<'_> {
                 matches!(&r.event, Event::Device(d)
                     if d.device == serial
                         && d.reporter == Reporter::App
-                        && matches!(&d.kind, DeviceEventKind::CallbackReceived { action } if action == ACTION_TOKEN))
+                        && matches!(&d.kind, DeviceEventKind::CallbackReceived { action, .. } if action == ACTION_TOKEN))
             })
             .await
             .map(|_| ())

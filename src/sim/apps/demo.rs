@@ -34,6 +34,17 @@ use crate::wire::VendorId;
 
 pub(crate) const TAG: &str = "PushLabDemo";
 
+/// The SDK callback the vendor SDK's receiver in the app calls for this
+/// broadcast (`SdkCallback::dispatched` reads the action and extras).
+pub fn dispatched_callback(intent: &Intent) -> Option<crate::wire::sdk::SdkCallback> {
+    let action = intent.action.as_deref()?;
+    crate::wire::sdk::SdkCallback::dispatched(
+        action,
+        |k| intent.extras.get(k).and_then(ExtraValue::as_str),
+        |prefix| intent.extras.iter().any(|(k, _)| k.starts_with(prefix)),
+    )
+}
+
 /// What the app keeps across process death (its SharedPreferences).
 #[derive(Debug, Clone)]
 struct Prefs {
@@ -448,6 +459,7 @@ impl Worker {
             return self.token(intent).await;
         }
         let mut events = vec![DeviceEventKind::CallbackReceived {
+            callback: dispatched_callback(intent),
             action: action.clone(),
         }];
         if let Some((via, value)) = callback_ext(intent) {
@@ -466,6 +478,7 @@ impl Worker {
         self.handle_token(intent).await;
         let done = DeviceEventKind::CallbackReceived {
             action: ACTION_TOKEN.to_string(),
+            callback: None,
         };
         self.report(None, vec![done]).await;
     }

@@ -7,6 +7,7 @@
 //! they do shows in `dumpsys`, `logcat` and the shade exactly as an app's
 //! calls would.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::IpAddr;
 use std::sync::{Arc, Weak};
@@ -17,7 +18,7 @@ use futures::FutureExt;
 use super::os::{ChannelSpec, DeviceOs, DeviceSocket, LogPriority, OsError, PendingKind, PostSpec};
 use super::DeviceApps;
 use crate::android::LogLevel;
-use crate::android::{ComponentName, Intent, LaunchFlags};
+use crate::android::{ComponentName, ExtraValue, Extras, Intent, LaunchFlags};
 use crate::companion::{AGENT_LISTENER_SERVICE, AGENT_PACKAGE, DEMO_PACKAGE};
 use crate::diagnosis::Diagnosis;
 use crate::sim::device::{DeviceState, SocketSpec};
@@ -26,13 +27,24 @@ use crate::sim::framework::{
     NotificationPost, PostedNotification, ProcessDeath, RemoveReason, StartError,
 };
 use crate::wire::facts::{device_info_from_props, HMS_CORE_PACKAGE, PLAY_SERVICES_PACKAGE};
-use crate::wire::protocol::DeviceInfo;
+use crate::wire::protocol::{DeviceInfo, Rom};
 
 /// The framework model as the app models see it.
 pub struct FrameworkOs {
     model: Arc<AndroidModel>,
     /// The device, for reverse forwards (weak: the device owns the models).
     device: Weak<DeviceState>,
+    /// The launcher's app-icon badges, on ROMs whose launcher has a badge
+    /// provider (Huawei's, on EMUI and HarmonyOS).
+    badges: parking_lot::Mutex<BTreeMap<String, LauncherBadge>>,
+}
+
+/// What the launcher shows on one app's icon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LauncherBadge {
+    /// The activity whose icon carries the badge.
+    pub class: String,
+    pub number: u32,
 }
 
 impl FrameworkOs {
@@ -41,7 +53,76 @@ impl FrameworkOs {
         Arc::new(FrameworkOs {
             model,
             device: Arc::downgrade(device),
+            badges: parking_lot::Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// The badge the launcher shows on `package`'s icon, if any.
+    pub fn launcher_badge(&self, package: &str) -> Option<LauncherBadge> {
+        self.badges.lock().get(package).cloned()
+    }
+
+    /// Huawei's launcher badge provider: `change_badge` sets the number on
+    /// the named class of the app (0 removes the badge), as the launcher
+    /// does on EMUI and HarmonyOS; other ROMs' launchers have no such
+    /// provider. The badge sits on an icon, so a class that is not the
+    /// app's launcher activity shows nothing (the call is refused). The
+    /// answer carries the badge now shown.
+    fn huawei_badge(&self, method: &str, extras: &Extras) -> Option<Extras> {
+        use crate::wire::sdk::huawei::*;
+        if !matches!(self.device_info().rom, Rom::Emui | Rom::Harmonyos)
+            || method != METHOD_CHANGE_BADGE
+        {
+            return None;
+        }
+        let package = extras.get(ARG_PACKAGE)?.as_str()?.to_string();
+        let class = extras.get(ARG_CLASS)?.as_str()?.to_string();
+        let icon = self.model.package(&package)?.manifest.launcher_activity()?;
+        if icon.class != class {
+            self.model.log_as(
+                "com.huawei.android.launcher",
+                LogLevel::Warn,
+                "BadgeProvider",
+                &format!(
+                    "change_badge: {class} is not the launcher activity of {package} ({}); no icon to badge",
+                    icon.class
+                ),
+            );
+            return None;
+        }
+        let number = match extras.get(ARG_BADGE_NUMBER)? {
+            ExtraValue::Int(n) => u32::try_from(*n).ok()?,
+            ExtraValue::Long(n) => u32::try_from(*n).ok()?,
+            ExtraValue::String(s) => s.parse().ok()?,
+            _ => return None,
+        };
+        {
+            let mut badges = self.badges.lock();
+            if number == 0 {
+                badges.remove(&package);
+            } else {
+                badges.insert(
+                    package.clone(),
+                    LauncherBadge {
+                        class: class.clone(),
+                        number,
+                    },
+                );
+            }
+        }
+        self.model.log_as(
+            "com.huawei.android.launcher",
+            LogLevel::Info,
+            "BadgeProvider",
+            &format!("change_badge {package}/{class} = {number}"),
+        );
+        let mut answer = Extras::new();
+        answer.insert(ARG_CLASS, class);
+        answer.insert(
+            ARG_BADGE_NUMBER,
+            ExtraValue::Int(i32::try_from(number).unwrap_or(i32::MAX)),
+        );
+        Some(answer)
     }
 
     fn caller(package: &str) -> Caller {
@@ -252,6 +333,19 @@ impl DeviceOs for FrameworkOs {
             AGENT_PACKAGE
         };
         self.model.log_as(package, level(priority), tag, message);
+    }
+
+    fn call_provider(
+        &self,
+        authority: &str,
+        method: &str,
+        extras: &Extras,
+        _caller: &str,
+    ) -> Option<Extras> {
+        match authority {
+            crate::wire::sdk::huawei::BADGE_AUTHORITY => self.huawei_badge(method, extras),
+            _ => None,
+        }
     }
 }
 

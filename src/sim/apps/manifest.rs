@@ -210,6 +210,13 @@ pub fn demo_manifest() -> AppManifest {
                         categories: vec![CATEGORY_DEFAULT],
                         ..IntentFilter::default()
                     },
+                    // VIEW with DEFAULT and no data: what the OPPO guide
+                    // declares for opening a page by intent action.
+                    IntentFilter {
+                        actions: vec![ACTION_VIEW],
+                        categories: vec![CATEGORY_DEFAULT],
+                        ..IntentFilter::default()
+                    },
                 ],
             ),
         ],

@@ -184,4 +184,19 @@ pub trait DeviceOs: Send + Sync + 'static {
 
     /// Writes a logcat line.
     fn log(&self, priority: LogPriority, tag: &str, message: &str);
+
+    /// `ContentResolver.call(content://<authority>/…, method, null,
+    /// extras)` from `caller`: the provider's answer, or `None` when no
+    /// installed provider has the authority (or it refuses the method). A
+    /// device without such providers keeps this default.
+    fn call_provider(
+        &self,
+        authority: &str,
+        method: &str,
+        extras: &crate::android::Extras,
+        caller: &str,
+    ) -> Option<crate::android::Extras> {
+        let _ = (authority, method, extras, caller);
+        None
+    }
 }

@@ -512,6 +512,8 @@ pub fn demo_manifest() -> Manifest {
                 Some(PathMatch::Literal("/detail".into())),
             ),
             IntentFilter::action("com.pushlab.demo.OPEN_CHAT", &[CATEGORY_DEFAULT]),
+            // VIEW + DEFAULT without data (OPPO's open-by-action example).
+            IntentFilter::action(crate::android::intent::ACTION_VIEW, &[CATEGORY_DEFAULT]),
         ],
     ));
     m.receivers.push(ComponentInfo::new(
@@ -730,10 +732,13 @@ mod tests {
         let mut with_data = open.clone();
         with_data.data = Some("x:y".into());
         assert!(!chat.filters.iter().any(|f| f.matches(&with_data, true)));
-        assert!(!chat
+        // VIEW without data is the chat's (OPPO by action); a web page is not.
+        assert!(chat
             .filters
             .iter()
             .any(|f| f.matches(&Intent::new(ACTION_VIEW), true)));
+        let web = Intent::view("https://pushlab.example/landing");
+        assert!(!chat.filters.iter().any(|f| f.matches(&web, true)));
     }
 
     #[test]

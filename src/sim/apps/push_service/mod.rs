@@ -52,6 +52,7 @@ impl PushService {
                     running: None,
                     shown: Vec::new(),
                     next_notify_id: FIRST_NOTIFY_ID,
+                    badge_numbers: Default::default(),
                 }),
             }),
         }

@@ -84,6 +84,8 @@ pub(super) struct State {
     pub(super) running: Option<Running>,
     pub(super) shown: Vec<Shown>,
     pub(super) next_notify_id: i32,
+    /// The badge number HMS Core last set per app (it adds `add_num` to it).
+    pub(super) badge_numbers: std::collections::BTreeMap<String, u32>,
 }
 
 pub(super) struct Inner {

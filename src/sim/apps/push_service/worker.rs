@@ -203,6 +203,9 @@ impl Worker {
                 in_shade: true,
             });
         }
+        // Shown: the badge goes up with it, reported before the post so
+        // that whoever sees `posted` sees the badge too.
+        self.set_badge(&instr).await;
         self.report(
             Some(&id),
             DeviceEventKind::Posted {
@@ -216,6 +219,73 @@ impl Worker {
         if instr.poster == Poster::SystemService {
             self.send_callbacks(&instr, CallbackTrigger::Arrived);
         }
+    }
+
+    /// HMS Core's badge: for a Huawei message with a badge class, the new
+    /// number (`set_num`, else the last number plus `add_num`, default 1)
+    /// goes to the launcher's badge provider; what the launcher then shows
+    /// is reported. Elsewhere (no such launcher) nothing is set, and the
+    /// service logs it.
+    async fn set_badge(&self, instr: &DisplayInstruction) {
+        use crate::wire::sdk::huawei::*;
+        let n = &instr.notification;
+        let Some(class) = n.badge_class.as_deref().filter(|c| !c.is_empty()) else {
+            return;
+        };
+        if instr.vendor != VendorId::Huawei {
+            return;
+        }
+        let pkg = &instr.package;
+        let number = {
+            let s = self.service.state.lock();
+            let last = s.badge_numbers.get(pkg).copied().unwrap_or(0);
+            n.badge_set_num
+                .unwrap_or_else(|| last.saturating_add(n.badge_add_num.unwrap_or(1)))
+        };
+        let mut args = Extras::new();
+        args.insert(ARG_PACKAGE, pkg.clone());
+        args.insert(ARG_CLASS, class.to_string());
+        args.insert(
+            ARG_BADGE_NUMBER,
+            crate::android::ExtraValue::Int(i32::try_from(number).unwrap_or(i32::MAX)),
+        );
+        let answer = self.os().call_provider(
+            BADGE_AUTHORITY,
+            METHOD_CHANGE_BADGE,
+            &args,
+            &self.config.package,
+        );
+        let Some(answer) = answer else {
+            return self.log(
+                LogPriority::Warn,
+                &format!(
+                    "{}: the launcher set no badge for {pkg}/{class}",
+                    instr.message_id
+                ),
+            );
+        };
+        self.service
+            .state
+            .lock()
+            .badge_numbers
+            .insert(pkg.clone(), number);
+        let shown_class = answer
+            .get(ARG_CLASS)
+            .and_then(crate::android::ExtraValue::as_str)
+            .unwrap_or(class)
+            .to_string();
+        let shown = match answer.get(ARG_BADGE_NUMBER) {
+            Some(crate::android::ExtraValue::Int(i)) => u32::try_from(*i).unwrap_or(0),
+            _ => number,
+        };
+        self.report(
+            Some(&instr.message_id),
+            DeviceEventKind::BadgeSet {
+                class: shown_class,
+                number: shown,
+            },
+        )
+        .await;
     }
 
     /// The channel the notification goes on (API >= 26), creating the ones
@@ -297,6 +367,17 @@ impl Worker {
             }
             for e in cb.extras.iter().filter(|e| Self::keeps(&info, e)) {
                 intent.extras.insert(e.key.clone(), e.value.clone());
+            }
+            if instr.poster == Poster::AppSdk && on == CallbackTrigger::Arrived {
+                // What the app's SDK posts from, as Play services hands a
+                // notification message over (`gcm.notification.*`).
+                let n = &instr.notification;
+                intent
+                    .extras
+                    .insert(crate::wire::sdk::fcm::EXTRA_TITLE, n.title.clone());
+                intent
+                    .extras
+                    .insert(crate::wire::sdk::fcm::EXTRA_BODY, n.text.clone());
             }
             intent
                 .extras

@@ -17,6 +17,7 @@ import com.pushlab.core.DeviceEvent;
 import com.pushlab.core.DisplayInstruction;
 import com.pushlab.core.DisplayPlan;
 import com.pushlab.core.Json;
+import com.pushlab.core.Vendor;
 
 /**
  * Carries out DisplayInstructions with Android's APIs, following the plan
@@ -91,12 +92,47 @@ final class Executor {
                 .setAutoCancel(true)
                 .addExtras(extras)
                 .build();
+        // The badge goes up with the notification, reported before the post
+        // so that whoever sees `posted` sees the badge too.
+        setBadge(d, device);
         nm.notify(plan.targetPackage, plan.notifyId, n);
         if (!ListenerService.isConnected()) {
             // Without the listener nobody else sees the post: report it here.
             agent.report(DeviceEvent.posted(d.messageId, device, plan.title, plan.text, plan.channelId, null));
         }
     }
+
+    /**
+     * HMS Core's badge, as EMUI does it: for a Huawei message with a badge
+     * class, the new number (set_num, else the last number plus add_num)
+     * goes to the Huawei launcher's badge provider ({@code change_badge}
+     * with package, class and badgenumber). On a phone without that
+     * launcher the call fails and nothing is reported.
+     */
+    private void setBadge(DisplayInstruction d, String device) {
+        String cls = d.notification.badgeClass;
+        if (d.vendor != Vendor.HUAWEI || cls == null || cls.isEmpty()) {
+            return;
+        }
+        String key = "badge." + d.packageName;
+        android.content.SharedPreferences prefs = ctx.getSharedPreferences("badges", Context.MODE_PRIVATE);
+        int number = d.notification.nextBadgeNumber(prefs.getInt(key, 0));
+        Bundle args = new Bundle();
+        args.putString("package", d.packageName);
+        args.putString("class", cls);
+        args.putInt("badgenumber", number);
+        try {
+            ctx.getContentResolver().call(android.net.Uri.parse(BADGE_URI), "change_badge", null, args);
+        } catch (RuntimeException e) {
+            Log.w(Agent.TAG, "no launcher badge for " + d.packageName + "/" + cls + ": " + e);
+            return;
+        }
+        prefs.edit().putInt(key, number).apply();
+        agent.report(DeviceEvent.badgeSet(d.messageId, device, cls, number));
+    }
+
+    /** The Huawei launcher's badge provider. */
+    static final String BADGE_URI = "content://com.huawei.android.launcher.settings/badge/";
 
     private boolean isStopped(String pkg) {
         try {

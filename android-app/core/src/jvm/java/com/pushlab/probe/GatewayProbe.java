@@ -53,6 +53,8 @@ public final class GatewayProbe {
         info.apiLevel = 33;
         info.rom = "miui";
         info.region = "cn";
+        // Mi Push registers on MIUI only.
+        info.rom = "miui";
         info.vendorPush = true;
         RegisterResult r = client.register(new RegisterRequest(device, Vendor.parse(args[2]), args[3], info));
         if (!r.isOk()) {

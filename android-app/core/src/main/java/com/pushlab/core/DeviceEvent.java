@@ -23,7 +23,8 @@ public final class DeviceEvent {
         CLICK_FAILED("click_failed", "code"),
         CALLBACK_RECEIVED("callback_received", "action"),
         EXT_RECEIVED("ext_received", "via", "value"),
-        EXT_DROPPED("ext_dropped", "code");
+        EXT_DROPPED("ext_dropped", "code"),
+        BADGE_SET("badge_set", "class");
 
         public final String wire;
         final String[] required;
@@ -110,6 +111,25 @@ public final class DeviceEvent {
 
     public static DeviceEvent callbackReceived(String id, String device, String action) {
         return of(APP, id, device, Kind.CALLBACK_RECEIVED, "action", action);
+    }
+
+    /**
+     * A vendor broadcast reached the app and its SDK receiver called
+     * {@code callback} ({@link SdkCallbacks#dispatched}; null: none).
+     */
+    public static DeviceEvent callbackReceived(String id, String device, String action, String callback) {
+        DeviceEvent e = of(APP, id, device, Kind.CALLBACK_RECEIVED, "action", action);
+        if (callback != null) {
+            e.detail.put("callback", callback);
+        }
+        return e;
+    }
+
+    /** The push service set the app's launcher badge: the activity class and the number shown. */
+    public static DeviceEvent badgeSet(String id, String device, String cls, long number) {
+        DeviceEvent e = of(PUSH_SERVICE, id, device, Kind.BADGE_SET, "class", cls);
+        e.detail.put("number", Long.valueOf(number));
+        return e;
     }
 
     public static DeviceEvent extReceived(String id, String device, String via, String value) {

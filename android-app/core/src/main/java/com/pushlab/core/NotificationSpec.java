@@ -11,6 +11,9 @@ public final class NotificationSpec {
     public String channelId;
     public Integer notifyId;
     public String badgeClass;
+    /** Huawei's badge.add_num and badge.set_num (null when not given). */
+    public Integer badgeAddNum;
+    public Integer badgeSetNum;
 
     public static NotificationSpec fromJson(Map<String, Object> m) throws JsonException {
         NotificationSpec n = new NotificationSpec();
@@ -26,7 +29,32 @@ public final class NotificationSpec {
             n.notifyId = id.intValue();
         }
         n.badgeClass = Json.optStr(m, "badge_class");
+        n.badgeAddNum = optCount(m, "badge_add_num");
+        n.badgeSetNum = optCount(m, "badge_set_num");
         return n;
+    }
+
+    private static Integer optCount(Map<String, Object> m, String key) throws JsonException {
+        Long v = Json.optLong(m, key);
+        if (v == null) {
+            return null;
+        }
+        if (v < 0 || v > Integer.MAX_VALUE) {
+            throw new JsonException(key + " out of range");
+        }
+        return v.intValue();
+    }
+
+    /**
+     * The badge number after this notification, from the last one shown:
+     * {@code badge_set_num}, else the last plus {@code badge_add_num} (1 when
+     * not given), as HMS Core counts.
+     */
+    public int nextBadgeNumber(int last) {
+        if (badgeSetNum != null) {
+            return badgeSetNum;
+        }
+        return last + (badgeAddNum != null ? badgeAddNum : 1);
     }
 
     public Map<String, Object> toJson() {
@@ -36,6 +64,12 @@ public final class NotificationSpec {
         m.put("channel_id", channelId == null ? Json.NULL : channelId);
         m.put("notify_id", notifyId == null ? Json.NULL : (Object) Long.valueOf(notifyId));
         m.put("badge_class", badgeClass == null ? Json.NULL : badgeClass);
+        if (badgeAddNum != null) {
+            m.put("badge_add_num", Long.valueOf(badgeAddNum));
+        }
+        if (badgeSetNum != null) {
+            m.put("badge_set_num", Long.valueOf(badgeSetNum));
+        }
         return m;
     }
 }

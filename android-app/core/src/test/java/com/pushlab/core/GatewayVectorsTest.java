@@ -4,7 +4,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.Test;
 
@@ -84,9 +86,38 @@ public class GatewayVectorsTest {
         assertEquals(Fixtures.normalize(v.get("click failed")), Fixtures.wire(DeviceEvent.clickFailed("msg-3", dev,
                 "device.activity_not_found", "Unable to resolve Intent").toJson()));
         assertEquals(Fixtures.normalize(v.get("callback received")), Fixtures.wire(DeviceEvent.callbackReceived("msg-1",
-                dev, "com.xiaomi.mipush.RECEIVE_MESSAGE").toJson()));
+                dev, "com.xiaomi.mipush.RECEIVE_MESSAGE", "onNotificationMessageClicked").toJson()));
+        assertEquals(Fixtures.normalize(v.get("callback received: no SDK callback")), Fixtures.wire(
+                DeviceEvent.callbackReceived("msg-2", dev, "com.google.android.c2dm.intent.RECEIVE", null).toJson()));
+        assertEquals(Fixtures.normalize(v.get("badge set")), Fixtures.wire(DeviceEvent.badgeSet("msg-1", "emulator-5556",
+                "com.tencent.qcloud.tim.demo.SplashActivity", 3).toJson()));
         assertEquals(Fixtures.normalize(v.get("ext received")), Fixtures.wire(DeviceEvent.extReceived("msg-1", dev,
                 "intent_extra", "{\"action\":\"jump to denny\"}").toJson()));
+    }
+
+    @Test
+    public void sdkCallbacksAreDispatchedAsTheVectorsSay() throws Exception {
+        Set<String> seen = new HashSet<String>();
+        for (Map.Entry<String, Map<String, Object>> e : Fixtures.gateway("callbacks.json").entrySet()) {
+            Map<String, Object> v = e.getValue();
+            String want = Json.optStr(v, "callback");
+            String got = SdkCallbacks.dispatched(Json.str(v, "action"), Json.obj(v, "extras"));
+            assertEquals(e.getKey(), want, got);
+            if (got != null) {
+                seen.add(got);
+            }
+        }
+        assertEquals(7, seen.size());
+    }
+
+    @Test
+    public void huaweiBadgeNumbersCountUpOrAreSet() throws Exception {
+        NotificationSpec n = new NotificationSpec();
+        assertEquals(1, n.nextBadgeNumber(0));
+        n.badgeAddNum = 2;
+        assertEquals(5, n.nextBadgeNumber(3));
+        n.badgeSetNum = 0;
+        assertEquals(0, n.nextBadgeNumber(3));
     }
 
     @Test

@@ -13,12 +13,14 @@ import com.pushlab.core.DeviceEvent;
 import com.pushlab.core.DisplayPlan;
 import com.pushlab.core.ExtExtractor;
 import com.pushlab.core.ImClient;
+import com.pushlab.core.SdkCallbacks;
 
 import java.util.Map;
 
 /**
  * The push SDKs' receiver: vendor callback broadcasts (reported as
- * {@code callback_received} plus the ext found), the agent's
+ * {@code callback_received} with the SDK callback they dispatch to, plus the
+ * ext found), the agent's
  * {@code com.pushlab.agent.TOKEN} answer (reported to the IM server), and
  * FCM's data broadcast, after which the app posts the notification itself
  * as the FCM SDK does.
@@ -38,7 +40,8 @@ public class PushReceiver extends BroadcastReceiver {
         Map<String, Object> extras = Demo.toMap(intent.getExtras());
         Object id = extras.get(DisplayPlan.EXTRA_MESSAGE_ID);
         String messageId = id instanceof String ? (String) id : null;
-        demo.report(DeviceEvent.callbackReceived(messageId, demo.device(), action));
+        demo.report(DeviceEvent.callbackReceived(messageId, demo.device(), action,
+                SdkCallbacks.dispatched(action, extras)));
         for (DeviceEvent e : demo.extEvents(messageId, ExtExtractor.fromCallback(action, extras))) {
             demo.report(e);
         }
