@@ -418,17 +418,43 @@ pub fn package(api: u8, p: &Package) -> String {
     let m = &p.manifest;
     let mut o = String::new();
     let _ = writeln!(o, "Activity Resolver Table:");
-    let _ = writeln!(o, "  Non-Data Actions:");
+    // As the package manager's intent resolver dumps itself: filters with
+    // data under each scheme they name, the others under each action, one
+    // heading per key with every filter that has it.
+    let line = |class: &str| {
+        format!(
+            "        {:x} {}/{} filter",
+            p.uid * 31,
+            m.package,
+            short_class(&m.package, class)
+        )
+    };
+    let mut schemes: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut actions: Vec<(&str, Vec<String>)> = Vec::new();
     for a in &m.activities {
         for f in &a.filters {
-            for act in &f.actions {
-                let _ = writeln!(
-                    o,
-                    "      {act}:\n        {:x} {}/{} filter",
-                    p.uid * 31,
-                    m.package,
-                    short_class(&m.package, &a.class)
-                );
+            let (table, keys) = if f.schemes.is_empty() {
+                (&mut actions, &f.actions)
+            } else {
+                (&mut schemes, &f.schemes)
+            };
+            for key in keys {
+                match table.iter_mut().find(|(k, _)| k == key) {
+                    Some((_, lines)) => lines.push(line(&a.class)),
+                    None => table.push((key, vec![line(&a.class)])),
+                }
+            }
+        }
+    }
+    for (title, table) in [("Schemes", &schemes), ("Non-Data Actions", &actions)] {
+        if table.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "  {title}:");
+        for (key, lines) in table {
+            let _ = writeln!(o, "      {key}:");
+            for l in lines {
+                let _ = writeln!(o, "{l}");
             }
         }
     }
