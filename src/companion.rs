@@ -11,6 +11,8 @@ pub const AGENT_SERVICE: &str = "com.pushlab.agent.AgentService";
 pub const AGENT_REGISTER_RECEIVER: &str = "com.pushlab.agent.RegisterReceiver";
 /// The agent's receiver for host commands (`tap`, `clear`).
 pub const AGENT_COMMAND_RECEIVER: &str = "com.pushlab.agent.CommandReceiver";
+/// Hears `PACKAGE_DATA_CLEARED`: the badge count kept for a cleared app goes.
+pub const AGENT_DATA_CLEARED_RECEIVER: &str = "com.pushlab.agent.DataClearedReceiver";
 /// The agent's NotificationListenerService.
 pub const AGENT_LISTENER_SERVICE: &str = "com.pushlab.agent.ListenerService";
 /// A push SDK asks the push service for a token (extras `vendor`, `package`).

@@ -220,3 +220,53 @@ fn check_rejects_a_callback_the_vendor_sdk_lacks_and_lists_the_valid_ones() {
         .join("\n");
     assert!(lines.contains("sets no launcher badge"), "{lines}");
 }
+
+/// One phone for every case, as a real phone serves a whole suite.
+struct OnePhone(std::sync::Arc<pushlab::sim::SimHandle>);
+
+#[async_trait]
+impl DeviceProvider for OnePhone {
+    async fn acquire(&self, _profile: &str) -> Result<ProvidedDevice, ProviderError> {
+        Ok(ProvidedDevice {
+            device: Device::new(Target::tcp(self.0.addr())),
+            serial: self.0.serial(),
+            virtual_clock: true,
+            keep_alive: Box::new(self.0.clone()),
+        })
+    }
+}
+
+/// Each case starts from fresh app data (`pm clear`): the push service
+/// forgets the count it kept for the app, so a second case on the same
+/// phone sees its first message as badge 1, not as the previous case's
+/// count plus one.
+#[test]
+fn a_phone_reused_for_the_next_case_counts_the_badge_from_one() {
+    let step = "      - expect_notification: {text: hello, badge: {class: com.pushlab.demo.SplashActivity, number: 1}}\n";
+    let text = format!(
+        "{HUAWEI}\ncases:\n  - name: first\n    steps:\n{OFFLINE}{SEND}{step}  - name: second\n    steps:\n{OFFLINE}{SEND}{step}"
+    );
+    let suite = parse_str("badges.yaml", &text).expect("the cases load");
+    let runs = expand(&suite);
+    assert_eq!(runs.len(), 2);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let profile = Profile::parse("emui-android10").expect("profile");
+        let sim = SimDevice::spawn(profile, "127.0.0.1:0".parse().expect("loopback address"))
+            .await
+            .expect("phone");
+        let phone = OnePhone(std::sync::Arc::new(sim));
+        for run in &runs {
+            let report = run_one(run, &phone, RetryPolicy { retries: 0 }).await;
+            let why = report
+                .failure
+                .as_ref()
+                .map(|f| f.render())
+                .unwrap_or_default();
+            assert_eq!(report.status, Status::Passed, "{}: {why}", run.case);
+        }
+    });
+}

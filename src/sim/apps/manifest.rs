@@ -7,9 +7,10 @@ use crate::android::intent::{ACTION_MAIN, ACTION_VIEW, CATEGORY_BROWSABLE, CATEG
 use crate::android::{ComponentName, Intent};
 
 use crate::companion::{
-    ACTION_COMMAND, ACTION_REGISTER, ACTION_TOKEN, AGENT_COMMAND_RECEIVER, AGENT_LISTENER_SERVICE,
-    AGENT_PACKAGE, AGENT_REGISTER_RECEIVER, AGENT_SERVICE, DEMO_ACTION_OPEN_CHAT,
-    DEMO_CHAT_ACTIVITY, DEMO_PACKAGE, DEMO_PUSH_RECEIVER, DEMO_SPLASH_ACTIVITY,
+    ACTION_COMMAND, ACTION_REGISTER, ACTION_TOKEN, AGENT_COMMAND_RECEIVER,
+    AGENT_DATA_CLEARED_RECEIVER, AGENT_LISTENER_SERVICE, AGENT_PACKAGE, AGENT_REGISTER_RECEIVER,
+    AGENT_SERVICE, DEMO_ACTION_OPEN_CHAT, DEMO_CHAT_ACTIVITY, DEMO_PACKAGE, DEMO_PUSH_RECEIVER,
+    DEMO_SPLASH_ACTIVITY,
 };
 
 /// `Intent.CATEGORY_DEFAULT`.
@@ -152,6 +153,15 @@ pub fn agent_manifest() -> AppManifest {
                 p,
                 AGENT_COMMAND_RECEIVER,
                 vec![IntentFilter::actions(&[ACTION_COMMAND])],
+            ),
+            ComponentDecl::new(
+                p,
+                AGENT_DATA_CLEARED_RECEIVER,
+                vec![IntentFilter {
+                    actions: vec!["android.intent.action.PACKAGE_DATA_CLEARED"],
+                    schemes: vec!["package"],
+                    ..IntentFilter::default()
+                }],
             ),
         ],
         services: vec![

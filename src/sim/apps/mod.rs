@@ -183,10 +183,12 @@ impl DeviceApps {
 
     /// The package's data was wiped (`pm clear`, uninstall): what the app
     /// kept across process deaths (its SharedPreferences) is gone.
+    /// The push service hears of it as `PACKAGE_DATA_CLEARED`.
     pub fn data_cleared(&self, package: &str) {
         if package == DEMO_PACKAGE {
             self.demo.data_cleared();
         }
+        self.push.package_data_cleared(package);
     }
 
     /// A notification left the shade for a reason of the user's or the

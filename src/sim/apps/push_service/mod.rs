@@ -136,6 +136,13 @@ impl PushService {
         drop(old);
     }
 
+    /// `PACKAGE_DATA_CLEARED` for `package` (`pm clear`): the service
+    /// forgets the badge number it kept for the app, so the next Huawei
+    /// `add_num` counts from zero as on a fresh install.
+    pub(crate) fn package_data_cleared(&self, package: &str) {
+        self.inner.state.lock().badge_numbers.remove(package);
+    }
+
     /// A push SDK's `com.pushlab.agent.REGISTER` broadcast.
     pub(crate) fn register_requested(&self, intent: &Intent) {
         let vendor = string_extra(intent, "vendor");

@@ -114,8 +114,8 @@ final class Executor {
         if (d.vendor != Vendor.HUAWEI || cls == null || cls.isEmpty()) {
             return;
         }
-        String key = "badge." + d.packageName;
-        android.content.SharedPreferences prefs = ctx.getSharedPreferences("badges", Context.MODE_PRIVATE);
+        String key = BADGE_KEY_PREFIX + d.packageName;
+        android.content.SharedPreferences prefs = ctx.getSharedPreferences(BADGE_PREFS, Context.MODE_PRIVATE);
         int number = d.notification.nextBadgeNumber(prefs.getInt(key, 0));
         Bundle args = new Bundle();
         args.putString("package", d.packageName);
@@ -130,6 +130,14 @@ final class Executor {
         prefs.edit().putInt(key, number).apply();
         agent.report(DeviceEvent.badgeSet(d.messageId, device, cls, number));
     }
+
+    /** Forgets the badge number kept for {@code pkg} (its data was cleared). */
+    static void forgetBadge(Context ctx, String pkg) {
+        ctx.getSharedPreferences(BADGE_PREFS, Context.MODE_PRIVATE).edit().remove(BADGE_KEY_PREFIX + pkg).apply();
+    }
+
+    private static final String BADGE_PREFS = "badges";
+    private static final String BADGE_KEY_PREFIX = "badge.";
 
     /** The Huawei launcher's badge provider. */
     static final String BADGE_URI = "content://com.huawei.android.launcher.settings/badge/";
