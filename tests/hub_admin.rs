@@ -120,3 +120,38 @@ async fn faults_and_retrospection_through_the_admin_api() {
     let (status, _) = get(&base, "/admin/v1/vendors/nokia/requests").await;
     assert_eq!(status, 404);
 }
+
+/// The IM console gives every saved certificate its own ID, which is the ID
+/// the app must report: two certificates saved without one get different
+/// IDs, each listed with its own vendor, and saving again under an ID keeps
+/// it (an edit, not a new certificate).
+#[tokio::test]
+async fn each_saved_certificate_gets_its_own_id() {
+    let running = Hub::new(Clock::virtual_at(T0))
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = running.base_url();
+    let mi = json!({"package": "com.pushlab.demo",
+        "credentials": {"vendor": "xiaomi", "app_id": "2882303761517", "app_key": "5601759", "app_secret": "s3cret=="}});
+    let huawei = json!({"package": "com.pushlab.demo",
+        "credentials": {"vendor": "huawei", "app_id": "100000000", "client_secret": "secret"}});
+    let (status, first) = post(&base, "/admin/v1/certificates", mi.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, second) = post(&base, "/admin/v1/certificates", huawei).await;
+    assert_eq!(status, 201, "{second}");
+    let (a, b) = (first["id"].as_u64().unwrap(), second["id"].as_u64().unwrap());
+    assert_ne!(a, b, "two saved certificates share an ID");
+    assert_eq!((first["vendor"].as_str(), second["vendor"].as_str()), (Some("xiaomi"), Some("huawei")));
+
+    let mut edit = mi;
+    edit["id"] = json!(a);
+    let (_, edited) = post(&base, "/admin/v1/certificates", edit).await;
+    assert_eq!(edited["id"].as_u64(), Some(a), "an edit keeps the certificate's ID");
+    let (_, list) = get(&base, "/admin/v1/certificates").await;
+    let mut ids: Vec<u64> = list.as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect();
+    ids.sort();
+    let mut want = vec![a, b];
+    want.sort();
+    assert_eq!(ids, want, "{list}");
+}
