@@ -46,6 +46,10 @@ pub const DEMO_CHAT_ACTIVITY: &str = "com.pushlab.demo.chat.ChatActivity";
 pub const DEMO_PUSH_RECEIVER: &str = "com.pushlab.demo.PushReceiver";
 /// The action that opens the chat page (category DEFAULT).
 pub const DEMO_ACTION_OPEN_CHAT: &str = "com.pushlab.demo.OPEN_CHAT";
+/// An action the chat activity declares without the DEFAULT category: the
+/// mistake OPPO's guide warns about. An implicit `startActivity` never
+/// matches such a filter, so a push opening it finds no activity.
+pub const DEMO_ACTION_OPEN_CHAT_NO_DEFAULT: &str = "com.pushlab.demo.OPEN_CHAT_NO_DEFAULT";
 /// The demo app's default notification channel.
 pub const DEMO_CHANNEL_ID: &str = "im";
 /// The demo app's default channel's name.

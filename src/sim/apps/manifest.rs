@@ -9,7 +9,7 @@ use crate::android::{ComponentName, Intent};
 use crate::companion::{
     ACTION_COMMAND, ACTION_REGISTER, ACTION_TOKEN, AGENT_COMMAND_RECEIVER,
     AGENT_DATA_CLEARED_RECEIVER, AGENT_LISTENER_SERVICE, AGENT_PACKAGE, AGENT_REGISTER_RECEIVER,
-    AGENT_SERVICE, DEMO_ACTION_OPEN_CHAT, DEMO_CHAT_ACTIVITY, DEMO_PACKAGE, DEMO_PUSH_RECEIVER,
+    AGENT_SERVICE, DEMO_ACTION_OPEN_CHAT, DEMO_ACTION_OPEN_CHAT_NO_DEFAULT, DEMO_CHAT_ACTIVITY, DEMO_PACKAGE, DEMO_PUSH_RECEIVER,
     DEMO_SPLASH_ACTIVITY,
 };
 
@@ -225,6 +225,12 @@ pub fn demo_manifest() -> AppManifest {
                     IntentFilter {
                         actions: vec![ACTION_VIEW],
                         categories: vec![CATEGORY_DEFAULT],
+                        ..IntentFilter::default()
+                    },
+                    // An action without the DEFAULT category, which an
+                    // implicit start never matches.
+                    IntentFilter {
+                        actions: vec![DEMO_ACTION_OPEN_CHAT_NO_DEFAULT],
                         ..IntentFilter::default()
                     },
                 ],

@@ -514,6 +514,8 @@ pub fn demo_manifest() -> Manifest {
             IntentFilter::action("com.pushlab.demo.OPEN_CHAT", &[CATEGORY_DEFAULT]),
             // VIEW + DEFAULT without data (OPPO's open-by-action example).
             IntentFilter::action(crate::android::intent::ACTION_VIEW, &[CATEGORY_DEFAULT]),
+            // An action without DEFAULT: implicit starts never match it.
+            IntentFilter::action(crate::companion::DEMO_ACTION_OPEN_CHAT_NO_DEFAULT, &[]),
         ],
     ));
     m.receivers.push(ComponentInfo::new(
