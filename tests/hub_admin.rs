@@ -140,16 +140,31 @@ async fn each_saved_certificate_gets_its_own_id() {
     assert_eq!(status, 201, "{first}");
     let (status, second) = post(&base, "/admin/v1/certificates", huawei).await;
     assert_eq!(status, 201, "{second}");
-    let (a, b) = (first["id"].as_u64().unwrap(), second["id"].as_u64().unwrap());
+    let (a, b) = (
+        first["id"].as_u64().unwrap(),
+        second["id"].as_u64().unwrap(),
+    );
     assert_ne!(a, b, "two saved certificates share an ID");
-    assert_eq!((first["vendor"].as_str(), second["vendor"].as_str()), (Some("xiaomi"), Some("huawei")));
+    assert_eq!(
+        (first["vendor"].as_str(), second["vendor"].as_str()),
+        (Some("xiaomi"), Some("huawei"))
+    );
 
     let mut edit = mi;
     edit["id"] = json!(a);
     let (_, edited) = post(&base, "/admin/v1/certificates", edit).await;
-    assert_eq!(edited["id"].as_u64(), Some(a), "an edit keeps the certificate's ID");
+    assert_eq!(
+        edited["id"].as_u64(),
+        Some(a),
+        "an edit keeps the certificate's ID"
+    );
     let (_, list) = get(&base, "/admin/v1/certificates").await;
-    let mut ids: Vec<u64> = list.as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect();
+    let mut ids: Vec<u64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
     ids.sort();
     let mut want = vec![a, b];
     want.sort();

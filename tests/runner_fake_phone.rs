@@ -596,9 +596,9 @@ async fn im_side_answers_pass_on_a_scripted_phone() {
     assert!(commands.iter().any(|c| c.starts_with(
         "am start-foreground-service -n com.pushlab.agent/.AgentService --es hub http://127.0.0.1:"
     )));
-    assert!(commands.iter().any(|c| c.contains(
-        "--es pushlab.command report_token --es pushlab.vendor xiaomi --es pushlab.certificate_id "
-    )));
+    assert!(commands.iter().any(|c| c
+        .contains("--es pushlab.command report_token --es pushlab.hub http://127.0.0.1:")
+        && c.contains("--es pushlab.vendor xiaomi --es pushlab.certificate_id ")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -162,7 +162,9 @@ impl<'a> CompanionClient<'a> {
     }
 
     /// Registers with `vendor`'s push service and reports the token to the
-    /// IM server under `certificate_id`.
+    /// IM server under `certificate_id`. The hub and device go along as with
+    /// `login`, so an app asked to report before logging in can still tell
+    /// the hub it handled the answer (and skipped the report).
     pub(super) async fn report_token(
         &self,
         vendor: VendorId,
@@ -170,6 +172,8 @@ impl<'a> CompanionClient<'a> {
     ) -> Result<(), DeviceError> {
         let am = self
             .app_command(APP_COMMAND_REPORT_TOKEN)
+            .es(APP_EXTRA_HUB, &self.hub_url)
+            .es(APP_EXTRA_DEVICE, &self.serial)
             .es(APP_EXTRA_VENDOR, vendor.name())
             .es(APP_EXTRA_CERTIFICATE_ID, &certificate_id.to_string());
         self.run(am).await

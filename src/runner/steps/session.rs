@@ -93,7 +93,9 @@ impl Exec<'_> {
     /// `report_token`: the app registers with the vendor (unless the device
     /// already is) and reports the token; the IM server holds it under the
     /// certificate. A refused registration ends the step quietly: later
-    /// expectations name the refusal as the broken link.
+    /// expectations name the refusal as the broken link. So does a report
+    /// before `login`: the app gets its token but TIM's SDK skips the
+    /// report, so a later push finds no token (`im.no_token`).
     pub(in crate::runner) async fn report_token(
         &self,
         a: Option<&ReportTokenArgs>,
@@ -108,11 +110,19 @@ impl Exec<'_> {
             .gateway()
             .registration_of(&self.serial, run.vendor, &self.package)
             .is_some();
+        let logged_in = self.hub.im.accounts().into_iter().any(|a| {
+            a.user == run.user
+                && matches!(&a.login, LoginState::LoggedIn { device, .. } if *device == self.serial)
+        });
         self.apps
             .report_token(run.vendor, cert)
             .await
             .map_err(|e| self.dev_err(e))?;
         if !known && !self.registered(since).await? {
+            return self.token_answer_handled(since).await;
+        }
+        if !logged_in {
+            tracing::info!(user = %run.user, "report_token before login: the app skips the report");
             return self.token_answer_handled(since).await;
         }
         let im = self.hub.im.clone();

@@ -391,8 +391,20 @@ impl Worker {
                         "report_token needs pushlab.vendor (xiaomi|huawei|oppo|vivo|meizu|fcm) and a numeric pushlab.certificate_id",
                     );
                 };
-                self.app
-                    .update(|p| p.pending_certificate = Some((vendor, cert)));
+                // The hub and device, as login gives them: an app that has
+                // not logged in yet still reports that it handled the
+                // answer (and skipped the report, as TIM's SDK does).
+                let hub = string("pushlab.hub").and_then(|h| HubUrl::parse(&h).ok());
+                let device = string("pushlab.device");
+                self.app.update(|p| {
+                    p.pending_certificate = Some((vendor, cert));
+                    if p.hub.is_none() {
+                        p.hub = hub;
+                    }
+                    if p.device.is_none() {
+                        p.device = device;
+                    }
+                });
                 let mut ask = Intent::new(ACTION_REGISTER)
                     .with_component(ComponentName::new(AGENT_PACKAGE, AGENT_REGISTER_RECEIVER));
                 ask.extras.insert("vendor", vendor.name());
@@ -512,7 +524,9 @@ impl Worker {
         else {
             return self.app.log(
                 LogPriority::Warn,
-                &format!("{vendor} token received but not reported: log in and report_token first"),
+                &format!(
+                    "{vendor} token received but not reported: not logged in (report after login)"
+                ),
             );
         };
         let body = json!({"session": session, "certificate_id": cert, "token": token});

@@ -62,7 +62,7 @@ public class PushReceiver extends BroadcastReceiver {
         final String cert = demo.prefs().getString("certificate." + vendor, null);
         final String session = demo.session();
         if (cert == null || session.isEmpty()) {
-            Log.w(Demo.TAG, "token for " + vendor + " but no certificate id or session to report it with");
+            Log.w(Demo.TAG, "token for " + vendor + " not reported: not logged in (report after login)");
             answered(demo);
             return;
         }

@@ -68,7 +68,17 @@ public class SplashActivity extends Activity {
         } else if ("report_token".equals(command)) {
             String vendor = intent.getStringExtra("pushlab.vendor");
             String cert = intent.getStringExtra("pushlab.certificate_id");
-            e.putString("certificate." + vendor, cert).putString("vendor", vendor).commit();
+            e.putString("certificate." + vendor, cert).putString("vendor", vendor);
+            // The hub and device, as login gives them: an app that has not
+            // logged in yet still tells the hub it handled the answer (and
+            // skipped the report, as TIM's SDK does before login).
+            if (demo.hub().isEmpty() && intent.hasExtra("pushlab.hub")) {
+                e.putString("hub", intent.getStringExtra("pushlab.hub"));
+            }
+            if (demo.device().isEmpty() && intent.hasExtra("pushlab.device")) {
+                e.putString("device", intent.getStringExtra("pushlab.device"));
+            }
+            e.commit();
             Intent reg = new Intent("com.pushlab.agent.REGISTER")
                     .setClassName(AGENT, AGENT + ".RegisterReceiver")
                     .putExtra("vendor", vendor)
