@@ -1144,3 +1144,18 @@ fn send_request_with_the_default_title() {
     let p = with_default_title(push(ClickAction::OpenApp, None));
     insta::assert_json_snapshot!("huawei_send_default_title", snapshot_of(&p));
 }
+
+/// Android offline pushes cannot have a custom sound (the IM SDK does not
+/// support it, since most vendors do not): `AndroidInfo.Sound` leaves the
+/// vendor request exactly as it is without it, and the message is still
+/// sent.
+#[test]
+fn android_sound_leaves_the_request_unchanged() {
+    let request = |p: &Push| {
+        serde_json::to_value(build_send_request(p, "ACCESS_TOKEN").expect("request")).unwrap()
+    };
+    let plain = push(ClickAction::OpenApp, Some(JSON_EXT));
+    let mut with_sound = plain.clone();
+    with_sound.android.sound = Some("ring.mp3".into());
+    assert_eq!(request(&with_sound), request(&plain));
+}

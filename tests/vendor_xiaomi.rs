@@ -769,3 +769,16 @@ async fn injected_server_errors_and_drops_are_journaled() {
         .collect();
     assert_eq!(journaled, ["http_500", "transport"]);
 }
+
+/// Android offline pushes cannot have a custom sound (the IM SDK does not
+/// support it, since most vendors do not): `AndroidInfo.Sound` leaves the
+/// vendor request exactly as it is without it, and the message is still
+/// sent.
+#[test]
+fn android_sound_leaves_the_request_unchanged() {
+    let request = |p: &Push| serde_json::to_value(build_send_request(p).expect("request")).unwrap();
+    let plain = push(ClickAction::OpenApp, Some(JSON_EXT));
+    let mut with_sound = plain.clone();
+    with_sound.android.sound = Some("ring.mp3".into());
+    assert_eq!(request(&with_sound), request(&plain));
+}
