@@ -73,10 +73,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for (name, url) in running.endpoints() {
             println!("  {name:<22} {url}");
         }
-        println!(
-            "Certificates take effect 10 minutes after they are saved; skip ahead with\n  curl -X POST {}/admin/v1/clock/advance -d '{{\"seconds\":600}}'",
-            running.base_url()
-        );
+        let delay = args.certificate_delay;
+        if delay.is_zero() {
+            println!("Certificates take effect as soon as they are saved.");
+        } else {
+            let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+            println!(
+                "Certificates take effect {delay:?} after they are saved; skip ahead with\n  curl -X POST {}/admin/v1/clock/advance -d '{{\"seconds\":{secs}}}'",
+                running.base_url()
+            );
+        }
         println!("Press Ctrl-C to stop.");
         tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
         running.stop().await.context("stopping the hub")?;
